@@ -1,0 +1,148 @@
+"""Figures for log.html: percentiles, HTML tables and inline SVG charts.
+
+Every library that measures something reports it through here, so a reviewer
+sees the same table and chart shapes everywhere. No external assets: the SVG is
+inline and the HTML is self-contained.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable, Sequence
+
+from robot.api import logger
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) with linear interpolation, as numpy's default."""
+    if not values:
+        raise ValueError("no values to take a percentile of")
+    data = sorted(values)
+    if len(data) == 1:
+        return float(data[0])
+    pos = (len(data) - 1) * q / 100.0
+    lo = math.floor(pos)
+    hi = math.ceil(pos)
+    return float(data[lo] + (data[hi] - data[lo]) * (pos - lo))
+
+
+def summary(values: Sequence[float]) -> dict[str, float]:
+    """count, min, p50, p95, p99, max and mean of ``values``."""
+    if not values:
+        return {"count": 0}
+    return {
+        "count": len(values),
+        "min": float(min(values)),
+        "p50": percentile(values, 50),
+        "p95": percentile(values, 95),
+        "p99": percentile(values, 99),
+        "max": float(max(values)),
+        "mean": float(sum(values) / len(values)),
+    }
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        if value == 0 or 0.01 <= abs(value) < 1e6:
+            return f"{value:,.2f}"
+        return f"{value:.3g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def html_table(rows: Iterable[Sequence], headers: Sequence[str], caption: str = "") -> str:
+    """A plain HTML table; cells are escaped, numbers formatted."""
+    style = "border-collapse:collapse;margin:4px 0;font-family:monospace"
+    cell = "border:1px solid #bbb;padding:2px 8px;text-align:right"
+    out = [f'<table style="{style}">']
+    if caption:
+        out.append(f'<caption style="text-align:left;font-weight:bold">{html.escape(caption)}</caption>')
+    out.append("<tr>" + "".join(f'<th style="{cell};background:#eee">{html.escape(str(h))}</th>' for h in headers) + "</tr>")
+    for row in rows:
+        out.append("<tr>" + "".join(f'<td style="{cell}">{html.escape(_fmt(v))}</td>' for v in row) + "</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def summary_table(values: Sequence[float], unit: str, caption: str = "", extra: dict | None = None) -> str:
+    """A one-row table of count and percentiles, plus any ``extra`` columns."""
+    s = summary(values)
+    headers = ["count"] + [f"{k} ({unit})" for k in ("min", "p50", "p95", "p99", "max", "mean")]
+    row = [s.get("count", 0)] + [s.get(k, "-") for k in ("min", "p50", "p95", "p99", "max", "mean")]
+    for key, value in (extra or {}).items():
+        headers.append(key)
+        row.append(value)
+    return html_table([row], headers, caption)
+
+
+def svg_histogram(values: Sequence[float], unit: str, title: str = "", bins: int = 30,
+                  target: float | None = None, width: int = 560, height: int = 180) -> str:
+    """An inline SVG histogram of ``values``; a red line marks ``target`` if given."""
+    if not values:
+        return "<p>(no values to chart)</p>"
+    lo, hi = float(min(values)), float(max(values))
+    if target is not None:
+        hi = max(hi, float(target))
+    if hi <= lo:
+        hi = lo + 1e-9
+    counts = [0] * bins
+    for v in values:
+        counts[min(bins - 1, int((v - lo) / (hi - lo) * bins))] += 1
+    pad_l, pad_b, pad_t = 40, 28, 20
+    plot_w, plot_h = width - pad_l - 10, height - pad_b - pad_t
+    top = max(counts)
+    bar_w = plot_w / bins
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'style="font:11px sans-serif;background:#fff">']
+    parts.append(f'<text x="{pad_l}" y="13">{html.escape(title)}</text>')
+    for i, c in enumerate(counts):
+        h = 0 if top == 0 else plot_h * c / top
+        x = pad_l + i * bar_w
+        parts.append(f'<rect x="{x:.1f}" y="{pad_t + plot_h - h:.1f}" width="{max(bar_w - 1, 1):.1f}" '
+                     f'height="{h:.1f}" fill="#4a7ebb"><title>{c}</title></rect>')
+    base = pad_t + plot_h
+    parts.append(f'<line x1="{pad_l}" y1="{base}" x2="{pad_l + plot_w}" y2="{base}" stroke="#333"/>')
+    parts.append(f'<text x="{pad_l}" y="{base + 14}">{_fmt(lo)}</text>')
+    parts.append(f'<text x="{pad_l + plot_w}" y="{base + 14}" text-anchor="end">{_fmt(hi)} {html.escape(unit)}</text>')
+    parts.append(f'<text x="4" y="{pad_t + 8}">{top}</text>')
+    if target is not None:
+        tx = pad_l + plot_w * (float(target) - lo) / (hi - lo)
+        parts.append(f'<line x1="{tx:.1f}" y1="{pad_t}" x2="{tx:.1f}" y2="{base}" stroke="#c00" stroke-dasharray="4 2"/>')
+        parts.append(f'<text x="{tx:.1f}" y="{base + 26}" fill="#c00" text-anchor="middle">target {_fmt(float(target))}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def svg_bars(labels: Sequence[str], values: Sequence[float], unit: str, title: str = "",
+             width: int = 560, bar_h: int = 18) -> str:
+    """A horizontal bar chart, one bar per label (throughputs, per-stage figures)."""
+    if not values:
+        return "<p>(no values to chart)</p>"
+    top = max(max(values), 1e-12)
+    pad_l, pad_t = 150, 20
+    height = pad_t + bar_h * len(values) + 6
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'style="font:11px sans-serif;background:#fff">',
+             f'<text x="4" y="13">{html.escape(title)}</text>']
+    for i, (label, v) in enumerate(zip(labels, values)):
+        y = pad_t + i * bar_h
+        w = (width - pad_l - 90) * v / top
+        parts.append(f'<text x="{pad_l - 4}" y="{y + 12}" text-anchor="end">{html.escape(str(label))}</text>')
+        parts.append(f'<rect x="{pad_l}" y="{y + 2}" width="{w:.1f}" height="{bar_h - 4}" fill="#4a7ebb"/>')
+        parts.append(f'<text x="{pad_l + w + 4:.1f}" y="{y + 12}">{_fmt(float(v))} {html.escape(unit)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def log_html(markup: str) -> None:
+    """Write ``markup`` to log.html at INFO level (console untouched)."""
+    logger.info(markup, html=True)
+
+
+def log_distribution(values: Sequence[float], unit: str, caption: str,
+                     target: float | None = None, extra: dict | None = None) -> None:
+    """The standard figure block: a percentile table and a histogram."""
+    log_html(summary_table(values, unit, caption, extra)
+             + svg_histogram(values, unit, title=caption, target=target))
