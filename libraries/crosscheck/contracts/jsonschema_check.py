@@ -32,6 +32,7 @@ __all__ = [
     "Mismatch",
     "SchemaRegistry",
     "validate",
+    "from_errors",
     "check",
     "load_schema",
     "load_folder",
@@ -71,6 +72,20 @@ def _child_path(path: str, key: Any) -> str:
     if key.isidentifier():
         return f"{path}.{key}"
     return f"{path}[{json.dumps(key)}]"
+
+
+def from_errors(errors: Iterable[jsonschema.ValidationError], prefix: str = "$") -> list[Mismatch]:
+    """Mismatches from jsonschema errors (also those openapi-core raises), sorted.
+
+    ``prefix`` replaces the root ``$`` of each path (e.g. ``$`` for a body).
+    """
+    mismatches: list[Mismatch] = []
+    for error in errors:
+        for m in _from_error(error):
+            path = prefix + m.path[1:] if m.path.startswith("$") else m.path
+            mismatches.append(Mismatch(path, m.expected, m.actual, m.message))
+    unique = {(m.path, m.expected, m.actual): m for m in mismatches}
+    return sorted(unique.values(), key=lambda m: (m.path, m.expected))
 
 
 def _from_error(error: jsonschema.ValidationError) -> list[Mismatch]:
@@ -129,11 +144,7 @@ def _validator(schema: Mapping):
 
 def validate(instance: Any, schema: Mapping) -> list[Mismatch]:
     """Every mismatch between ``instance`` and ``schema``, sorted by JSON path."""
-    mismatches: list[Mismatch] = []
-    for error in _validator(schema).iter_errors(instance):
-        mismatches.extend(_from_error(error))
-    unique = {(m.path, m.expected, m.actual): m for m in mismatches}
-    return sorted(unique.values(), key=lambda m: (m.path, m.expected))
+    return from_errors(_validator(schema).iter_errors(instance))
 
 
 def format_mismatches(mismatches: Iterable[Mismatch], where: str) -> str:

@@ -1,0 +1,1 @@
+"""Keyword components of crosscheck.Contracts, one file per concern."""

@@ -1,0 +1,66 @@
+"""The crosscheck.Contracts library class."""
+
+from __future__ import annotations
+
+from robotlibcore import DynamicCore
+
+from crosscheck import __version__
+from crosscheck.contracts.keywords.compatibility import CompatibilityKeywords
+from crosscheck.contracts.keywords.context import ContractsContext
+from crosscheck.contracts.keywords.http import HttpKeywords
+from crosscheck.contracts.keywords.payloads import PayloadKeywords
+from crosscheck.contracts.keywords.signatures import SignatureKeywords
+from crosscheck.contracts.keywords.sweep import SweepKeywords
+
+
+class Contracts(DynamicCore):
+    """Contracts checks what services promise each other: HTTP responses against an
+    OpenAPI 3 document, message payloads against a JSON Schema per channel,
+    database function signatures against a declared list, and one OpenAPI
+    version against the next.
+
+    = Responses =
+    Responses are ``requests.Response`` objects, as RequestsLibrary returns them.
+    openapi-core finds the documented operation and response; every mismatch is
+    reported with its place (``status``, ``header Content-Type``, or a JSON path
+    into the body such as ``$.symbols[2]``), the expected and the actual value.
+
+    | Library    RequestsLibrary
+    | Library    crosscheck.Contracts
+    |
+    | Load OpenAPI Document    ${API_URL}/openapi.json
+    | ${response} =    GET On Session    demo    /v1/universes/etf_core
+    | Response Should Match OpenAPI    ${response}
+
+    = Message payloads =
+    A folder of ``<channel>.json`` JSON Schemas is the message contract, e.g.
+    ``demo/contracts/tickstock.universe.updated.json``.
+
+    | Load Message Contracts    ${DEMO}/contracts
+    | Payload Should Match Contract    tickstock.universe.updated    ${payload}
+    | Stream Payloads Should Match Contract    tickstock.universe.updated
+
+    = Function signatures =
+    Read from the live catalog (crosscheck.Postgres's catalog reader).
+
+    | Function Signatures Should Match    ${SIGNATURES}
+
+    = Compatibility and sweep =
+    `OpenAPI Changes Should Be Compatible` lists breaking changes between two
+    documents; `Sweep OpenAPI Operations` sends a bounded number of generated
+    valid and invalid requests to every operation (schemathesis).
+
+    = Assertions =
+    Getters (``Get ...``) take AssertionEngine's operator and expected value:
+    | Get Breaking Changes    v1.json    v2.json    ==    ${{[]}}
+    """
+
+    ROBOT_LIBRARY_SCOPE = "GLOBAL"
+    ROBOT_LIBRARY_VERSION = __version__
+    ROBOT_LIBRARY_DOC_FORMAT = "ROBOT"
+
+    def __init__(self):
+        ctx = ContractsContext()
+        self._ctx = ctx
+        super().__init__([HttpKeywords(ctx), PayloadKeywords(ctx), SignatureKeywords(),
+                          CompatibilityKeywords(ctx), SweepKeywords(ctx)])
