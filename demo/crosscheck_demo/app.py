@@ -1,0 +1,252 @@
+"""The API gateway (seeds 002 and 004): an ASGI app for uvicorn.
+
+``/health``, ``/openapi.json`` and ``/metrics`` are open; every ``/v1`` route needs an
+``X-API-Key`` header (401 without or with an unknown key) and counts against the key's
+rate limit (429 with ``Retry-After`` over it). The OpenAPI document in ``openapi.json``
+beside this file describes exactly these routes, bodies, status codes and headers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import time
+from pathlib import Path
+
+import psycopg2
+import redis
+from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram,
+                               disable_created_metrics, generate_latest)
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Match, Route
+
+from crosscheck_demo import keys
+from crosscheck_demo.messages import Publisher
+from crosscheck_demo.pool import Pool, PoolTimeout
+
+OPENAPI_PATH = Path(__file__).with_name("openapi.json")
+UNIVERSE_CHANNEL = "tickstock.universe.updated"
+VECTOR_DIM = 8
+
+disable_created_metrics()  # no *_created series: plainer /metrics
+REQUESTS = Counter("demo_http_requests_total", "HTTP requests by route, method and status.",
+                   ["route", "method", "status"])
+LATENCY = Histogram("demo_http_request_duration_seconds", "HTTP request duration by route.", ["route"],
+                    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+POOL_IN_USE = Gauge("demo_db_pool_in_use", "Postgres connections lent out.")
+POOL_IDLE = Gauge("demo_db_pool_idle", "Postgres connections open and free.")
+POOL_WAITING = Gauge("demo_db_pool_waiting", "Requests waiting for a Postgres connection.")
+REJECTIONS = Counter("demo_rate_limit_rejections_total", "Requests refused with 429 over a key's limit.")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, headers: dict | None = None, **extra):
+        super().__init__(message)
+        self.status, self.headers = status, headers or {}
+        self.body = {"error": message, **extra}
+
+
+def error(status: int, message: str, headers: dict | None = None, **extra) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
+
+
+def create_app(redis_url: str | None = None, postgres_url: str | None = None) -> Starlette:
+    redis_url = redis_url or os.environ["DEMO_REDIS_URL"]
+    postgres_url = postgres_url or os.environ["DEMO_POSTGRES_URL"]
+    pool = Pool(postgres_url, "crosscheck-demo-api")
+    client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+    publisher = Publisher(client, source="api")
+    limiter = keys.RateLimiter(client)
+    POOL_IN_USE.set_function(lambda: pool.in_use)
+    POOL_IDLE.set_function(lambda: pool.idle)
+    POOL_WAITING.set_function(lambda: pool.waiting)
+
+    def query(sql: str, args=(), one: bool = True):
+        with pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(sql, args)
+            return cur.fetchone() if one else cur.fetchall()
+
+    def lookup(supplied: str):
+        with pool.connection() as conn:
+            return keys.lookup(conn, supplied)
+
+    async def authorize(request: Request) -> dict:
+        """Check the key and count the request; return the rate-limit headers."""
+        supplied = request.headers.get("x-api-key", "")
+        if not supplied:
+            raise ApiError(401, "missing API key: send it in the X-API-Key header")
+        key = await run_in_threadpool(lookup, supplied)
+        if key is None:
+            raise ApiError(401, "invalid or revoked API key")
+        allowed, remaining, reset = await run_in_threadpool(limiter.hit, key, time.time())
+        headers = {"X-RateLimit-Limit": str(key.limit), "X-RateLimit-Remaining": str(remaining)}
+        if not allowed:
+            REJECTIONS.inc()
+            raise ApiError(429, "rate limit exceeded", {**headers, "Retry-After": str(reset)},
+                           limit=key.limit, window_seconds=key.window_seconds, retry_after=reset)
+        return headers
+
+    def keyed(handler):
+        async def endpoint(request: Request) -> Response:
+            try:
+                headers = await authorize(request)
+                body, status, extra_headers = await handler(request)
+            except ApiError as exc:
+                return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
+            except PoolTimeout as exc:
+                return error(503, f"database busy: {exc}")
+            except (psycopg2.OperationalError, psycopg2.InterfaceError):
+                return error(503, "database unavailable")
+            except redis.RedisError:
+                return error(503, "redis unavailable")
+            return JSONResponse(body, status_code=status, headers={**headers, **extra_headers})
+
+        return endpoint
+
+    async def health(request: Request) -> Response:
+        checks = {}
+        try:
+            await run_in_threadpool(client.ping)
+            checks["redis"] = "ok"
+        except redis.RedisError as exc:
+            checks["redis"] = f"error: {type(exc).__name__}"
+
+        def db_check():
+            with pool.connection(timeout=2) as conn, conn.cursor() as cur:
+                cur.execute("SELECT 1")
+
+        try:
+            await run_in_threadpool(db_check)
+            checks["postgres"] = "ok"
+        except (PoolTimeout, psycopg2.Error) as exc:
+            checks["postgres"] = f"error: {type(exc).__name__}"
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
+                            status_code=200 if ok else 503)
+
+    async def openapi(request: Request) -> Response:
+        return Response(OPENAPI_PATH.read_bytes(), media_type="application/json")
+
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    async def get_universe(request: Request):
+        name = request.path_params["name"]
+        row = await run_in_threadpool(query, "SELECT get_etf_universe(%s)", (name,))
+        if row[0] is None:
+            raise ApiError(404, f"universe {name!r} not found")
+        return row[0], 200, {}
+
+    async def put_universe(request: Request):
+        name = request.path_params["name"]
+        body = await json_body(request)
+        symbols = body.get("symbols")
+        if not isinstance(symbols, list):
+            raise ApiError(422, "symbols must be a list of ticker strings")
+        category = body.get("category", "etf")
+        if not isinstance(category, str) or not 0 < len(category) <= 50:
+            raise ApiError(422, "category must be a string of 1 to 50 characters")
+        for field in ("liquidity_filter", "metadata"):
+            if not isinstance(body.get(field, {}), dict):
+                raise ApiError(422, f"{field} must be a JSON object")
+        if len(name) > 255:
+            raise ApiError(422, "universe name must be at most 255 characters")
+        invalid = await run_in_threadpool(
+            query, "SELECT symbol, reason FROM validate_etf_universe_symbols(%s) WHERE NOT is_valid",
+            (json.dumps(symbols),), False)
+        if invalid:
+            raise ApiError(422, "invalid symbols", invalid=[{"symbol": s, "reason": r} for s, r in invalid])
+        row = await run_in_threadpool(
+            query, "SELECT update_etf_universe(%s, %s::jsonb, %s, %s::jsonb, %s::jsonb)",
+            (name, json.dumps(symbols), category, json.dumps(body.get("liquidity_filter", {})),
+             json.dumps(body.get("metadata", {}))))
+        universe = row[0]
+        message = await run_in_threadpool(publisher.publish, UNIVERSE_CHANNEL, {
+            "universe": name, "symbols": universe["symbols"], "count": len(universe["symbols"]),
+            "category": universe["category"]})
+        return universe, 200, {"X-Message-Seq": str(message["seq"])}
+
+    async def search(request: Request):
+        body = await json_body(request)
+        vector = body.get("vector")
+        if (not isinstance(vector, list) or len(vector) != VECTOR_DIM
+                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+                           for x in vector)):
+            raise ApiError(422, f"vector must be a list of {VECTOR_DIM} finite numbers")
+        if not any(vector):
+            raise ApiError(422, "vector must not be all zeros (cosine similarity is undefined)")
+        top_k = body.get("top_k", 5)
+        if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 100:
+            raise ApiError(422, "top_k must be an integer from 1 to 100")
+        literal = "[" + ",".join(repr(float(x)) for x in vector) + "]"
+        rows = await run_in_threadpool(
+            query, "SELECT id, title, 1 - (embedding <=> %s::vector) AS score FROM documents"
+                   " ORDER BY embedding <=> %s::vector, id LIMIT %s", (literal, literal, top_k), False)
+        return {"results": [{"id": i, "title": t, "score": float(s)} for i, t, s in rows]}, 200, {}
+
+    routes = [
+        Route("/health", health, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        Route("/v1/universes/{name}", keyed(get_universe), methods=["GET"]),
+        Route("/v1/universes/{name}", keyed(put_universe), methods=["PUT"]),
+        Route("/v1/search", keyed(search), methods=["POST"]),
+    ]
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        yield
+        pool.close()
+        client.close()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    return MetricsMiddleware(app, routes)
+
+
+async def json_body(request: Request) -> dict:
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        raise ApiError(422, "request body must be JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(422, "request body must be a JSON object")
+    return body
+
+
+class MetricsMiddleware:
+    """Counts requests and times them per route template (``/v1/universes/{name}``)."""
+
+    def __init__(self, app, routes):
+        self.app, self.routes = app, routes
+
+    def route_of(self, scope) -> str:
+        for route in self.routes:
+            match, _ = route.matches(scope)
+            if match != Match.NONE:
+                return route.path
+        return "unmatched"
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        route, start, status = self.route_of(scope), time.perf_counter(), [500]
+
+        async def send_and_note(message):
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            LATENCY.labels(route).observe(time.perf_counter() - start)
+            REQUESTS.labels(route, scope["method"], str(status[0])).inc()
+
+
+def main_app() -> Starlette:
+    """Uvicorn factory: ``uvicorn --factory crosscheck_demo.app:main_app`` (URLs from the environment)."""
+    return create_app()

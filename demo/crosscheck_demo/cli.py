@@ -1,0 +1,144 @@
+"""``crosscheck-demo``: migrate, create and revoke API keys, produce messages, run the API or consumer.
+
+Addresses: ``--database-url`` / ``--redis-url``, else ``DEMO_POSTGRES_URL`` /
+``DEMO_REDIS_URL``, else ``CROSSCHECK_POSTGRES_URL`` / ``CROSSCHECK_REDIS_URL``,
+else crosscheck's embedded stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import sys
+
+
+def postgres_url(args) -> str:
+    url = getattr(args, "database_url", None) or os.environ.get("DEMO_POSTGRES_URL") \
+        or os.environ.get("CROSSCHECK_POSTGRES_URL")
+    if url:
+        return url
+    from crosscheck import stack
+    return stack.postgres_url()
+
+
+def redis_url(args) -> str:
+    url = getattr(args, "redis_url", None) or os.environ.get("DEMO_REDIS_URL") \
+        or os.environ.get("CROSSCHECK_REDIS_URL")
+    if url:
+        return url
+    from crosscheck import stack
+    return stack.redis_url()
+
+
+def cmd_migrate(args) -> None:
+    from crosscheck_demo import migrate
+    applied = migrate.apply(postgres_url(args))
+    print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none (up to date)'}")
+
+
+def cmd_create_key(args) -> None:
+    from crosscheck_demo import keys
+    conn = keys.connect(postgres_url(args))
+    try:
+        key, record = keys.create_key(conn, args.rate, args.name)
+    finally:
+        conn.close()
+    print(f"created key {record.prefix}... (id {record.id}, name {record.name!r}, "
+          f"{record.limit} requests per {record.window_seconds} s)", file=sys.stderr)
+    print(key)
+
+
+def cmd_revoke_key(args) -> None:
+    from crosscheck_demo import keys
+    conn = keys.connect(postgres_url(args))
+    try:
+        print(f"revoked {keys.revoke_key(conn, args.prefix)} key(s)")
+    finally:
+        conn.close()
+
+
+def cmd_produce(args) -> None:
+    import redis
+
+    from crosscheck_demo.messages import Publisher
+    from crosscheck_demo.producer import produce
+    rate = None
+    if args.rate:
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:/\s*s(?:ec(?:ond)?)?)?\s*", args.rate)
+        if not m or float(m.group(1)) <= 0:
+            raise SystemExit(f"--rate {args.rate!r} is not like 100/s")
+        rate = float(m.group(1))
+    client = redis.Redis.from_url(redis_url(args), socket_connect_timeout=5)
+    try:
+        sent = produce(Publisher(client, source="producer"), args.channel, args.count, rate,
+                       args.universe, json.loads(args.fields) if args.fields else None)
+    finally:
+        client.close()
+    if args.verbose:
+        for message in sent:
+            print(json.dumps(message))
+    print(json.dumps({"channel": args.channel, "count": len(sent),
+                      "first_seq": sent[0]["seq"] if sent else None,
+                      "last_seq": sent[-1]["seq"] if sent else None}))
+
+
+def cmd_api(args) -> None:
+    import uvicorn
+
+    from crosscheck_demo.app import create_app
+    app = create_app(redis_url(args), postgres_url(args))
+    if args.fd is not None:
+        uvicorn.run(app, fd=args.fd, access_log=False, log_level="info", timeout_graceful_shutdown=2)
+    else:
+        uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="info",
+                    timeout_graceful_shutdown=2)
+
+
+def cmd_consumer(args) -> None:
+    from crosscheck_demo import consumer
+    consumer.main(redis_url(args), postgres_url(args))
+
+
+def main(argv: list[str] | None = None) -> None:
+    from crosscheck_demo import CHANNELS
+    parser = argparse.ArgumentParser(prog="crosscheck-demo", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name, func, help_text, db=False, rd=False):
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        if db:
+            p.add_argument("--database-url", help="Postgres URL")
+        if rd:
+            p.add_argument("--redis-url", help="Redis URL")
+        return p
+
+    command("migrate", cmd_migrate, "apply demo/migrations to the database", db=True)
+    p = command("create-key", cmd_create_key, "create an API key; prints it as the last line", db=True)
+    p.add_argument("--rate", default="60/minute", help="requests per window, e.g. 60/minute, 5/second")
+    p.add_argument("--name", default="default", help="a label for the key")
+    p = command("revoke-key", cmd_revoke_key, "revoke the key with this prefix (first 12 characters)", db=True)
+    p.add_argument("prefix")
+    p = command("produce", cmd_produce, "publish sample messages on a channel (and its stream)", rd=True)
+    p.add_argument("--channel", required=True, choices=CHANNELS)
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--rate", help="messages per second, e.g. 100/s (default: as fast as possible)")
+    p.add_argument("--universe", default="TEST_demo_universe", help="universe named in the messages")
+    p.add_argument("--fields", help="JSON object merged into every message (overrides sample fields)")
+    p.add_argument("--verbose", "-v", action="store_true", help="print every message sent")
+    p = command("api", cmd_api, "run the API gateway under uvicorn", db=True, rd=True)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--fd", type=int, help="serve on this inherited listening socket")
+    command("consumer", cmd_consumer, "run the consumer until SIGTERM", db=True, rd=True)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+"""The consumer (seed 001's TickStockApp side): talks to the producer only through Redis.
+
+Two loops run side by side:
+
+* live: subscribes to the five channels and handles each message as it arrives;
+* catch-up: reads ``stream:<channel>`` with consumer group ``tickstock-app`` (from the
+  start of the stream when the group is new), handles each entry, then ``XACK``s it.
+
+Each message is checked against ``demo/contracts/<channel>.json`` and recorded once in
+``message_log`` (the two loops see the same message; ``(channel, seq, sent_at)`` is
+unique). A valid message is then applied through the universe functions. Both loops
+reconnect on their own after Redis or Postgres goes away.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+
+import jsonschema
+import psycopg2
+import redis
+
+from crosscheck_demo import CHANNELS, CONSUMER_GROUP, CONTRACTS_DIR, stream_name
+
+log = logging.getLogger("crosscheck_demo.consumer")
+RETRY_DELAY = 0.2  # seconds between reconnection attempts
+
+
+def load_validators() -> dict:
+    validators = {}
+    for channel in CHANNELS:
+        schema = json.loads((CONTRACTS_DIR / f"{channel}.json").read_text(encoding="utf-8"))
+        validators[channel] = jsonschema.Draft202012Validator(
+            schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    return validators
+
+
+class Consumer:
+    def __init__(self, redis_url: str, postgres_url: str, name: str | None = None):
+        self.redis_url, self.postgres_url = redis_url, postgres_url
+        self.name = name or os.environ.get("DEMO_CONSUMER_NAME", "demo-consumer")
+        self.validators = load_validators()
+        self.stopping = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    # -- handling -----------------------------------------------------------------------
+    def handle(self, conn, channel: str, raw: str | bytes, via: str) -> bool:
+        """Record one message; apply it when valid and new. Return True if it was new."""
+        try:
+            message = json.loads(raw)
+            errors = sorted(self.validators[channel].iter_errors(message), key=lambda e: list(e.path))
+            problem = "; ".join(f"{'/'.join(map(str, e.path)) or '(root)'}: {e.message}" for e in errors) or None
+        except ValueError as exc:
+            message, problem = {"raw": raw.decode() if isinstance(raw, bytes) else raw}, f"not JSON: {exc}"
+        seq = message.get("seq") if isinstance(message, dict) else None
+        sent_at = message.get("sent_at") if isinstance(message, dict) else None
+        if not isinstance(seq, int) or isinstance(seq, bool):
+            seq = None
+        if not isinstance(sent_at, (int, float)) or isinstance(sent_at, bool):
+            sent_at = None
+        with conn.cursor() as cur:
+            cur.execute(
+                "INSERT INTO message_log (channel, seq, sent_at, payload, valid, error, via)"
+                " VALUES (%s, %s, %s, %s::jsonb, %s, %s, %s)"
+                " ON CONFLICT (channel, seq, sent_at) DO NOTHING RETURNING id",
+                (channel, seq, sent_at, json.dumps(message), problem is None, problem, via))
+            new = cur.fetchone() is not None
+            if new and problem:
+                log.warning("rejected message on %s (seq %s): %s", channel, seq, problem)
+            if new and not problem:
+                self.apply(cur, channel, message)
+        return new
+
+    @staticmethod
+    def apply(cur, channel: str, message: dict) -> None:
+        if channel == "tickstock.universe.updated":
+            cur.execute("SELECT update_etf_universe(%s, %s::jsonb, %s)",
+                        (message["universe"], json.dumps(message["symbols"]), message.get("category")))
+        elif channel == "tickstock.cache.ipo_assignment":
+            cur.execute("SELECT get_etf_universe(%s) -> 'symbols'", (message["universe"],))
+            symbols = (cur.fetchone()[0]) or []
+            if message["symbol"] not in symbols:
+                cur.execute("SELECT update_etf_universe(%s, %s::jsonb)",
+                            (message["universe"], json.dumps(symbols + [message["symbol"]])))
+        elif channel == "tickstock.cache.delisting_cleanup":
+            for universe in message["universes_affected"]:
+                cur.execute("SELECT get_etf_universe(%s) -> 'symbols'", (universe,))
+                symbols = cur.fetchone()[0]
+                if symbols is not None:
+                    kept = [s for s in symbols if s not in message["symbols"]]
+                    cur.execute("SELECT update_etf_universe(%s, %s::jsonb)", (universe, json.dumps(kept)))
+        # sync_complete and correlation_update are recorded in message_log only
+
+    # -- loops --------------------------------------------------------------------------
+    def _db(self):
+        conn = psycopg2.connect(self.postgres_url, application_name="crosscheck-demo-consumer",
+                                connect_timeout=5)
+        conn.autocommit = True
+        return conn
+
+    def _redis(self) -> redis.Redis:
+        return redis.Redis.from_url(self.redis_url, socket_connect_timeout=2, socket_timeout=5)
+
+    def _run(self, loop, what: str) -> None:
+        while not self.stopping.is_set():
+            conn = client = None
+            try:
+                conn, client = self._db(), self._redis()
+                loop(conn, client)
+            except (redis.RedisError, psycopg2.OperationalError, psycopg2.InterfaceError, OSError) as exc:
+                log.warning("%s loop: %s: %s; reconnecting", what, type(exc).__name__, exc)
+                self.stopping.wait(RETRY_DELAY)
+            finally:
+                for c in (conn, client):
+                    if c is not None:
+                        try:
+                            c.close()
+                        except Exception:  # noqa: BLE001 - closing a broken connection
+                            pass
+
+    def live(self, conn, client: redis.Redis) -> None:
+        pubsub = client.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(*CHANNELS)
+        log.info("subscribed to %s", ", ".join(CHANNELS))
+        try:
+            while not self.stopping.is_set():
+                msg = pubsub.get_message(timeout=0.5)
+                if msg and msg["type"] == "message":
+                    self.handle(conn, msg["channel"].decode(), msg["data"], "pubsub")
+        finally:
+            pubsub.close()
+
+    def ensure_groups(self, client: redis.Redis) -> None:
+        for channel in CHANNELS:
+            try:
+                client.xgroup_create(stream_name(channel), CONSUMER_GROUP, id="0", mkstream=True)
+            except redis.ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+
+    def catch_up(self, conn, client: redis.Redis) -> None:
+        self.ensure_groups(client)
+        streams = {stream_name(c): "0" for c in CHANNELS}  # first our own pending entries, then new ones
+        while not self.stopping.is_set():
+            try:
+                batches = client.xreadgroup(CONSUMER_GROUP, self.name, streams, count=200, block=500)
+            except redis.ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                self.ensure_groups(client)  # the stream or group was deleted (e.g. Redis restarted empty)
+                continue
+            for stream, entries in batches or []:
+                stream = stream.decode()
+                if not entries:
+                    streams[stream] = ">"  # no pending entries left on this stream
+                for entry_id, fields in entries:
+                    if streams[stream] != ">":
+                        streams[stream] = entry_id
+                    if b"payload" in fields:
+                        self.handle(conn, stream.removeprefix("stream:"), fields[b"payload"], "stream")
+                    client.xack(stream, CONSUMER_GROUP, entry_id)
+            if not batches:
+                streams = {s: ">" for s in streams}
+
+    def start(self) -> None:
+        for loop, what in ((self.live, "live"), (self.catch_up, "catch-up")):
+            thread = threading.Thread(target=self._run, args=(loop, what), name=what, daemon=True)
+            thread.start()
+            self.threads.append(thread)
+
+    def stop(self, timeout: float = 5) -> None:
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(timeout)
+
+
+def main(redis_url: str, postgres_url: str) -> None:
+    """Run until SIGTERM or SIGINT."""
+    consumer = Consumer(redis_url, postgres_url)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: consumer.stopping.set())
+    consumer.start()
+    log.info("consumer %s running (group %s)", consumer.name, CONSUMER_GROUP)
+    while not consumer.stopping.wait(1):
+        pass
+    consumer.stop()

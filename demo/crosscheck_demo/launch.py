@@ -1,0 +1,113 @@
+"""Start and stop the demo for crosscheck's embedded stack.
+
+``start()`` applies the migrations, starts the API (uvicorn, on a free port of
+127.0.0.1) and the consumer as child processes that die with the launching thread
+(``PR_SET_PDEATHSIG``), and returns once ``/health`` answers 200.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from crosscheck_demo import migrate
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class Handle:
+    """The running demo: ``api_url``, ``pids``, ``stop()``."""
+
+    def __init__(self, api_url: str, processes: dict[str, subprocess.Popen], logs: dict[str, Path]):
+        self.api_url, self.processes, self.logs = api_url, processes, logs
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.processes.values()]
+
+    def running(self) -> bool:
+        return all(p.poll() is None for p in self.processes.values())
+
+    def stop(self, timeout: float = 5) -> None:
+        """Terminate every child, wait up to ``timeout`` s, kill what is left, reap all."""
+        for p in self.processes.values():
+            if p.poll() is None:
+                p.terminate()
+        deadline = time.monotonic() + timeout
+        for p in self.processes.values():
+            try:
+                p.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+    def __repr__(self) -> str:
+        return f"<demo api={self.api_url} pids={self.pids}>"
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def start(redis_url: str, postgres_url: str, log_dir: Path, ready_timeout: float = 10.0) -> Handle:
+    """Migrate, start the API and the consumer, wait for ``/health``; return a :class:`Handle`."""
+    migrate.apply(postgres_url)
+    log_dir = Path(log_dir)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "DEMO_REDIS_URL": redis_url, "DEMO_POSTGRES_URL": postgres_url,
+           "PYTHONUNBUFFERED": "1"}
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1024)
+    port = listener.getsockname()[1]
+    api_url = f"http://127.0.0.1:{port}"
+    commands = {
+        "api": [sys.executable, "-m", "crosscheck_demo.cli", "api", "--fd", str(listener.fileno())],
+        "consumer": [sys.executable, "-m", "crosscheck_demo.cli", "consumer"],
+    }
+    processes, logs = {}, {}
+    try:
+        for name, command in commands.items():
+            logs[name] = log_dir / f"demo-{name}.log"
+            with open(logs[name], "ab") as out:
+                processes[name] = subprocess.Popen(
+                    command, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                    pass_fds=(listener.fileno(),) if name == "api" else (),
+                    preexec_fn=_die_with_parent, start_new_session=True)
+    finally:
+        listener.close()  # the API child holds its own copy
+    handle = Handle(api_url, processes, logs)
+    deadline = time.monotonic() + ready_timeout
+    while True:
+        for name, p in processes.items():
+            if p.poll() is not None:
+                handle.stop()
+                raise RuntimeError(f"demo {name} exited with code {p.returncode} while starting; "
+                                   f"end of {logs[name]}:\n{_tail(logs[name])}")
+        try:
+            with urllib.request.urlopen(f"{api_url}/health", timeout=1) as response:
+                if response.status == 200:
+                    return handle
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            handle.stop()
+            raise RuntimeError(f"demo API at {api_url} not healthy within {ready_timeout:g} s; "
+                               f"end of {logs['api']}:\n{_tail(logs['api'])}")
+        time.sleep(0.05)
