@@ -1,0 +1,1 @@
+"""Keyword components of crosscheck.Metrics, one file per concern."""

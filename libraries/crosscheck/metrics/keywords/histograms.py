@@ -1,0 +1,67 @@
+"""Histogram quantiles, computed as PromQL's histogram_quantile does."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from robot.api.deco import keyword
+
+from crosscheck.assertions import AssertionOperator, check
+from crosscheck.config import mask_url
+from crosscheck.errors import ConfigurationError, CrosscheckError
+from crosscheck.metrics.keywords.context import MetricsContext
+from crosscheck.metrics.keywords.values import _labels, _number
+from crosscheck.metrics.promql import histogram_quantile, series_increase
+from crosscheck.metrics.scrape import Snapshot, format_series
+from crosscheck.reporting import html_table, log_html
+
+
+class HistogramKeywords:
+    def __init__(self, ctx: MetricsContext):
+        self.ctx = ctx
+
+    @keyword
+    def get_histogram_quantile(self, quantile: float, name: str,
+                               assertion_operator: AssertionOperator | None = None,
+                               assertion_expected: Any = None, snapshot: Snapshot | None = None,
+                               since: Snapshot | None = None, labels: dict | None = None,
+                               **label_values: str) -> float:
+        """Returns the ``quantile`` (0..1) of histogram ``name``, as PromQL's ``histogram_quantile``.
+
+        Buckets of the series whose labels include the given ones are summed
+        by ``le`` (``sum by (le)``), then the quantile is interpolated linearly
+        within its bucket; a quantile in the ``+Inf`` bucket is the highest
+        finite bound. With ``since`` (an earlier snapshot) only the
+        observations made between the two scrapes count (``increase``, with
+        resets handled). Values are in the metric's unit (seconds for
+        ``_seconds``). Fails when there are no observations (PromQL gives NaN).
+
+        | ${p95} =    Get Histogram Quantile    0.95    demo_http_request_duration_seconds    route=/health
+        | Get Histogram Quantile    0.95    demo_http_request_duration_seconds    <    0.1    since=${before}
+        """
+        snap = self.ctx.snapshot(snapshot)
+        if not 0 <= quantile <= 1:
+            raise ConfigurationError(f"quantile must be between 0 and 1, got {quantile}.")
+        wanted = _labels(labels, label_values)
+        per_series = snap.buckets(name, wanted)
+        fam = snap.require_family(name)
+        series = format_series(fam.name + "_bucket", wanted)
+        if not per_series:
+            raise CrosscheckError(f"No series {series} at {mask_url(snap.url)}.")
+        old = since.buckets(name, wanted) if isinstance(since, Snapshot) else {}
+        summed: dict[float, float] = {}
+        for key, buckets in per_series.items():
+            before = dict(old.get(key, []))
+            reset = any(count < before.get(le, 0) for le, count in buckets)
+            for le, count in buckets:
+                value = count if reset else series_increase(before.get(le), count) if before else count
+                summed[le] = summed.get(le, 0.0) + value
+        value = histogram_quantile(quantile, summed.items())
+        log_html(html_table([[le, count] for le, count in sorted(summed.items())], ["le", "cumulative count"],
+                            f"{series}: q{quantile:g} = {value:g}"))
+        if math.isnan(value):
+            raise CrosscheckError(f"Quantile {quantile:g} of {series} at {mask_url(snap.url)} is undefined: "
+                                  f"no observations{' since the earlier scrape' if since is not None else ''}.")
+        return check(value, assertion_operator, _number(assertion_expected),
+                     f"Quantile {quantile:g} of {series} at {mask_url(snap.url)}")

@@ -1,0 +1,116 @@
+"""Values of series, counter increases, and waiting for a value."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from robot.api.deco import keyword
+
+from crosscheck.assertions import AssertionOperator, check
+from crosscheck.config import mask_url
+from crosscheck.errors import ConfigurationError, CrosscheckError
+from crosscheck.metrics.keywords.context import MetricsContext
+from crosscheck.metrics.promql import increase, series_increase
+from crosscheck.metrics.scrape import Snapshot, format_series
+from crosscheck.reporting import html_table, log_html
+
+
+def _labels(labels: dict | None, extra: dict) -> dict:
+    merged = dict(labels or {})
+    merged.update(extra)
+    return {k: str(v) for k, v in merged.items()}
+
+
+def _number(expected: Any) -> Any:
+    if isinstance(expected, str):
+        try:
+            return float(expected)
+        except ValueError:
+            return expected
+    return expected
+
+
+class ValueKeywords:
+    def __init__(self, ctx: MetricsContext):
+        self.ctx = ctx
+
+    @keyword
+    def get_metric_value(self, name: str, assertion_operator: AssertionOperator | None = None,
+                         assertion_expected: Any = None, snapshot: Snapshot | None = None,
+                         labels: dict | None = None, **label_values: str) -> float:
+        """Returns the value of ``name`` summed over the series whose labels include the given ones.
+
+        Labels are named arguments (``route=/health``) or a ``labels``
+        dictionary. For a counter family the ``_total`` sample is read, for a
+        histogram or summary family its ``_count``. Fails if no series matches,
+        listing the series present.
+
+        | Get Metric Value    demo_db_pool_in_use    ==    0
+        | Get Metric Value    demo_http_requests_total    >=    1    route=/health    status=200
+        """
+        snap = self.ctx.snapshot(snapshot)
+        wanted = _labels(labels, label_values)
+        value = snap.value(name, wanted)
+        what = f"{format_series(snap.sample_name(name), wanted)} at {mask_url(snap.url)}"
+        return check(value, assertion_operator, _number(assertion_expected), what)
+
+    @keyword
+    def get_counter_increase(self, name: str, before: Snapshot, after: Snapshot | None = None,
+                             assertion_operator: AssertionOperator | None = None,
+                             assertion_expected: Any = None, labels: dict | None = None,
+                             **label_values: str) -> float:
+        """Returns how much counter ``name`` grew from ``before`` to ``after``, summed over matching series.
+
+        ``after`` defaults to a fresh scrape of the URL ``before`` came from. A
+        series whose value went down was reset (its process restarted): its
+        increase is its new value, as PromQL's ``increase`` counts it. A series
+        that appears only in ``after`` counts from 0.
+
+        | ${before} =    Scrape Metrics
+        | GET On Session    demo    /health
+        | Get Counter Increase    demo_http_requests_total    ${before}    ==    1    route=/health
+        """
+        if not isinstance(before, Snapshot):
+            raise ConfigurationError("'before' must be a snapshot returned by 'Scrape Metrics'.")
+        after = after if isinstance(after, Snapshot) else self.ctx.scrape(before.url)
+        fam = after.require_family(name)
+        if fam.type not in ("counter", "histogram", "summary", "unknown", "untyped"):
+            raise CrosscheckError(f"Metric '{fam.name}' at {mask_url(after.url)} is a {fam.type}, not a counter.")
+        wanted = _labels(labels, label_values)
+        old, new = before.series(name, wanted) if before.family(name) else {}, after.series(name, wanted)
+        if not new:
+            raise CrosscheckError(after.no_series_message(name, wanted))
+        rows = [[format_series("", dict(k)) or "(no labels)", old.get(k, "-"), v, series_increase(old.get(k), v)]
+                for k, v in new.items()]
+        log_html(html_table(rows, ["series", "before", "after", "increase"], f"Increase of {after.sample_name(name)}"))
+        value = increase(old, new)
+        what = f"Increase of {format_series(after.sample_name(name), wanted)} at {mask_url(after.url)}"
+        return check(value, assertion_operator, _number(assertion_expected), what)
+
+    @keyword
+    def wait_until_metric_reaches(self, name: str, assertion_operator: AssertionOperator,
+                                  assertion_expected: Any, timeout: timedelta = timedelta(seconds=10),
+                                  interval: timedelta = timedelta(milliseconds=500), url: str | None = None,
+                                  labels: dict | None = None, **label_values: str) -> float:
+        """Scrapes until the value of ``name`` (as in `Get Metric Value`) satisfies the assertion.
+
+        Returns the value; fails after ``timeout`` with the last value seen.
+
+        | Wait Until Metric Reaches    demo_db_pool_in_use    ==    0    timeout=10 s
+        """
+        wanted = _labels(labels, label_values)
+        deadline = time.monotonic() + timeout.total_seconds()
+        last_error = ""
+        while True:
+            snap = self.ctx.scrape(url)
+            try:
+                value = snap.value(name, wanted)
+                what = f"{format_series(snap.sample_name(name), wanted)} at {mask_url(snap.url)}"
+                return check(value, assertion_operator, _number(assertion_expected), what)
+            except AssertionError as exc:
+                last_error = str(exc)
+            if time.monotonic() >= deadline:
+                raise CrosscheckError(f"Waited {timeout.total_seconds():g} s: {last_error}")
+            time.sleep(interval.total_seconds())

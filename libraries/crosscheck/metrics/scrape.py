@@ -1,0 +1,135 @@
+"""Scrape a Prometheus endpoint and parse it by content type.
+
+``text/plain`` goes to ``prometheus_client.parser``, ``application/openmetrics-text``
+to ``prometheus_client.openmetrics.parser``. A :class:`Snapshot` holds the parsed
+families and answers lookups by metric name and a subset of labels.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import requests
+
+from crosscheck.config import mask_url
+from crosscheck.errors import ConfigurationError, CrosscheckError, ServiceUnavailable
+
+OPENMETRICS = "application/openmetrics-text"
+_SUFFIXES = ("_total", "_count", "_sum", "_bucket", "_created", "_info", "_gcount", "_gsum")
+
+
+def format_series(name: str, labels: dict) -> str:
+    inner = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    return f"{name}{{{inner}}}" if inner else name
+
+
+@dataclass
+class Snapshot:
+    url: str
+    content_type: str
+    families: dict = field(default_factory=dict)   # family name -> prometheus_client Metric
+    scraped_at: float = 0.0
+
+    def __str__(self) -> str:
+        return f"<scrape of {mask_url(self.url)}: {len(self.families)} metrics>"
+
+    def family(self, name: str):
+        """The family ``name`` belongs to (a family name or one of its sample names)."""
+        if name in self.families:
+            return self.families[name]
+        for suffix in _SUFFIXES:
+            if name.endswith(suffix) and name[: -len(suffix)] in self.families:
+                return self.families[name[: -len(suffix)]]
+        return None
+
+    def require_family(self, name: str):
+        fam = self.family(name)
+        if fam is None:
+            close = sorted(n for n in self.families if name.split("_")[0] in n)[:8]
+            hint = f" Similar: {', '.join(close)}." if close else ""
+            raise CrosscheckError(f"Metric '{name}' is not exposed at {mask_url(self.url)}.{hint}")
+        return fam
+
+    def sample_name(self, name: str) -> str:
+        """The sample name a value lookup reads: ``x_total`` for a counter family ``x``."""
+        fam = self.require_family(name)
+        if name != fam.name:
+            return name
+        if fam.type == "counter":
+            return f"{fam.name}_total"
+        if fam.type in ("histogram", "summary"):
+            return f"{fam.name}_count"
+        return fam.name
+
+    def series(self, name: str, labels: dict | None = None) -> dict[tuple, float]:
+        """``{label tuple: value}`` of the samples of ``name`` whose labels include ``labels``."""
+        fam = self.require_family(name)
+        wanted = self.sample_name(name)
+        labels = {k: str(v) for k, v in (labels or {}).items()}
+        out = {}
+        for sample in fam.samples:
+            if sample.name == wanted and all(sample.labels.get(k) == v for k, v in labels.items()):
+                out[tuple(sorted(sample.labels.items()))] = float(sample.value)
+        return out
+
+    def value(self, name: str, labels: dict | None = None) -> float:
+        """The sum of the matching series' values; fails if none matches."""
+        found = self.series(name, labels)
+        if not found:
+            raise CrosscheckError(self.no_series_message(name, labels))
+        return sum(found.values())
+
+    def no_series_message(self, name: str, labels: dict | None) -> str:
+        wanted = self.sample_name(name)
+        fam = self.require_family(name)
+        present = [format_series(s.name, s.labels) for s in fam.samples if s.name == wanted][:6]
+        return (f"No series {format_series(wanted, labels or {})} at {mask_url(self.url)}; "
+                f"present: {', '.join(present) or 'none'}.")
+
+    def buckets(self, name: str, labels: dict | None = None) -> dict[tuple, list[tuple[float, float]]]:
+        """Histogram buckets of ``name`` per series (labels without ``le``): ``[(le, count), ...]``."""
+        fam = self.require_family(name)
+        if fam.type not in ("histogram", "gaugehistogram"):
+            raise CrosscheckError(f"Metric '{fam.name}' at {mask_url(self.url)} is a {fam.type}, not a histogram.")
+        labels = {k: str(v) for k, v in (labels or {}).items()}
+        out: dict[tuple, list] = {}
+        for sample in fam.samples:
+            if sample.name != f"{fam.name}_bucket":
+                continue
+            rest = {k: v for k, v in sample.labels.items() if k != "le"}
+            if all(rest.get(k) == v for k, v in labels.items()):
+                out.setdefault(tuple(sorted(rest.items())), []).append((float(sample.labels["le"]), float(sample.value)))
+        return out
+
+
+def parse(text: str, content_type: str, url: str = "") -> Snapshot:
+    """A snapshot from exposition ``text``, parsed by ``content_type``."""
+    try:
+        if content_type.startswith(OPENMETRICS):
+            from prometheus_client.openmetrics.parser import text_string_to_metric_families
+        else:
+            from prometheus_client.parser import text_string_to_metric_families
+        families = {fam.name: fam for fam in text_string_to_metric_families(text)}
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        kind = "OpenMetrics" if content_type.startswith(OPENMETRICS) else "Prometheus text"
+        raise CrosscheckError(f"{mask_url(url) or 'Input'} is not valid {kind} exposition: {exc}") from None
+    return Snapshot(url, content_type, families, time.time())
+
+
+def scrape(url: str, openmetrics: bool = False, timeout: float = 5.0, headers: dict | None = None) -> Snapshot:
+    """GET ``url`` and parse it; ``openmetrics`` asks for OpenMetrics via ``Accept``."""
+    accept = (f"{OPENMETRICS}; version=1.0.0, text/plain; version=0.0.4; q=0.5" if openmetrics
+              else "text/plain; version=0.0.4")
+    shown = mask_url(url)
+    try:
+        response = requests.get(url, headers={"Accept": accept, **(headers or {})}, timeout=timeout)
+    except requests.RequestException as exc:
+        raise ServiceUnavailable(f"Cannot scrape {shown}: {type(exc).__name__}. Check that the service is running "
+                                 "and exposes /metrics.") from None
+    if response.status_code != 200:
+        raise CrosscheckError(f"Scraping {shown} returned HTTP {response.status_code}, expected 200.")
+    content_type = response.headers.get("Content-Type", "text/plain")
+    if "html" in content_type or "json" in content_type:
+        raise ConfigurationError(f"{shown} returned {content_type}, not a Prometheus exposition format.")
+    return parse(response.text, content_type, url)
