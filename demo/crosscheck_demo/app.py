@@ -93,11 +93,15 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
 
     def keyed(handler):
         async def endpoint(request: Request) -> Response:
+            headers = {}
             try:
                 headers = await authorize(request)
                 body, status, extra_headers = await handler(request)
             except ApiError as exc:
-                return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
+                return JSONResponse(exc.body, status_code=exc.status, headers={**headers, **exc.headers})
+            except psycopg2.DataError as exc:
+                first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                return error(422, f"invalid value: {first_line}", headers)
             except PoolTimeout as exc:
                 return error(503, f"database busy: {exc}")
             except (psycopg2.OperationalError, psycopg2.InterfaceError):
@@ -136,14 +140,14 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     async def get_universe(request: Request):
-        name = request.path_params["name"]
+        name = universe_name(request)
         row = await run_in_threadpool(query, "SELECT get_etf_universe(%s)", (name,))
         if row[0] is None:
             raise ApiError(404, f"universe {name!r} not found")
         return row[0], 200, {}
 
     async def put_universe(request: Request):
-        name = request.path_params["name"]
+        name = universe_name(request)
         body = await json_body(request)
         symbols = body.get("symbols")
         if not isinstance(symbols, list):
@@ -154,8 +158,6 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
         for field in ("liquidity_filter", "metadata"):
             if not isinstance(body.get(field, {}), dict):
                 raise ApiError(422, f"{field} must be a JSON object")
-        if len(name) > 255:
-            raise ApiError(422, "universe name must be at most 255 characters")
         invalid = await run_in_threadpool(
             query, "SELECT symbol, reason FROM validate_etf_universe_symbols(%s) WHERE NOT is_valid",
             (json.dumps(symbols),), False)
@@ -205,6 +207,13 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
 
     app = Starlette(routes=routes, lifespan=lifespan)
     return MetricsMiddleware(app, routes)
+
+
+def universe_name(request: Request) -> str:
+    name = request.path_params["name"]
+    if not 0 < len(name) <= 255 or any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise ApiError(422, "universe name must be 1 to 255 characters, without control characters")
+    return name
 
 
 async def json_body(request: Request) -> dict:
