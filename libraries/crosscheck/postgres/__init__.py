@@ -1,0 +1,131 @@
+"""crosscheck.Postgres: schema diff, integrity, migrations, query latency, connection pools, test data."""
+
+from __future__ import annotations
+
+from robotlibcore import DynamicCore
+
+from crosscheck import __version__
+from crosscheck.postgres.connection import ConnectionKeywords, PostgresContext
+from crosscheck.postgres.integrity import IntegrityKeywords
+from crosscheck.postgres.migrations import MigrationKeywords
+from crosscheck.postgres.pools import PoolKeywords
+from crosscheck.postgres.schema import SchemaKeywords
+from crosscheck.postgres.testdata import DEFAULT_PREFIX, TestDataKeywords
+from crosscheck.postgres.timing import TimingKeywords
+
+__all__ = ["Postgres"]
+
+
+class CleanupListener:
+    """Undo what a test (or a suite setup) created when it ends, also after a failure."""
+
+    ROBOT_LISTENER_API_VERSION = 3
+
+    def __init__(self, ctx: PostgresContext):
+        self.ctx = ctx
+
+    def start_suite(self, data, result):
+        self.ctx.push()
+
+    def start_test(self, data, result):
+        self.ctx.push()
+
+    def end_test(self, data, result):
+        errors = self.ctx.pop()
+        if errors:
+            message = "Cleanup failed: " + "; ".join(errors)
+            if result.passed:
+                result.status = "FAIL"
+                result.message = message
+            else:
+                result.message = f"{result.message}\n\nAlso: {message}"
+
+    def end_suite(self, data, result):
+        errors = self.ctx.pop()
+        if errors:
+            from robot.api import logger
+
+            logger.error("crosscheck.Postgres suite cleanup failed: " + "; ".join(errors))
+
+    def close(self):
+        self.ctx.pop()
+        self.ctx.close()
+
+
+class Postgres(DynamicCore):
+    """Postgres checks for integration tests: the schema as a file, integrity, migrations,
+    query latency, connection pools and test-data cleanup.
+
+    Works beside
+    [https://marketsquare.github.io/Robot-Framework-Database-Library/|DatabaseLibrary]:
+    use DatabaseLibrary for generic queries (``Query``, ``Execute SQL String``,
+    ``Check Row Count``, ``Table Must Exist``) and this library for what it does
+    not check: columns, indexes, functions, extensions, foreign keys, orphans,
+    migrations, latency percentiles and connections.
+
+    = Database =
+
+    The library uses ``database_url`` if given on import or with `Connect To
+    Postgres`; else ``CROSSCHECK_POSTGRES_URL``; else the embedded stack's
+    ``crosscheck_test`` database (started on first use). An unreachable server
+    fails in seconds with the address, password masked. With nothing configured
+    and no embedded server possible, keywords skip the test with the reason.
+
+    = Expected schema =
+
+    A YAML file lists schemas, tables, columns, indexes, constraints, foreign
+    keys, views, functions and extensions. `Database Schema Should Match` reads
+    the live catalog once and fails with every difference (missing, different,
+    unexpected). Write a first file with `Write Expected Schema` or
+    ``crosscheck schema-dump -o schema.yaml``. Format: docs/postgres.md.
+
+    = Cleanup =
+
+    Everything a keyword creates (test rows, scratch databases and schemas,
+    table locks) is undone when the test ends, or the suite when created in a
+    suite setup, also after a failure. Nothing is deleted that the run did not
+    create: test rows are deleted by the primary key they were inserted with.
+
+    = Safety =
+
+    Table, column and schema names are looked up as data and quoted with
+    ``psycopg2.sql.Identifier`` when used in SQL: a name such as
+    ``x"; DROP TABLE y; --`` is a literal name (which does not exist), never SQL.
+
+    = Assertions =
+
+    Getters take an AssertionEngine operator and expected value, as in the
+    Browser library: ``Get Query Latency    ${sql}    p95    <    50 ms``.
+
+    = Example =
+
+    | *** Settings ***
+    | Library    DatabaseLibrary
+    | Library    crosscheck.Postgres
+    | Variables    ../../variables/targets.py
+    |
+    | *** Test Cases ***
+    | Schema Is As Expected
+    |     `Database Schema Should Match`    ${CURDIR}/../../resources/schemas/demo.yaml
+    |
+    | Universe Lookup Meets The UI Target
+    |     `Get Query Latency`    SELECT get_etf_universe('TEST_none')    p95    <    ${UI_QUERY_TARGET}
+    """
+
+    ROBOT_LIBRARY_SCOPE = "GLOBAL"
+    ROBOT_LIBRARY_VERSION = __version__
+
+    def __init__(self, database_url: str | None = None, test_prefix: str = DEFAULT_PREFIX):
+        """``database_url``: the database to check (default: ``CROSSCHECK_POSTGRES_URL`` or the embedded stack).
+        ``test_prefix``: the prefix test rows must carry (seed 001: ``TEST_``)."""
+        self.ctx = PostgresContext(database_url)
+        self.ROBOT_LIBRARY_LISTENER = CleanupListener(self.ctx)
+        super().__init__([
+            ConnectionKeywords(self.ctx),
+            SchemaKeywords(self.ctx),
+            IntegrityKeywords(self.ctx),
+            MigrationKeywords(self.ctx),
+            TimingKeywords(self.ctx),
+            PoolKeywords(self.ctx),
+            TestDataKeywords(self.ctx, test_prefix),
+        ])

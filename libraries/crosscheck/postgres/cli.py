@@ -1,0 +1,61 @@
+"""``crosscheck schema-dump``: write the expected-schema YAML file from a live database."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from crosscheck import config
+from crosscheck.errors import CrosscheckError
+
+
+def schema_dump(argv: list[str] | None = None) -> int:
+    """Write the expected schema of a live database; returns the exit status.
+
+    ``--database-url`` (default: ``CROSSCHECK_POSTGRES_URL``, else the embedded
+    stack), ``--schema`` (repeatable; default: every user schema but ``cc_*``),
+    ``-o FILE`` (default: standard output).
+    """
+    parser = argparse.ArgumentParser(
+        prog="crosscheck schema-dump",
+        description="Write the expected-schema YAML file (tables, columns, indexes, constraints, "
+                    "foreign keys, views, functions, extensions) from a live Postgres database.")
+    parser.add_argument("--database-url", help="postgresql://user@host:port/db (default: CROSSCHECK_POSTGRES_URL, "
+                                               "else the embedded stack)")
+    parser.add_argument("--schema", action="append", dest="schemas", metavar="NAME",
+                        help="schema to include; repeat for several (default: all user schemas but cc_*)")
+    parser.add_argument("-o", "--output", metavar="FILE", help="file to write (default: standard output)")
+    args = parser.parse_args(argv)
+
+    from crosscheck.postgres.connection import connect, database_of
+    from crosscheck.postgres.schema import dump_text
+
+    url = args.database_url or config.configured("postgres")
+    try:
+        if not url:
+            from crosscheck import stack
+            url = stack.postgres_url()
+        conn = connect(url, "crosscheck-schema-dump")
+        try:
+            text = dump_text(conn, args.schemas, database_of(url))
+        finally:
+            conn.close()
+    except CrosscheckError as err:
+        print(f"crosscheck schema-dump: {config.scrub(err, url)}", file=sys.stderr)
+        return 2
+    except Exception as err:  # e.g. a psycopg2 error while reading the catalog
+        print(f"crosscheck schema-dump: {type(err).__name__}: {config.scrub(err, url)}", file=sys.stderr)
+        return 1
+    if args.output:
+        from pathlib import Path
+
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(schema_dump())

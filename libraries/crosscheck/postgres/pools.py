@@ -1,0 +1,280 @@
+"""Connections as the server sees them: pg_stat_activity by application name and state,
+leaks, idle-in-transaction sessions, N concurrent sessions, and table locks that make a
+client's pool fill up (pool exhaustion tests).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+from time import perf_counter
+from typing import Any
+
+import psycopg2
+from psycopg2 import sql
+from robot.api import logger
+from robot.api.deco import keyword
+
+from crosscheck import namespace
+from crosscheck.assertions import AssertionOperator, check
+from crosscheck.errors import ConfigurationError, CrosscheckError
+from crosscheck.postgres.connection import connect, quoted, split_name
+from crosscheck.reporting import html_table, log_distribution, log_html
+
+_LOCK_MODES = {"ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE", "SHARE",
+               "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"}
+_STATES = {"active", "idle", "idle in transaction", "idle in transaction (aborted)", "fastpath function call",
+           "disabled"}
+
+
+def _like(pattern: str) -> str:
+    """A glob (``crosscheck-demo-*``) as a LIKE pattern."""
+    escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "%").replace("?", "_")
+
+
+class PoolKeywords:
+    """Server-side view of client connections and pools."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self._locks: list = []
+
+    def _activity(self, application_name: str | None, state: str | None, waiting_on_lock: bool = False,
+                  older_than: float = 0.0, all_databases: bool = False) -> list[dict]:
+        if state is not None and state not in _STATES:
+            raise ConfigurationError(f"Unknown connection state {state!r}; use one of {', '.join(sorted(_STATES))}.")
+        clauses = [sql.SQL("pid <> pg_backend_pid()"), sql.SQL("backend_type = 'client backend'")]
+        params: list[Any] = []
+        if not all_databases:
+            clauses.append(sql.SQL("datname = current_database()"))
+        if application_name:
+            clauses.append(sql.SQL("application_name LIKE %s"))
+            params.append(_like(application_name))
+        if state:
+            clauses.append(sql.SQL("state = %s"))
+            params.append(state)
+        if waiting_on_lock:
+            clauses.append(sql.SQL("wait_event_type = 'Lock'"))
+        if older_than:
+            clauses.append(sql.SQL("now() - COALESCE(state_change, backend_start) >= %s * interval '1 second'"))
+            params.append(older_than)
+        rows = self.ctx.query(sql.SQL("""
+            SELECT pid, application_name, datname, state, wait_event_type, wait_event,
+                   round(extract(epoch FROM now() - backend_start)::numeric, 1),
+                   round(extract(epoch FROM now() - COALESCE(state_change, backend_start))::numeric, 1),
+                   left(query, 200)
+            FROM pg_stat_activity WHERE {} ORDER BY application_name, pid""").format(
+            sql.SQL(" AND ").join(clauses)), params, "reading pg_stat_activity")
+        keys = ("pid", "application_name", "database", "state", "wait_event_type", "wait_event",
+                "connected_seconds", "state_seconds", "query")
+        return [dict(zip(keys, r)) for r in rows]
+
+    @staticmethod
+    def _table(rows: list[dict], caption: str) -> str:
+        return html_table([(r["pid"], r["application_name"], r["state"], r["wait_event"] or "",
+                            float(r["state_seconds"] or 0), r["query"] or "") for r in rows],
+                          ["pid", "application", "state", "waiting on", "in state (s)", "last query"], caption)
+
+    @staticmethod
+    def _lines(rows: list[dict], limit: int = 5) -> str:
+        items = [f"pid {r['pid']} {r['application_name'] or '(no name)'} {r['state']} {r['state_seconds']} s: "
+                 f"{' '.join((r['query'] or '').split())[:80]}" for r in rows[:limit]]
+        more = f" (+{len(rows) - limit} more)" if len(rows) > limit else ""
+        return "; ".join(items) + more
+
+    @keyword
+    def get_connections(self, application_name: str | None = None, state: str | None = None,
+                        all_databases: bool = False) -> list[dict]:
+        """Client connections to this database from ``pg_stat_activity`` (the library's own excluded), logged as a table.
+
+        ``application_name`` is a glob (``crosscheck-demo-*``); ``state`` one of
+        ``active``, ``idle``, ``idle in transaction``, ... Each item has pid,
+        application_name, database, state, wait_event_type, wait_event,
+        connected_seconds, state_seconds and query (first 200 characters).
+        """
+        rows = self._activity(application_name, state, all_databases=all_databases)
+        log_html(self._table(rows, f"Connections{' of ' + application_name if application_name else ''}"
+                                   f"{' in state ' + state if state else ''}: {len(rows)}"))
+        return rows
+
+    @keyword
+    def get_connection_count(self, application_name: str | None = None, state: str | None = None,
+                             assertion_operator: AssertionOperator | None = None, assertion_expected: Any = None,
+                             waiting_on_lock: bool = False, all_databases: bool = False) -> int:
+        """Number of client connections, by application name (glob) and state, with an optional assertion.
+
+        ``waiting_on_lock=True`` counts only sessions blocked on a lock.
+
+        | `Get Connection Count`    crosscheck-demo-api    assertion_operator=<=    assertion_expected=30
+        | ${idle} =    `Get Connection Count`    crosscheck-demo-*    idle
+        """
+        rows = self._activity(application_name, state, waiting_on_lock, all_databases=all_databases)
+        what = (f"connections{' of ' + application_name if application_name else ''}"
+                f"{' in state ' + state if state else ''}{' waiting on a lock' if waiting_on_lock else ''}"
+                f" in database {self.ctx.database}")
+        return check(len(rows), assertion_operator, assertion_expected, what)
+
+    @keyword
+    def connection_count_should_drop_to(self, application_name: str, maximum: int = 0, state: str | None = None,
+                                        timeout: timedelta = timedelta(seconds=10)) -> int:
+        """Wait until ``application_name`` holds at most ``maximum`` connections (in ``state`` if given); fail
+        listing the connections still held. The leak check after a workload.
+
+        Take the baseline before the workload: pools keep idle connections open on purpose.
+
+        | ${before} =    `Get Connection Count`    crosscheck-demo-api
+        | Run Workload
+        | `Connection Count Should Drop To`    crosscheck-demo-api    ${before}    timeout=10 s
+        | `Connection Count Should Drop To`    crosscheck-demo-api    0    state=active
+        """
+        deadline = time.monotonic() + timeout.total_seconds()
+        while True:
+            rows = self._activity(application_name, state)
+            if len(rows) <= maximum:
+                return len(rows)
+            if time.monotonic() >= deadline:
+                log_html(self._table(rows, "Connections still held"))
+                raise CrosscheckError(
+                    f"Connection leak: {application_name} still holds {len(rows)} connection"
+                    f"{'s' if len(rows) != 1 else ''}{' in state ' + state if state else ''} after "
+                    f"{timeout.total_seconds():g} s, expected at most {maximum} (database {self.ctx.database}): "
+                    f"{self._lines(rows)}")
+            time.sleep(0.2)
+
+    @keyword
+    def get_idle_in_transaction_count(self, application_name: str | None = None,
+                                      longer_than: timedelta = timedelta(0),
+                                      assertion_operator: AssertionOperator | None = None,
+                                      assertion_expected: Any = None) -> int:
+        """Sessions left ``idle in transaction`` (holding locks and a snapshot) for at least ``longer_than``.
+
+        | `Get Idle In Transaction Count`    crosscheck-demo-*    5 s    ==    0
+        """
+        rows = self._activity(application_name, "idle in transaction", older_than=longer_than.total_seconds())
+        return check(len(rows), assertion_operator, assertion_expected,
+                     f"sessions idle in transaction for {longer_than.total_seconds():g} s or more")
+
+    @keyword
+    def no_connection_should_be_idle_in_transaction(self, application_name: str | None = None,
+                                                    longer_than: timedelta = timedelta(seconds=5)) -> None:
+        """Fail if any session (of ``application_name``) has been ``idle in transaction`` for ``longer_than`` or more;
+        the message gives pid, application, duration and last query.
+        """
+        rows = self._activity(application_name, "idle in transaction", older_than=longer_than.total_seconds())
+        if rows:
+            log_html(self._table(rows, "Idle in transaction"))
+            raise CrosscheckError(f"{len(rows)} session{'s' if len(rows) != 1 else ''} idle in transaction for "
+                                  f"{longer_than.total_seconds():g} s or more in database {self.ctx.database}: "
+                                  f"{self._lines(rows)}")
+
+    @keyword
+    def run_concurrent_sessions(self, query: str, sessions: int = 10, parameters: list | None = None,
+                                timeout: timedelta = timedelta(seconds=30)) -> dict:
+        """Open ``sessions`` connections, run ``query`` on all of them at the same moment, check all succeed.
+
+        The sessions are named ``crosscheck-<namespace>``; the keyword checks in
+        ``pg_stat_activity`` that all were connected at once, and fails listing
+        the sessions that failed. Logs the per-session latency. Returns a dict
+        with ``succeeded``, ``failed``, ``connected_at_once`` and ``seconds``.
+
+        | `Run Concurrent Sessions`    SELECT get_etf_universes_summary()    ${CONCURRENT_OPERATIONS_TARGET}
+        """
+        if sessions < 1:
+            raise ConfigurationError(f"sessions must be at least 1 (got {sessions}).")
+        app = f"crosscheck-{namespace.new('sessions')}"
+        conns = []
+        try:
+            for _ in range(sessions):
+                conns.append(connect(self.ctx.url, app))
+        except CrosscheckError as err:
+            for c in conns:
+                c.close()
+            raise CrosscheckError(f"Could open only {len(conns)} of {sessions} sessions: {err}") from None
+        connected = len(self._activity(app, None))
+        barrier = threading.Barrier(sessions)
+        results: list[Any] = [None] * sessions
+
+        def run(i: int, conn) -> None:
+            try:
+                barrier.wait(timeout.total_seconds())
+                start = perf_counter()
+                with conn.cursor() as cur:
+                    cur.execute(query, parameters)
+                    if cur.description:
+                        cur.fetchall()
+                results[i] = perf_counter() - start
+            except (psycopg2.Error, threading.BrokenBarrierError) as err:
+                results[i] = err
+
+        started = perf_counter()
+        threads = [threading.Thread(target=run, args=(i, c), daemon=True) for i, c in enumerate(conns)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout.total_seconds())
+        elapsed = perf_counter() - started
+        for c in conns:
+            try:
+                c.cancel()
+            except psycopg2.Error:
+                pass
+            c.close()
+        times = [r * 1000 for r in results if isinstance(r, float)]
+        failures = [f"session {i + 1}: " + (str(r).strip().splitlines()[0] if r is not None else "timed out")
+                    for i, r in enumerate(results) if not isinstance(r, float)]
+        if times:
+            log_distribution(times, "ms", f"{sessions} concurrent sessions: {' '.join(query.split())[:80]}",
+                             extra={"connected at once": connected})
+        if failures:
+            raise CrosscheckError(f"{len(failures)} of {sessions} concurrent sessions failed: "
+                                  + "; ".join(failures[:5]))
+        if connected < sessions:
+            raise CrosscheckError(f"Only {connected} of {sessions} sessions were connected at once "
+                                  "(max_connections or a connection limit?).")
+        return {"succeeded": len(times), "failed": 0, "connected_at_once": connected, "seconds": elapsed}
+
+    @keyword
+    def lock_table(self, table: str, mode: str = "ACCESS EXCLUSIVE") -> int:
+        """Hold a lock on ``table`` from a separate session until `Release Table Locks` or the end of the test.
+
+        Requests that touch the table then wait inside the client's pool: the
+        way to fill a pool on purpose (pool exhaustion) without changing the
+        system under test. Keep the hold short: other tests on the same table
+        wait too. Returns the pid of the locking session.
+
+        | `Lock Table`    cache_entries
+        """
+        schema, name = split_name(table)
+        mode = " ".join(str(mode).upper().split())
+        if mode not in _LOCK_MODES:
+            raise ConfigurationError(f"Unknown lock mode {mode!r}; use one of {', '.join(sorted(_LOCK_MODES))}.")
+        conn = connect(self.ctx.url, f"crosscheck-lock-{namespace.run_id()}", autocommit=False)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SET LOCAL lock_timeout = '5s'")
+                cur.execute(sql.SQL("LOCK TABLE {} IN " + mode + " MODE").format(quoted(schema, name)))
+                cur.execute("SELECT pg_backend_pid()")
+                pid = cur.fetchone()[0]
+        except psycopg2.Error as err:
+            conn.close()
+            from crosscheck.postgres.connection import db_error
+            raise db_error(err, f"Locking {schema}.{name}", self.ctx.url) from None
+        self._locks.append(conn)
+        self.ctx.register(f"release lock on {schema}.{name}", lambda: self._release(conn))
+        logger.info(f"Holding {mode} lock on {schema}.{name} (pid {pid}).")
+        return pid
+
+    def _release(self, conn) -> None:
+        if conn in self._locks:
+            self._locks.remove(conn)
+        if not conn.closed:
+            conn.rollback()
+            conn.close()
+
+    @keyword
+    def release_table_locks(self) -> None:
+        """Release every lock taken with `Lock Table`."""
+        for conn in list(self._locks):
+            self._release(conn)
