@@ -1,0 +1,232 @@
+"""The small interface both vector stores implement, and the input checks they share.
+
+A *collection* is what a test creates and names (``docs``); the backend stores it
+under a physical name in the test's namespace (``cc_<pid>_<n>_docs``). Every
+write is validated in full before the first byte reaches the store, so bad input
+(a dimension mismatch, NaN or infinite components, an empty vector) writes
+nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from crosscheck.errors import ConfigurationError
+
+DISTANCES = ("cosine", "dot", "euclidean")
+_DISTANCE_ALIASES = {
+    "cosine": "cosine", "cos": "cosine",
+    "dot": "dot", "ip": "dot", "inner": "dot", "inner_product": "dot",
+    "euclidean": "euclidean", "euclid": "euclidean", "l2": "euclidean",
+}
+
+
+def normalize_distance(distance: str) -> str:
+    key = str(distance).strip().lower().replace(" ", "_")
+    if key not in _DISTANCE_ALIASES:
+        raise ConfigurationError(f"unknown distance {distance!r}: use one of {', '.join(DISTANCES)}")
+    return _DISTANCE_ALIASES[key]
+
+
+def higher_is_better(distance: str) -> bool:
+    """Cosine and dot scores are similarities; euclidean scores are distances."""
+    return distance != "euclidean"
+
+
+@dataclass
+class Collection:
+    """A collection as the library knows it."""
+
+    name: str          # the name the test uses
+    physical: str      # the table / collection name in the store
+    dimension: int
+    distance: str
+    backend: "Backend"
+    scope: str = ""    # the test or suite that owns it ("" = attached, never dropped)
+    owned: bool = True  # created by this library, so dropped at teardown
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def where(self) -> str:
+        return f"collection '{self.name}' ({self.physical} on {self.backend.describe()})"
+
+
+@dataclass
+class Hit:
+    id: str
+    score: float
+    payload: dict
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "score": self.score, "payload": self.payload}
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _parse_text(value: str, what: str) -> Any:
+    text = value.strip()
+    try:
+        return json.loads(text)  # accepts NaN and Infinity, so they can be checked
+    except ValueError:
+        pass
+    try:
+        return [float(part) for part in text.strip("[]()").split(",") if part.strip()]
+    except ValueError:
+        raise ConfigurationError(f"{what} is not a vector: {_short(value)}; "
+                                 "give a list of numbers such as [0.1, 0.2]") from None
+
+
+def as_vector(value: Any, dimension: int | None, what: str) -> list[float]:
+    """``value`` as a list of finite floats of ``dimension``, or a ConfigurationError."""
+    if isinstance(value, str):
+        value = _parse_text(value, what)
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (dict, bytes)) or not hasattr(value, "__iter__"):
+        raise ConfigurationError(f"{what} is not a vector: {_short(value)}; give a list of numbers")
+    items = list(value)
+    if not items:
+        raise ConfigurationError(f"{what} is an empty vector"
+                                 + (f"; expected {dimension} numbers" if dimension else ""))
+    floats = []
+    for i, item in enumerate(items):
+        if isinstance(item, bool):
+            raise ConfigurationError(f"{what} has a non-numeric component at position {i}: {item!r}")
+        try:
+            floats.append(float(item))
+        except (TypeError, ValueError):
+            raise ConfigurationError(f"{what} has a non-numeric component at position {i}: "
+                                     f"{_short(item)}") from None
+    if dimension is not None and len(floats) != dimension:
+        raise ConfigurationError(f"dimension mismatch: {what} has {len(floats)} components, "
+                                 f"expected {dimension}")
+    for i, x in enumerate(floats):
+        if not math.isfinite(x):
+            raise ConfigurationError(f"{what} has a non-finite component at position {i} ({x}); "
+                                     "vectors must contain finite numbers only")
+    return floats
+
+
+def as_matrix(vectors: Any, dimension: int, what: str, ids: list[str] | None = None) -> np.ndarray:
+    """All ``vectors`` checked at once (fast path with numpy, per vector on error)."""
+    if isinstance(vectors, np.ndarray) and vectors.ndim == 2 and vectors.dtype.kind == "f":
+        arr = vectors.astype(np.float64, copy=False)
+        if arr.shape[1] == dimension and np.isfinite(arr).all():
+            return arr
+    else:
+        try:
+            arr = np.asarray(vectors, dtype=np.float64)
+            if arr.ndim == 2 and arr.shape[1] == dimension and arr.shape[0] and np.isfinite(arr).all():
+                return arr
+        except (TypeError, ValueError):
+            pass
+    rows = list(vectors)
+    checked = []
+    for i, vector in enumerate(rows):
+        label = f"{what} {ids[i]!r}" if ids and i < len(ids) else f"{what} #{i}"
+        checked.append(as_vector(vector, dimension, label))
+    if not checked:
+        return np.zeros((0, dimension))
+    return np.asarray(checked, dtype=np.float64)
+
+
+def as_id(value: Any, what: str = "point id") -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ConfigurationError(f"{what} is empty; give each point a non-empty id")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def as_payload(value: Any, what: str) -> dict:
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ConfigurationError(f"{what} is not a JSON object: {_short(value)}") from None
+    if not isinstance(value, dict):
+        raise ConfigurationError(f"{what} must be a dictionary, got {type(value).__name__}")
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"{what} is not JSON-serialisable: {exc}") from None
+    return dict(value)
+
+
+class Backend(ABC):
+    """What a vector store must offer; pgvector and Qdrant implement it."""
+
+    kind = "abstract"
+    #: None when HNSW, exact-vs-approximate recall and plan checks are honest here;
+    #: otherwise the reason they are not (the keyword skips with it).
+    approximate_unsupported: str | None = None
+
+    @abstractmethod
+    def describe(self) -> str:
+        """The store's address for messages (password masked)."""
+
+    @abstractmethod
+    def create(self, physical: str, dimension: int, distance: str, scope_ns: str) -> dict: ...
+
+    @abstractmethod
+    def exists(self, physical: str) -> bool: ...
+
+    @abstractmethod
+    def lookup(self, physical: str) -> tuple[int, str] | None:
+        """(dimension, distance) of an existing collection, or None."""
+
+    @abstractmethod
+    def drop(self, coll: Collection) -> None: ...
+
+    @abstractmethod
+    def drop_namespace(self, ns: str) -> None:
+        """Remove whatever else the namespace holds (pgvector: its schema)."""
+
+    @abstractmethod
+    def upsert(self, coll: Collection, ids: list[str], vectors: np.ndarray, payloads: list[dict],
+               batch_size: int) -> list[tuple[int, float]]:
+        """Write in batches; returns (points, seconds) per batch."""
+
+    @abstractmethod
+    def count(self, coll: Collection) -> int: ...
+
+    @abstractmethod
+    def get(self, coll: Collection, point_id: str) -> dict | None: ...
+
+    @abstractmethod
+    def delete(self, coll: Collection, ids: list[str]) -> int: ...
+
+    @abstractmethod
+    def set_payload(self, coll: Collection, point_id: str, payload: dict) -> None: ...
+
+    @abstractmethod
+    def search(self, coll: Collection, vector: list[float], top: int, where: dict | None = None,
+               exact: bool = False, ef_search: int | None = None) -> list[Hit]: ...
+
+    @abstractmethod
+    def sample(self, coll: Collection, count: int, seed: int) -> np.ndarray:
+        """Up to ``count`` stored vectors, chosen deterministically by ``seed``."""
+
+    @abstractmethod
+    def create_index(self, coll: Collection, kind: str, params: dict) -> str: ...
+
+    @abstractmethod
+    def indexes(self, coll: Collection) -> list[dict]: ...
+
+    @abstractmethod
+    def index_use(self, coll: Collection, vector: list[float], top: int, force: bool) -> dict:
+        """{'used': bool, 'index': name or None, 'detail': text} for one search."""
+
+    def close(self) -> None:  # pragma: no cover - trivial
+        pass
