@@ -232,3 +232,71 @@ def test_cli_up_status_down(tmp_path):
     assert down.returncode == 0 and "stopped: up-" in down.stdout
     assert _gone(pids, timeout=2)
     assert not registry.runtime_dir(state["key"]).exists()
+
+
+SUITE = """*** Settings ***
+Library    crosscheck.Stack
+Library    OperatingSystem
+
+*** Test Cases ***
+Uses The Stack
+    ${{url}} =    Get Service Url    redis
+    Append To File    {marker}    ${{url}}\\n
+    {body}
+"""
+
+
+def _wait_for(path: Path, lines: int, timeout: float = 60) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and len(path.read_text().split()) >= lines:
+            return path.read_text().split()
+        time.sleep(0.1)
+    raise AssertionError(f"{path} did not get {lines} lines")
+
+
+def _stack_pids_for(url: str) -> list[int]:
+    port = url.split(":")[2].split("/")[0]
+    return [p.pid for p in psutil.process_iter(["cmdline"]) if port in " ".join(p.info["cmdline"] or [])]
+
+
+def test_ctrl_c_during_a_run_leaves_nothing_running(tmp_path):
+    marker = tmp_path / "urls.txt"
+    suite = tmp_path / "ctrlc.robot"
+    suite.write_text(SUITE.format(marker=marker, body="Sleep    60 s"))
+    run = subprocess.Popen([PY, "-m", "robot", "--outputdir", str(tmp_path / "out"), str(suite)],
+                           env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = _wait_for(marker, 1)[0]
+    pids = _stack_pids_for(url)
+    assert pids, "the run's stack is not running"
+    run.send_signal(2)  # Ctrl-C: robot stops gracefully
+    time.sleep(0.5)
+    run.send_signal(2)  # second Ctrl-C: robot stops at once
+    run.wait(30)
+    assert _gone(pids), "servers outlived an interrupted run"
+
+
+def test_a_failing_run_leaves_nothing_running(tmp_path):
+    marker = tmp_path / "urls.txt"
+    suite = tmp_path / "failing.robot"
+    suite.write_text(SUITE.format(marker=marker, body="Fail    deliberately"))
+    run = subprocess.run([PY, "-m", "robot", "--outputdir", str(tmp_path / "out"), str(suite)],
+                         env=_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1
+    url = marker.read_text().split()[0]
+    assert _port_free(url) or _gone(_stack_pids_for(url))
+
+
+def test_pabot_processes_share_one_stack_and_it_stops_with_pabot(tmp_path):
+    marker = tmp_path / "urls.txt"
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    for name in ("first", "second", "third"):
+        (suites / f"{name}.robot").write_text(SUITE.format(marker=marker, body="Sleep    1 s"))
+    pabot = Path(PY).parent / "pabot"
+    run = subprocess.run([str(pabot), "--processes", "2", "--outputdir", str(tmp_path / "out"), str(suites)],
+                         env=_env(tmp_path), capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout[-2000:]
+    urls = marker.read_text().split()
+    assert len(urls) == 3 and len(set(urls)) == 1, f"pabot processes used different stacks: {urls}"
+    assert _port_free(urls[0]) or _gone(_stack_pids_for(urls[0]))
