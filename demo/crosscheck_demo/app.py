@@ -134,7 +134,9 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
                             status_code=200 if ok else 503)
 
     async def openapi(request: Request) -> Response:
-        return Response(OPENAPI_PATH.read_bytes(), media_type="application/json")
+        doc = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+        doc["servers"] = [{"url": str(request.base_url).rstrip("/")}]  # where this copy was served
+        return JSONResponse(doc)
 
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
