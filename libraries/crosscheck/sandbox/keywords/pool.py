@@ -1,0 +1,62 @@
+"""Warm pool keywords."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from robot.libraries.BuiltIn import BuiltIn
+from robotlibcore import keyword
+
+from crosscheck import namespace
+from crosscheck.assertions import AssertionOperator, check
+from crosscheck.sandbox.pool import WarmPool
+
+
+def _current_suite() -> str | None:
+    try:
+        return BuiltIn().get_variable_value("${SUITE NAME}")
+    except Exception:  # outside a Robot run (pytest)
+        return None
+
+
+class PoolKeywords:
+    def __init__(self, ctx) -> None:
+        self.ctx = ctx
+
+    @keyword
+    def start_warm_pool(self, size: int = 2) -> None:
+        """Starts ``size`` pre-started containers under the current limits, for ``Execute Python    mode=warm``.
+
+        The pool is stopped by `Stop Warm Pool` or at the end of the suite that
+        started it. A run that fails, times out, is truncated or hits a limit
+        recycles its container; clean runs leave nothing behind (files in
+        ``/tmp`` and every process are wiped between runs).
+
+        Example:
+        | Start Warm Pool | size=3 |
+        """
+        self.ctx.stop_pool()
+        pool = WarmPool(self.ctx.client, self.ctx.limits, self.ctx.image, size, namespace.new("pool"))
+        try:
+            pool.start()
+        except Exception:
+            pool.close()
+            raise
+        self.ctx.pool = pool
+        self.ctx.pool_suite = _current_suite()
+
+    @keyword
+    def stop_warm_pool(self) -> None:
+        """Stops the warm pool and removes its containers (nothing happens when none is running)."""
+        self.ctx.stop_pool()
+
+    @keyword
+    def get_warm_pool_size(self, assertion_operator: AssertionOperator | None = None,
+                           assertion_expected: Any = None) -> int:
+        """Returns how many pool containers are alive (0 without a pool).
+
+        Example:
+        | Get Warm Pool Size | == | 2 |
+        """
+        size = len(self.ctx.pool.members) if self.ctx.pool else 0
+        return check(size, assertion_operator, assertion_expected, "Warm pool size", convert=int)

@@ -1,0 +1,53 @@
+"""Static risk scoring keywords."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from robotlibcore import keyword
+
+from crosscheck.assertions import AssertionOperator, check
+from crosscheck.sandbox import risk as risk_mod
+from crosscheck.sandbox.keywords.execution import log_risk
+
+
+class RiskKeywords:
+    def __init__(self, ctx) -> None:
+        self.ctx = ctx
+
+    @keyword
+    def get_risk_score(self, code: str, assertion_operator: AssertionOperator | None = None,
+                       assertion_expected: Any = None) -> int:
+        """Scores ``code`` without running it and returns the score; logs each finding with weight and line.
+
+        Fails with ``Code has a syntax error ...`` when the code does not parse:
+        a syntax error is never reported as a score of 0.
+
+        Example:
+        | Get Risk Score | import os\\nos.system("ls") | >= | ${RISK_THRESHOLD} |
+        | Get Risk Score | print(sum(range(10)))     | == | 0 |
+        """
+        report = risk_mod.score(code, self.ctx.risk_threshold)
+        log_risk(report)
+        if report.syntax_error:
+            from crosscheck.errors import CrosscheckError
+
+            raise CrosscheckError(f"Code has a syntax error, so it has no risk score: {report.syntax_error}")
+        return check(report.score, assertion_operator, assertion_expected,
+                     f"Risk score (threshold {report.threshold})", convert=int)
+
+    @keyword
+    def get_risk_findings(self, code: str) -> list[dict]:
+        """Returns the findings for ``code``: dictionaries with ``rule``, ``weight``, ``line``, ``detail``.
+
+        A syntax error gives one finding with rule ``syntax error`` and weight 0.
+
+        Example:
+        | ${findings} = | Get Risk Findings | import ctypes |
+        | Should Be Equal | ${findings}[0][rule] | import ctypes |
+        """
+        report = risk_mod.score(code, self.ctx.risk_threshold)
+        log_risk(report)
+        if report.syntax_error:
+            return [{"rule": "syntax error", "weight": 0, "line": 0, "detail": report.syntax_error}]
+        return [f.as_dict() for f in report.findings]

@@ -1,0 +1,219 @@
+"""Static risk scoring: what the code could do, read from its syntax tree.
+
+Each finding carries a weight and the line it was found on; the score is the sum
+of the weights. Code that scores at or above the threshold (``RISK_THRESHOLD``,
+30 in seed 003) is refused before any container starts. Code that does not parse
+is reported as a syntax error, never as safe.
+
+Scoring is a first filter, not the boundary: the container's layers contain
+whatever scores low and still misbehaves.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import asdict, dataclass, field
+
+DEFAULT_THRESHOLD = 30
+
+# module imported -> (weight, reason)
+DANGEROUS_MODULES = {
+    "subprocess": (40, "runs other programs"),
+    "ctypes": (50, "calls C functions and reads raw memory"),
+    "socket": (30, "opens network connections"),
+    "importlib": (30, "imports modules chosen at run time"),
+    "multiprocessing": (20, "starts processes"),
+    "pty": (40, "spawns shells on a terminal"),
+    "shutil": (15, "copies and deletes file trees"),
+    "pickle": (20, "unpickling runs arbitrary code"),
+    "marshal": (20, "loads code objects"),
+    "urllib": (25, "makes network requests"),
+    "http": (25, "makes network requests"),
+    "requests": (25, "makes network requests"),
+    "ftplib": (25, "makes network requests"),
+    "smtplib": (25, "makes network requests"),
+    "telnetlib": (25, "makes network requests"),
+    "signal": (10, "changes signal handling"),
+    "resource": (10, "changes resource limits"),
+    "mmap": (15, "maps memory and files"),
+    "sys": (5, "reaches interpreter internals"),
+    "os": (10, "reaches the operating system"),
+    "builtins": (20, "replaces built-in functions"),
+}
+
+# called name (dotted) -> (weight, reason)
+DANGEROUS_CALLS = {
+    "os.system": (50, "runs a shell command"),
+    "os.popen": (50, "runs a shell command"),
+    "os.fork": (40, "forks the process"),
+    "os.forkpty": (40, "forks the process"),
+    "os.kill": (30, "signals other processes"),
+    "os.killpg": (30, "signals other processes"),
+    "os.remove": (20, "deletes files"),
+    "os.unlink": (20, "deletes files"),
+    "os.rmdir": (20, "deletes directories"),
+    "os.removedirs": (20, "deletes directories"),
+    "os.chmod": (15, "changes file modes"),
+    "os.chown": (15, "changes file owners"),
+    "os.setuid": (40, "changes user id"),
+    "os.setgid": (40, "changes group id"),
+    "os.putenv": (15, "changes the environment"),
+    "shutil.rmtree": (30, "deletes a file tree"),
+    "eval": (40, "evaluates code from a string"),
+    "exec": (40, "executes code from a string"),
+    "compile": (20, "compiles code from a string"),
+    "__import__": (30, "imports a module chosen at run time"),
+    "globals": (10, "reads the module namespace"),
+    "vars": (10, "reads object namespaces"),
+    "breakpoint": (20, "starts a debugger"),
+    "input": (5, "reads standard input"),
+    "pickle.loads": (20, "unpickling runs arbitrary code"),
+    "pickle.load": (20, "unpickling runs arbitrary code"),
+    "marshal.loads": (20, "loads code objects"),
+}
+for _name in ("execl", "execle", "execlp", "execlpe", "execv", "execve", "execvp", "execvpe",
+              "spawnl", "spawnle", "spawnlp", "spawnlpe", "spawnv", "spawnve", "spawnvp",
+              "spawnvpe", "posix_spawn", "posix_spawnp"):
+    DANGEROUS_CALLS[f"os.{_name}"] = (50, "replaces or spawns a process")
+
+# attribute names that mark sandbox-escape reflection
+DUNDER_ESCAPES = {"__subclasses__", "__globals__", "__builtins__", "__code__", "__bases__",
+                  "__mro__", "__class__", "__dict__", "__getattribute__", "__closure__",
+                  "__loader__", "__spec__"}
+WRITE_MODES = set("wax+")
+
+
+@dataclass
+class Finding:
+    rule: str
+    weight: int
+    line: int
+    detail: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class RiskReport:
+    score: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    syntax_error: str | None = None
+    threshold: int = DEFAULT_THRESHOLD
+
+    @property
+    def refused(self) -> bool:
+        return self.syntax_error is not None or self.score >= self.threshold
+
+    @property
+    def verdict(self) -> str:
+        if self.syntax_error is not None:
+            return "syntax error"
+        return "refused" if self.score >= self.threshold else "allowed"
+
+    def rows(self) -> list[tuple]:
+        return [(f.line, f.rule, f.weight, f.detail) for f in self.findings]
+
+
+def _dotted(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+class _Scanner(ast.NodeVisitor):
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.aliases: dict[str, str] = {}
+
+    def add(self, rule: str, weight: int, node: ast.AST, detail: str) -> None:
+        self.findings.append(Finding(rule, weight, getattr(node, "lineno", 0), detail))
+
+    def _module(self, name: str, node: ast.AST) -> None:
+        top = name.split(".")[0]
+        if top in DANGEROUS_MODULES:
+            weight, why = DANGEROUS_MODULES[top]
+            self.add(f"import {top}", weight, node, f"imports {name}: {why}")
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self._module(alias.name, node)
+            self.aliases[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+        self.generic_visit(node)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = node.module or ""
+        self._module(module, node)
+        for alias in node.names:
+            self.aliases[alias.asname or alias.name] = f"{module}.{alias.name}"
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        name = _dotted(node.func)
+        if name:
+            head, _, rest = name.partition(".")
+            full = self.aliases.get(head, head) + (f".{rest}" if rest else "")
+            if full in DANGEROUS_CALLS:
+                weight, why = DANGEROUS_CALLS[full]
+                self.add(full, weight, node, f"calls {full}(): {why}")
+            elif full.startswith("subprocess."):
+                self.add(full, 40, node, f"calls {full}(): runs other programs")
+            elif full in ("getattr", "setattr", "delattr"):
+                target = node.args[1] if len(node.args) > 1 else None
+                literal = isinstance(target, ast.Constant) and isinstance(target.value, str)
+                if not literal or target.value.startswith("__"):
+                    shown = target.value if literal else "a computed name"
+                    self.add(f"reflection {full}", 20, node,
+                             f"calls {full}() with {shown}: reaches attributes hidden from the reader")
+            elif full == "open" or full.endswith(".open") and full.split(".")[0] in ("io", "os", "builtins"):
+                self._open(node, full)
+        self.generic_visit(node)
+
+    def _open(self, node: ast.Call, name: str) -> None:
+        mode = None
+        if len(node.args) > 1:
+            mode = node.args[1]
+        for kw in node.keywords:
+            if kw.arg in ("mode", "flags"):
+                mode = kw.value
+        if name == "os.open":
+            if mode is not None:
+                self.add("open for writing", 15, node, "os.open() with flags: may create or change files")
+            return
+        if mode is None:
+            return
+        if isinstance(mode, ast.Constant) and isinstance(mode.value, str):
+            if WRITE_MODES & set(mode.value):
+                self.add("open for writing", 15, node, f"opens a file with mode {mode.value!r}")
+        else:
+            self.add("open for writing", 15, node, "opens a file with a computed mode")
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if node.attr in DUNDER_ESCAPES:
+            self.add(f"reflection {node.attr}", 25, node, f"reads {node.attr}: a known route out of restrictions")
+        elif _dotted(node) in ("sys.modules", "os.environ"):
+            self.add(_dotted(node), 10, node, f"reads {_dotted(node)}")
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if node.id == "__builtins__":
+            self.add("reflection __builtins__", 25, node, "reads __builtins__")
+        self.generic_visit(node)
+
+
+def score(code: str, threshold: int = DEFAULT_THRESHOLD) -> RiskReport:
+    """Score ``code``; a syntax error is reported in ``syntax_error`` (and refused)."""
+    try:
+        tree = ast.parse(code, filename="<sandbox>")
+    except SyntaxError as exc:
+        where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "")
+        return RiskReport(score=0, syntax_error=f"{exc.msg} ({where})", threshold=threshold)
+    except ValueError as exc:  # e.g. source with NUL bytes
+        return RiskReport(score=0, syntax_error=str(exc), threshold=threshold)
+    scanner = _Scanner()
+    scanner.visit(tree)
+    findings = sorted(scanner.findings, key=lambda f: (f.line, -f.weight))
+    return RiskReport(score=sum(f.weight for f in findings), findings=findings, threshold=threshold)
