@@ -88,6 +88,7 @@ class PostgresContext:
 
     def __init__(self, database_url: str | None = None):
         self._url = database_url or None
+        self._default = self._url
         self._conn = None
         # cleanup frames: one per running suite and test; each a list of (label, undo)
         self._frames: list[list[tuple[str, Callable[[], None]]]] = [[]]
@@ -119,7 +120,7 @@ class PostgresContext:
 
     def use(self, url: str | None) -> None:
         self.close()
-        self._url = url or None
+        self._url = url or self._default
 
     def close(self) -> None:
         if self._conn is not None and not self._conn.closed:
@@ -181,7 +182,8 @@ class ConnectionKeywords:
     def connect_to_postgres(self, database_url: str | None = None) -> str:
         """Use the database at ``database_url`` for the keywords that follow.
 
-        Without an argument: ``CROSSCHECK_POSTGRES_URL``, or the embedded
+        Without an argument: the URL given on library import, else
+        ``CROSSCHECK_POSTGRES_URL``, else the embedded
         stack's ``crosscheck_test`` database. Connects right away, so an
         unreachable server fails here, in seconds, with the address (password
         masked). Returns the database name.

@@ -173,8 +173,9 @@ class IntegrityKeywords:
     def _duplicates(self, table: str, columns):
         s, n, cols = self._columns(table, columns)
         ids = sql.SQL(", ").join(sql.Identifier(c) for c in cols)
-        groups = sql.SQL("SELECT {ids}, count(*) AS n FROM {t} GROUP BY {ids} HAVING count(*) > 1").format(
-            ids=ids, t=quoted(s, n))
+        not_null = sql.SQL(" AND ").join(sql.SQL("{} IS NOT NULL").format(sql.Identifier(c)) for c in cols)
+        groups = sql.SQL("SELECT {ids}, count(*) AS n FROM {t} WHERE {nn} GROUP BY {ids} HAVING count(*) > 1").format(
+            ids=ids, t=quoted(s, n), nn=not_null)
         total = self.ctx.query(sql.SQL("SELECT COALESCE(sum(n - 1), 0)::bigint FROM (") + groups + sql.SQL(") d"),
                                None, f"duplicate check on {s}.{n}")[0][0]
         sample = self.ctx.query(groups + sql.SQL(" ORDER BY n DESC LIMIT {}").format(sql.Literal(SAMPLE)),
@@ -186,6 +187,8 @@ class IntegrityKeywords:
                             assertion_operator: AssertionOperator | None = None,
                             assertion_expected: Any = None) -> int:
         """Rows of ``table`` that repeat a value of ``columns`` already held by another row (extra copies).
+
+        As for a unique constraint, rows with a NULL in ``columns`` never count as duplicates.
 
         | `Get Duplicate Count`    cache_entries    type, name, environment    ==    0
         """

@@ -1,0 +1,240 @@
+"""crosscheck.Postgres schema keywords against a real Postgres: the expected-schema file,
+its diff, single-object checks, the dump command, unreachable servers, hostile names."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crosscheck.assertions import AssertionOperator
+from crosscheck.errors import ConfigurationError, CrosscheckError, ServiceUnavailable
+from crosscheck.postgres import catalog
+from crosscheck.postgres.cli import schema_dump
+from postgres_support import pg, raw, run, scratch  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[1]
+EQ = AssertionOperator["=="]
+DEMO_SCHEMA = ROOT / "resources" / "schemas" / "demo.yaml"
+
+
+def build(raw, schema):  # noqa: F811
+    run(raw, f"""
+        SET search_path TO {schema};
+        CREATE TABLE cache_entries (id bigserial PRIMARY KEY, name varchar(255) NOT NULL,
+            universe_category varchar(50), universe_metadata jsonb,
+            last_universe_update timestamp DEFAULT CURRENT_TIMESTAMP);
+        CREATE INDEX idx_cache_entries_category ON cache_entries (universe_category);
+        CREATE INDEX idx_cache_entries_updated ON cache_entries (last_universe_update DESC);
+        CREATE TABLE history (id bigserial PRIMARY KEY, entry_id bigint REFERENCES cache_entries (id)
+            ON DELETE CASCADE, price numeric(12,4) CHECK (price >= 0));
+        CREATE VIEW categories AS SELECT DISTINCT universe_category FROM cache_entries;
+        CREATE FUNCTION get_universe(p_name text) RETURNS jsonb LANGUAGE sql STABLE
+            AS 'SELECT universe_metadata FROM cache_entries WHERE name = p_name';
+        RESET search_path;""")
+
+
+def write_expected(pg, schema, tmp_path) -> Path:  # noqa: F811
+    path = tmp_path / "expected.yaml"
+    pg.write_expected_schema(str(path), [schema])
+    return path
+
+
+def test_written_file_matches_the_database_it_came_from(pg, raw, scratch, tmp_path):  # noqa: F811
+    build(raw, scratch)
+    path = write_expected(pg, scratch, tmp_path)
+    data = yaml.safe_load(path.read_text())
+    table = data["schemas"][scratch]["tables"]["cache_entries"]
+    assert table["columns"]["universe_category"]["type"] == "character varying(50)"
+    assert table["indexes"]["idx_cache_entries_updated"]["columns"] == ["last_universe_update DESC"]
+    assert data["schemas"][scratch]["functions"]["get_universe"] == [{"arguments": "p_name text", "returns": "jsonb"}]
+    assert "categories" in data["schemas"][scratch]["views"]
+    pg.database_schema_should_match(str(path))
+    assert pg.get_schema_differences(str(path)) == []
+
+
+def test_every_difference_is_reported_at_once_naming_the_object(pg, raw, scratch, tmp_path):  # noqa: F811
+    build(raw, scratch)
+    path = write_expected(pg, scratch, tmp_path)
+    run(raw, f"""
+        SET search_path TO {scratch};
+        DROP VIEW categories;
+        ALTER TABLE cache_entries DROP COLUMN universe_metadata;
+        ALTER TABLE cache_entries ALTER COLUMN universe_category TYPE text;
+        DROP INDEX idx_cache_entries_updated;
+        DROP FUNCTION get_universe(text);
+        CREATE FUNCTION get_universe(p_name text, p_limit integer) RETURNS jsonb LANGUAGE sql
+            AS 'SELECT NULL::jsonb';
+        CREATE TABLE surprise (id int);
+        RESET search_path;""")
+    with pytest.raises(CrosscheckError) as err:
+        pg.database_schema_should_match(str(path))
+    message = str(err.value)
+    assert "differs from" in message and "6 differences" in message, message
+    assert f"missing    view {scratch}.categories" in message
+    assert f"missing    column {scratch}.cache_entries.universe_metadata" in message
+    assert (f"different  column {scratch}.cache_entries.universe_category: type expected character varying(50), "
+            "found text") in message
+    assert f"missing    index {scratch}.cache_entries.idx_cache_entries_updated" in message
+    assert (f"different  function {scratch}.get_universe: signature expected (p_name text) returns jsonb, "
+            "found (p_name text, p_limit integer) returns jsonb") in message
+    assert f"unexpected table {scratch}.surprise" in message
+    assert len(pg.get_schema_differences(str(path), report_unexpected=False)) == 5
+
+
+def test_handwritten_shorthand_and_aliases(pg, raw, scratch, tmp_path):  # noqa: F811
+    build(raw, scratch)
+    path = tmp_path / "short.yaml"
+    path.write_text(f"""
+extensions: [plpgsql]
+schemas:
+  {scratch}:
+    tables:
+      cache_entries:
+        columns:
+          universe_category: varchar(50)
+          name: varchar(255) not null
+          last_universe_update: {{type: timestamp, default: CURRENT_TIMESTAMP}}
+        indexes:
+          idx_cache_entries_updated: [last_universe_update desc]
+""")
+    assert pg.get_schema_differences(str(path), report_unexpected=False) == []
+    path.write_text(path.read_text().replace("varchar(255) not null", "varchar(100)"))
+    diffs = pg.get_schema_differences(str(path), report_unexpected=False)
+    assert diffs == [f"different  column {scratch}.cache_entries.name: type expected varchar(100), "
+                     "found character varying(255)"]
+
+
+def test_missing_schema_and_extension_are_named(pg, tmp_path):  # noqa: F811
+    path = tmp_path / "x.yaml"
+    path.write_text("extensions: [no_such_extension]\nschemas:\n  cc_absent_schema: {tables: {t: {}}}\n")
+    diffs = pg.get_schema_differences(str(path), report_unexpected=False)
+    assert "missing    schema cc_absent_schema" in diffs
+    assert "missing    extension no_such_extension" in diffs
+
+
+def test_bad_expected_files_fail_with_the_fix(pg, tmp_path):  # noqa: F811
+    with pytest.raises(ConfigurationError, match="does not exist; write one .*schema-dump"):
+        pg.database_schema_should_match(str(tmp_path / "nope.yaml"))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("schemas: [unclosed\n")
+    with pytest.raises(ConfigurationError, match="is not valid YAML"):
+        pg.database_schema_should_match(str(bad))
+    bad.write_text("tabels: {}\n")
+    with pytest.raises(ConfigurationError, match="unknown top-level keys \\['tabels'\\]"):
+        pg.database_schema_should_match(str(bad))
+
+
+def test_single_object_keywords(pg, raw, scratch):  # noqa: F811
+    build(raw, scratch)
+    t = f"{scratch}.cache_entries"
+    pg.column_should_exist(t, "universe_metadata", "jsonb")
+    pg.column_should_exist(t, "universe_category", "varchar(50)", nullable=True)
+    pg.column_should_exist(t, "last_universe_update", "timestamp", default="CURRENT_TIMESTAMP")
+    with pytest.raises(CrosscheckError, match=rf"Column {scratch}\.cache_entries\.nope does not exist; "
+                                              rf"{scratch}\.cache_entries has id, name"):
+        pg.column_should_exist(t, "nope")
+    with pytest.raises(CrosscheckError, match=rf"Column {scratch}\.cache_entries\.universe_metadata: "
+                                              "type expected text, found jsonb"):
+        pg.column_should_exist(t, "universe_metadata", "text")
+    with pytest.raises(CrosscheckError, match="nullable expected false, found true"):
+        pg.column_should_exist(t, "universe_category", nullable=False)
+    pg.column_should_not_exist(t, "liquidity_filter")
+    with pytest.raises(CrosscheckError, match="exists \\(jsonb\\) but should not"):
+        pg.column_should_not_exist(t, "universe_metadata")
+    assert pg.get_column_type(t, "universe_category", EQ, "varchar(50)") == "character varying(50)"
+    with pytest.raises(AssertionError):
+        pg.get_column_type(t, "universe_category", EQ, "text")
+
+    pg.index_should_exist(t, "idx_cache_entries_updated", ["last_universe_update DESC"], unique=False)
+    with pytest.raises(CrosscheckError, match=rf"Index idx_missing does not exist on {scratch}\.cache_entries; "
+                                              "its indexes: .*idx_cache_entries_category"):
+        pg.index_should_exist(t, "idx_missing")
+    with pytest.raises(CrosscheckError, match="columns expected \\(last_universe_update\\), found "
+                                              "\\(last_universe_update DESC\\)"):
+        pg.index_should_exist(t, "idx_cache_entries_updated", ["last_universe_update"])
+
+    pg.foreign_key_should_exist(f"{scratch}.history", ["entry_id"], f"{scratch}.cache_entries", ["id"])
+    with pytest.raises(CrosscheckError, match=rf"No foreign key on {scratch}\.history \(price\)"):
+        pg.foreign_key_should_exist(f"{scratch}.history", "price", f"{scratch}.cache_entries")
+
+    pg.function_should_exist("get_universe", "p_name text", "jsonb", schema=scratch)
+    with pytest.raises(CrosscheckError, match=rf"Function {scratch}\.get_universe signature changed: expected "
+                                              r"\(p_name text, p_limit int\) returns jsonb, found \(p_name text\) "
+                                              "returns jsonb"):
+        pg.function_should_exist("get_universe", "p_name text, p_limit int", "jsonb", schema=scratch)
+    with pytest.raises(CrosscheckError, match="Function public.no_such_fn does not exist"):
+        pg.function_should_exist("no_such_fn")
+    sigs = pg.get_function_signatures(f"{scratch}.get_universe")
+    assert sigs[0]["argument_types"] == ["text"] and sigs[0]["language"] == "sql"
+
+    pg.schema_should_exist(scratch, "public")
+    with pytest.raises(CrosscheckError, match="Schemas missing in database .*: cc_nope1, cc_nope2"):
+        pg.schema_should_exist(scratch, "cc_nope1", "cc_nope2")
+    pg.view_should_exist(f"{scratch}.categories")
+    with pytest.raises(CrosscheckError, match="it is a table"):
+        pg.view_should_exist(t)
+    pg.extension_should_be_installed("plpgsql")
+    with pytest.raises(CrosscheckError, match="Extension no_such_ext is not installed"):
+        pg.extension_should_be_installed("no_such_ext")
+
+
+def test_read_functions_is_the_public_catalog_api(raw, scratch):  # noqa: F811
+    build(raw, scratch)
+    functions = catalog.read_functions(raw, scratch)
+    assert functions == {"get_universe": [{
+        "arguments": "p_name text", "arguments_with_defaults": "p_name text", "argument_types": ["text"],
+        "returns": "jsonb", "kind": "function", "language": "sql"}]}
+
+
+def test_hostile_names_are_literal_names_never_sql(pg, raw, scratch):  # noqa: F811
+    run(raw, f'CREATE TABLE {scratch}.y (id int)')
+    hostile = f'{scratch}.x"; DROP TABLE {scratch}.y; --'
+    with pytest.raises(CrosscheckError, match="does not exist"):
+        pg.column_should_exist(hostile, "id")
+    with pytest.raises(CrosscheckError, match="does not exist"):
+        pg.get_null_count(hostile, "id")
+    with pytest.raises(CrosscheckError, match="does not exist"):
+        pg.get_null_count(f"{scratch}.y", 'id"; DROP TABLE y; --')
+    with pytest.raises(CrosscheckError, match="does not exist"):
+        pg.insert_test_row(hostile, name="TEST_x")
+    # a table really named like that is handled as its literal name
+    run(raw, f'CREATE TABLE {scratch}."x""; DROP TABLE y; --" (id int)')
+    assert pg.get_null_count(f'{scratch}.x"; DROP TABLE y; --', "id") == 0
+    assert run(raw, f"SELECT count(*) FROM {scratch}.y") == [(0,)]
+
+
+def test_unreachable_server_fails_fast_with_masked_password():
+    from crosscheck.postgres import Postgres
+
+    lib = Postgres("postgresql://app:s3cret-pw@127.0.0.1:1/app_test")
+    start = time.monotonic()
+    with pytest.raises(ServiceUnavailable) as err:
+        lib.connect_to_postgres()
+    assert time.monotonic() - start < 6
+    message = str(err.value)
+    assert "Cannot connect to Postgres at postgresql://app:***@127.0.0.1:1/app_test" in message
+    assert "s3cret-pw" not in message and "CROSSCHECK_POSTGRES_URL" in message
+
+
+def test_schema_dump_command(postgres_url, raw, scratch, tmp_path):  # noqa: F811
+    build(raw, scratch)
+    out = tmp_path / "dump.yaml"
+    assert schema_dump(["--database-url", postgres_url, "--schema", scratch, "-o", str(out)]) == 0
+    data = yaml.safe_load(out.read_text())
+    assert list(data["schemas"]) == [scratch]
+    assert "cache_entries" in data["schemas"][scratch]["tables"]
+    proc = subprocess.run([sys.executable, "-m", "crosscheck.postgres.cli", "--database-url",
+                           "postgresql://u:topsecret@127.0.0.1:1/x"], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2
+    assert "postgresql://u:***@127.0.0.1:1/x" in proc.stderr and "topsecret" not in proc.stderr
+
+
+def test_demo_database_matches_the_committed_expected_schema(pg):  # noqa: F811
+    if not pg.ctx.query("SELECT to_regclass('public.schema_migrations')")[0][0]:
+        pytest.skip("the demo's migrations are not applied to this database")
+    pg.database_schema_should_match(str(DEMO_SCHEMA))
