@@ -43,8 +43,6 @@ def sweep(document: OpenAPIDocument, base_url: str, headers: dict | None = None,
           negative_only: list[str] | None = None, seed: int | None = 0) -> SweepResult:
     """Run the sweep; ``include``/``exclude``/``negative_only`` are glob patterns on ``METHOD /path``."""
     import schemathesis
-    from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import seed as hseed
     from hypothesis.errors import Unsatisfiable
     from schemathesis import GenerationMode
     from schemathesis.checks import negative_data_rejection, not_a_server_error
@@ -69,40 +67,47 @@ def sweep(document: OpenAPIDocument, base_url: str, headers: dict | None = None,
                 break
             gen_mode = GenerationMode.POSITIVE if mode == "positive" else GenerationMode.NEGATIVE
             checks = [not_a_server_error] + ([negative_data_rejection] if mode == "negative" else [])
-            seen: set[str] = set()
-
-            @settings(max_examples=max_examples, database=None, deadline=None, derandomize=seed is not None,
-                      suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
-            @given(gen_mode_case=op.as_strategy(generation_mode=gen_mode))
-            def run(gen_mode_case, _label=label, _mode=mode, _checks=checks, _seen=seen):
-                if time.monotonic() - started > deadline_s:
-                    result.timed_out = True
-                    return
-                case = gen_mode_case
-                try:
-                    response = case.call(base_url=base_url, session=session, headers=dict(headers or {}),
-                                         timeout=request_timeout_s)
-                except requests.RequestException as exc:
-                    result.failures.append(f"{_label} ({_mode}): request failed: {type(exc).__name__}")
-                    return
-                result.requests += 1
-                status = response.status_code
-                result.by_status[status] = result.by_status.get(status, 0) + 1
-                try:
-                    case.validate_response(response, checks=_checks)
-                except Exception as exc:  # schemathesis FailureGroup / Failure
-                    failures = getattr(exc, "exceptions", None) or [exc]
-                    for failure in failures:
-                        title = getattr(failure, "title", type(failure).__name__)
-                        text = f"{_label} ({_mode}): {title} (HTTP {status}): {_first_line(getattr(failure, 'message', failure))}"
-                        if text not in _seen:
-                            _seen.add(text)
-                            result.failures.append(text)
-
-            if seed is not None:
-                run = hseed(seed)(run)
+            run = _runner(op, gen_mode, mode, label, checks, max_examples, seed is not None,
+                          started, deadline_s, base_url, session, headers, request_timeout_s, result)
             try:
                 run()
             except Unsatisfiable:
                 result.skipped.append(f"{label} ({mode}): no such cases can be generated")
     return result
+
+
+def _runner(op, gen_mode, mode, label, checks, max_examples, derandomize, started, deadline_s, base_url,
+            session, headers, request_timeout_s, result):
+    from hypothesis import HealthCheck, Phase, given, settings
+
+    seen: set[str] = set()
+
+    @settings(max_examples=max_examples, database=None, deadline=None, derandomize=derandomize,
+              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+    @given(op.as_strategy(generation_mode=gen_mode))
+    def run(case):
+        if time.monotonic() - started > deadline_s:
+            result.timed_out = True
+            return
+        try:
+            response = case.call(base_url=base_url, session=session, headers=dict(headers or {}),
+                                 timeout=request_timeout_s)
+        except requests.RequestException as exc:
+            result.failures.append(f"{label} ({mode}): request failed: {type(exc).__name__}")
+            return
+        result.requests += 1
+        status = response.status_code
+        result.by_status[status] = result.by_status.get(status, 0) + 1
+        try:
+            case.validate_response(response, checks=checks)
+        except (Exception, BaseExceptionGroup) as exc:  # schemathesis Failure / FailureGroup
+            for failure in getattr(exc, "exceptions", None) or [exc]:
+                title = getattr(failure, "title", type(failure).__name__)
+                detail = _first_line(getattr(failure, "message", failure))
+                text = f"{label} ({mode}): {title} (HTTP {status}): {detail}"
+                if text not in seen:
+                    seen.add(text)
+                    result.failures.append(text)
+
+    return run
+
