@@ -79,9 +79,9 @@ class Sandbox(DynamicCore):
         limits = Limits(timeout=timeout.total_seconds(), memory=parse_size(memory), cpus=cpus, pids=pids,
                         tmpfs=parse_size(tmpfs), output=parse_size(output_limit))
         self.ctx = Context(limits, image, risk_threshold)
-        self.ROBOT_LIBRARY_LISTENER = _Listener(self.ctx)
         super().__init__([ExecutionKeywords(self.ctx), ResultKeywords(self.ctx), RiskKeywords(self.ctx),
                           PoolKeywords(self.ctx), LoadKeywords(self.ctx)])
+        self.ROBOT_LIBRARY_LISTENER = _Listener(self.ctx)
 
 
 

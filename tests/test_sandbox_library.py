@@ -1,0 +1,132 @@
+"""crosscheck.Sandbox keywords: the results and failure messages they promise, cleanup, the image."""
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from robot.api import SkipExecution
+
+from crosscheck.assertions import AssertionOperator
+from crosscheck.errors import ConfigurationError, CrosscheckError, ServiceUnavailable
+from crosscheck.sandbox import Sandbox, image, policy, runner
+
+
+def kw(library, name, args=(), kwargs=None):
+    """Call a keyword as Robot would: operators as AssertionOperator, names as written."""
+    args = [AssertionOperator[a] if isinstance(a, str) and a in AssertionOperator.__members__ else a for a in args]
+    return library.run_keyword(name.lower().replace(" ", "_"), args, kwargs or {})
+
+
+@pytest.fixture
+def lib(docker_client):
+    library = Sandbox(timeout=timedelta(seconds=2))
+    yield library
+    library.ROBOT_LIBRARY_LISTENER.close()  # what Robot calls at the end of the run
+    assert runner.ours(runner.connect()) == []
+
+
+def test_refused_code_starts_no_container(lib):
+    res = kw(lib, "Execute Python", ['import os\nos.system("id")'], {})
+    assert res.status == "refused" and res.risk_score == 60 and res.container == ""
+    assert kw(lib, "Get Limit Fired", [], {}) == "code validation (risk score 60)"
+
+
+def test_syntax_error_is_reported_as_one(lib):
+    res = kw(lib, "Execute Python", ["def f(:\n  pass"], {})
+    assert res.status == "syntax error" and "SyntaxError" in res.stderr
+    with pytest.raises(CrosscheckError, match="Code has a syntax error, so it has no risk score"):
+        kw(lib, "Get Risk Score", ["def f(:"], {})
+
+
+def test_enforce_risk_false_runs_and_records_the_score(lib):
+    res = kw(lib, "Execute Python", ["import socket\nprint('ran')"], {"enforce_risk": False})
+    assert res.status == "ok" and res.risk_score == 30 and res.stdout == "ran\n"
+
+
+def test_getters_assert_and_fail_with_where(lib):
+    kw(lib, "Execute Python", ["print('hello')"], {})
+    assert kw(lib, "Get Stdout", ["==", "hello\n"], {}) == "hello\n"
+    assert kw(lib, "Get Exit Code", ["==", "0"], {}) == 0
+    kw(lib, "Get Run Duration", ["<", "10 s"], {})
+    with pytest.raises(AssertionError, match=r"Run status in sandbox container \w+ \(limit: none\)"):
+        kw(lib, "Get Run Status", ["==", "error"], {})
+    with pytest.raises(ConfigurationError, match="Result has no field 'nope'"):
+        kw(lib, "Get Run Field", ["nope"], {})
+
+
+def test_getter_without_a_run_says_so():
+    with pytest.raises(CrosscheckError, match="No sandbox result yet"):
+        kw(Sandbox(), "Get Stdout", [], {})
+
+
+def test_bad_size_is_a_configuration_error():
+    with pytest.raises(ConfigurationError, match="is not understood"):
+        policy.parse_size("lots")
+
+
+def test_warm_mode_rejects_per_run_memory(lib):
+    with pytest.raises(ConfigurationError, match="cannot change per run in warm mode"):
+        kw(lib, "Execute Python", ["print(1)"], {"mode": "warm", "memory": "256 MB"})
+
+
+def test_warm_mode_and_pool_keywords(lib):
+    kw(lib, "Start Warm Pool", [], {"size": 1})
+    assert kw(lib, "Get Warm Pool Size", ["==", "1"], {}) == 1
+    res = kw(lib, "Execute Python", ["print(7)"], {"mode": "warm"})
+    assert res.mode == "warm" and res.stdout == "7\n"
+    kw(lib, "Stop Warm Pool", [], {})
+    assert kw(lib, "Get Warm Pool Size", [], {}) == 0
+
+
+def test_load_fails_naming_the_failed_runs(lib):
+    with pytest.raises(CrosscheckError, match=r"2 of 2 fresh sandbox runs failed; first: error"):
+        kw(lib, "Run Sandbox Load", [], {"runs": 2, "concurrency": 2, "code": "1/0"})
+
+
+def test_load_and_cold_start_figures(lib):
+    figures = kw(lib, "Run Sandbox Load", [], {"runs": 4, "concurrency": 2})
+    assert figures["ok"] == 4 and figures["throughput_per_s"] > 0 and figures["p50_ms"] > 0
+    assert kw(lib, "Measure Cold Start", ["<", "30 s"], {}) > 0
+    assert kw(lib, "Get Leftover Sandbox Containers", ["==", "0"], {}) == 0
+
+
+def test_leftovers_of_a_dead_run_are_removed(docker_client):
+    client = runner.connect()
+    image.ensure(client)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    labels = policy.labels("leftover", "run")
+    labels[policy.LABEL_RUN] = f"cc_{dead.pid}"
+    cid = client.api.create_container(image.image_name(), command=["python3", "-c", "pass"], labels=labels)["Id"]
+    mine = client.api.create_container(image.image_name(), command=["python3", "-c", "pass"],
+                                       labels=policy.labels("mine", "run"))["Id"]
+    try:
+        assert runner.reap(client) >= 1
+        ids = [c["Id"] for c in client.api.containers(all=True, filters={"label": "crosscheck=1"})]
+        assert cid not in ids and mine in ids  # a live run's containers are left alone
+    finally:
+        runner.remove_quietly(client.api, cid)
+        runner.remove_quietly(client.api, mine)
+
+
+def test_unreachable_engine_fails_in_one_line_and_the_library_skips(monkeypatch):
+    with pytest.raises(ServiceUnavailable, match=r"Docker engine at tcp://127.0.0.1:9 is not reachable"):
+        runner.connect("tcp://127.0.0.1:9")
+    monkeypatch.setattr(runner, "docker_url", lambda: "tcp://127.0.0.1:9")
+    with pytest.raises(SkipExecution, match="Sandbox needs a Docker engine"):
+        kw(Sandbox(), "Execute Python", ["print(1)"], {})
+
+
+def test_missing_foreign_image_says_what_to_do(docker_client):
+    with pytest.raises(ConfigurationError, match="is not present and cannot be pulled"):
+        image.ensure(runner.connect(), "crosscheck-no-such-registry.invalid/python:0")
+
+
+def test_image_has_python_and_a_non_root_user(docker_client):
+    client = runner.connect()
+    image.ensure(client)
+    attrs = client.images.get(image.image_name()).attrs["Config"]
+    assert attrs["User"].startswith(str(image.SANDBOX_UID))
+    assert os.environ.get("CROSSCHECK_SANDBOX_IMAGE") or attrs["Labels"].get("crosscheck.image") == "1"
