@@ -76,6 +76,18 @@ def sweep(document: OpenAPIDocument, base_url: str, headers: dict | None = None,
     return result
 
 
+def _request_of(case) -> str:
+    from crosscheck.contracts.jsonschema_check import short
+
+    parts = [f"{case.method.upper()} {case.formatted_path}"]
+    if case.query:
+        parts.append(f"query {short(case.query, 60)}")
+    body = getattr(case, "body", None)
+    if body is not None and type(body).__name__ != "NotSet":
+        parts.append(f"body {short(body, 100)}")
+    return ", ".join(parts)
+
+
 def _runner(op, gen_mode, mode, label, checks, max_examples, derandomize, started, deadline_s, base_url,
             session, headers, request_timeout_s, result):
     from hypothesis import HealthCheck, Phase, given, settings
@@ -103,11 +115,11 @@ def _runner(op, gen_mode, mode, label, checks, max_examples, derandomize, starte
         except (Exception, BaseExceptionGroup) as exc:  # schemathesis Failure / FailureGroup
             for failure in getattr(exc, "exceptions", None) or [exc]:
                 title = getattr(failure, "title", type(failure).__name__)
-                detail = _first_line(getattr(failure, "message", failure))
-                text = f"{label} ({mode}): {title} (HTTP {status}): {detail}"
+                detail = _first_line(getattr(failure, "message", "") or "")
+                text = f"{label} ({mode}): {title} (HTTP {status})" + (f": {detail}" if detail else "")
                 if text not in seen:
                     seen.add(text)
-                    result.failures.append(text)
+                    result.failures.append(f"{text} [sent {_request_of(case)}]")
 
     return run
 
