@@ -1,0 +1,273 @@
+"""A background subscriber: one thread and one Redis connection per listener.
+
+:meth:`Listener.start` returns only after Redis confirmed every SUBSCRIBE and
+PSUBSCRIBE, so a message published right after it is never missed. The thread
+does as little as possible per message: it stamps the monotonic and wall
+clock and appends a tuple; parsing and statistics happen later, on demand.
+
+When the connection drops (server restart, ``CLIENT KILL``), the thread
+reconnects every 50 ms, subscribes again and records when it was cut off and
+when it was back, which is what recovery figures are made of.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import threading
+import time
+from typing import Any
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from crosscheck import config, namespace
+from crosscheck.errors import CrosscheckError
+from crosscheck.messaging.core import CONNECT_TIMEOUT, Connection, unreachable
+
+RECONNECT_EVERY = 0.05
+POLL = 0.1
+_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
+
+
+class Message:
+    """One received message, parsed lazily."""
+
+    __slots__ = ("index", "channel", "pattern", "raw", "mono", "wall", "_payload", "_error", "_parsed")
+
+    def __init__(self, index: int, record: tuple):
+        self.index = index
+        channel, pattern, self.raw, self.mono, self.wall = record
+        self.channel = channel.decode("utf-8", "replace") if isinstance(channel, bytes) else channel
+        self.pattern = pattern.decode("utf-8", "replace") if isinstance(pattern, bytes) else pattern
+        self._parsed = False
+        self._payload = None
+        self._error = None
+
+    @property
+    def text(self) -> str | bytes:
+        if isinstance(self.raw, bytes):
+            try:
+                return self.raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return self.raw
+        return self.raw
+
+    def _parse(self) -> None:
+        if self._parsed:
+            return
+        self._parsed = True
+        try:
+            self._payload = json.loads(self.raw)
+        except (ValueError, TypeError) as exc:
+            self._error = str(exc)
+
+    @property
+    def is_json(self) -> bool:
+        self._parse()
+        return self._error is None
+
+    @property
+    def payload(self) -> Any:
+        """The parsed JSON payload, or None when it is not JSON."""
+        self._parse()
+        return self._payload
+
+    @property
+    def json_error(self) -> str | None:
+        self._parse()
+        return self._error
+
+    def short(self, limit: int = 120) -> str:
+        text = self.text
+        text = text if isinstance(text, str) else repr(text)
+        return text if len(text) <= limit else text[: limit - 3] + "..."
+
+    def as_dict(self) -> dict:
+        """What a keyword returns: channel, pattern, data, payload, received_at, index."""
+        return {"channel": self.channel, "pattern": self.pattern, "data": self.text,
+                "payload": self.payload, "received_at": self.wall, "index": self.index}
+
+
+class Listener:
+    """Subscribes to channels and patterns on its own connection and thread."""
+
+    def __init__(self, name: str, connection: Connection, channels: list[str], patterns: list[str]):
+        if not channels and not patterns:
+            raise CrosscheckError("Start Listening needs at least one channel or pattern.")
+        self.name = name
+        self.connection = connection
+        self.channels = list(dict.fromkeys(channels))
+        self.patterns = list(dict.fromkeys(patterns))
+        self.records: list[tuple] = []
+        self._messages: list[Message] = []
+        self.taken: set[int] = set()
+        self.started_mono = 0.0
+        self.stopped_mono: float | None = None
+        self.drops: list[tuple[float, str]] = []
+        self.resubscribed: list[float] = []
+        self.hold_until = 0.0
+        self.client_id: int | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._conn = None
+        kwargs = dict(connection.kwargs)
+        kwargs.update(socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=None, decode_responses=False,
+                      retry=Retry(NoBackoff(), 0), health_check_interval=0, protocol=2)
+        kwargs.pop("retry_on_timeout", None)
+        self._pool = redis.ConnectionPool(**kwargs)
+        # a private channel each listener also subscribes to: recovery probes go there,
+        # never onto the system under test's channels
+        self.probe_channel = f"{namespace.run_id()}.probe.{name}.{id(self)}"
+        self._probe_bytes = self.probe_channel.encode()
+        self.probes: list[float] = []
+
+    # --- subscription ----------------------------------------------------------
+    @property
+    def subscriptions(self) -> list[str]:
+        return self.channels + [f"pattern {p}" for p in self.patterns]
+
+    def covers(self, channel: str) -> bool:
+        return channel in self.channels or any(fnmatch.fnmatchcase(channel, p) for p in self.patterns)
+
+    def _subscribe(self, timeout: float) -> None:
+        """Connect, SUBSCRIBE / PSUBSCRIBE and wait for every confirmation."""
+        conn = self._pool.make_connection()
+        try:
+            conn.connect()
+            conn.send_command("CLIENT", "ID")
+            self.client_id = int(conn.read_response())
+            conn.send_command("CLIENT", "SETNAME", f"crosscheck-listener-{self.name}"[:60].replace(" ", "_"))
+            conn.read_response()
+            conn.send_command("SUBSCRIBE", self.probe_channel, *self.channels)
+            want = 1 + len(self.channels)
+            if self.patterns:
+                conn.send_command("PSUBSCRIBE", *self.patterns)
+                want += len(self.patterns)
+            deadline = time.monotonic() + timeout
+            confirmed = 0
+            while confirmed < want:
+                left = deadline - time.monotonic()
+                if left <= 0 or not conn.can_read(timeout=left):
+                    raise CrosscheckError(
+                        f"Redis at {self.connection.where} did not confirm the subscription to "
+                        f"{', '.join(self.subscriptions)} within {timeout:g} s ({confirmed} of {want} confirmed).")
+                resp = conn.read_response()
+                kind = resp[0]
+                if kind in (b"subscribe", b"psubscribe"):
+                    confirmed += 1
+                else:
+                    self._record(resp)
+        except BaseException:
+            conn.disconnect()
+            raise
+        self._conn = conn
+
+    def start(self, timeout: float = 5.0) -> None:
+        try:
+            self._subscribe(timeout)
+        except _ERRORS as exc:
+            raise unreachable(self.connection.url, exc) from None
+        self.started_mono = time.monotonic()
+        self._thread = threading.Thread(target=self._run, name=f"crosscheck-listener-{self.name}", daemon=True)
+        self._thread.start()
+
+    def _record(self, resp) -> None:
+        kind = resp[0]
+        if kind == b"message" and resp[1] == self._probe_bytes:
+            self.probes.append(time.monotonic())
+        elif kind == b"message":
+            self.records.append((resp[1], None, resp[2], time.monotonic(), time.time()))
+        elif kind == b"pmessage":
+            self.records.append((resp[2], resp[1], resp[3], time.monotonic(), time.time()))
+
+    def _run(self) -> None:
+        append = self.records.append
+        mono = time.monotonic
+        wall = time.time
+        stop = self._stop
+        while not stop.is_set():
+            conn = self._conn
+            try:
+                if not conn.can_read(timeout=POLL):
+                    continue
+                resp = conn.read_response()
+            except _ERRORS as exc:
+                if stop.is_set():
+                    break
+                self._reconnect(exc)
+                continue
+            t = mono()
+            w = wall()
+            kind = resp[0]
+            if kind == b"message":
+                if resp[1] == self._probe_bytes:
+                    self.probes.append(t)
+                    continue
+                append((resp[1], None, resp[2], t, w))
+            elif kind == b"pmessage":
+                append((resp[2], resp[1], resp[3], t, w))
+
+    def _reconnect(self, exc: BaseException) -> None:
+        self.drops.append((time.monotonic(), config.scrub(str(exc) or type(exc).__name__, self.connection.url)))
+        try:
+            self._conn.disconnect()
+        except _ERRORS:
+            pass
+        while not self._stop.is_set():
+            wait = max(RECONNECT_EVERY, self.hold_until - time.monotonic())
+            if self._stop.wait(wait):
+                return
+            try:
+                self._subscribe(timeout=2.0)
+            except (*_ERRORS, CrosscheckError):
+                continue
+            self.resubscribed.append(time.monotonic())
+            return
+
+    def kill_connection(self, client) -> bool:
+        """``CLIENT KILL ID`` of this listener's connection, through ``client``."""
+        if self.client_id is None:
+            return False
+        try:
+            return bool(client.execute_command("CLIENT", "KILL", "ID", self.client_id))
+        except redis.ResponseError:
+            return False
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self._conn is not None:
+            try:
+                self._conn.disconnect()
+            except _ERRORS:
+                pass
+        self._pool.disconnect()
+        if self.stopped_mono is None:
+            self.stopped_mono = time.monotonic()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # --- received messages ------------------------------------------------------
+    def messages(self, channel: str | None = None) -> list[Message]:
+        """Messages received so far (all, or on one channel), in arrival order."""
+        known = len(self._messages)
+        total = len(self.records)
+        if total > known:
+            records = self.records
+            self._messages.extend(Message(i, records[i]) for i in range(known, total))
+        if channel is None:
+            return list(self._messages[:total])
+        return [m for m in self._messages[:total] if m.channel == channel]
+
+    def channels_seen(self) -> list[str]:
+        return sorted({m.channel for m in self.messages()})
+
+    def clear(self) -> None:
+        self.records.clear()
+        self._messages.clear()
+        self.taken.clear()
