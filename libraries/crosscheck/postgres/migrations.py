@@ -113,14 +113,18 @@ def applied_versions(conn, table: str = "schema_migrations", schema: str | None 
 
 
 def apply_chain(conn, steps: list[Step], version_table: str = "schema_migrations", schema: str | None = None,
-                record: bool = True, skip_applied: bool = True, when: str = "") -> list[dict]:
-    """Apply ``steps`` in order, each in its own transaction; one dict per step (version, name, seconds, skipped)."""
+                record: bool = True, skip_applied: bool = True, when: str = "", first: int = 1,
+                total: int | None = None) -> list[dict]:
+    """Apply ``steps`` in order, each in its own transaction; one dict per step (version, name, seconds, skipped).
+
+    ``first`` and ``total`` number the steps in messages when ``steps`` is part of a longer chain.
+    """
     report = []
-    total = len(steps)
+    total = total or len(steps)
     done = set(applied_versions(conn, version_table, schema)) if skip_applied else set()
     conn.autocommit = False
     try:
-        for index, step in enumerate(steps, 1):
+        for index, step in enumerate(steps, first):
             if step.version in done:
                 report.append({"version": step.version, "name": step.name, "seconds": 0.0, "skipped": True})
                 continue
@@ -281,9 +285,9 @@ class MigrationKeywords:
         steps = discover(folder)
         conn = self._open(database)
         try:
-            before = snapshot(conn)
+            before = snapshot(conn, [schema] if schema else None)
             apply_chain(conn, steps, record=False, skip_applied=False, schema=schema, when=" (second run)")
-            after = snapshot(conn)
+            after = snapshot(conn, [schema] if schema else None)
         finally:
             conn.close()
         changed = changes(before, after)
@@ -320,7 +324,7 @@ class MigrationKeywords:
                 before = snapshot(conn)
                 for index, step in enumerate(steps, 1):
                     start = perf_counter()
-                    apply_chain(conn, [step], skip_applied=False)
+                    apply_chain(conn, [step], skip_applied=False, first=index, total=len(steps))
                     seconds = perf_counter() - start
                     after = snapshot(conn)
                     changed = changes(before, after)
