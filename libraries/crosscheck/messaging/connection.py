@@ -105,6 +105,21 @@ class ConnectionKeywords:
         return self.ctx.connection(alias).db
 
     @keyword
+    def export_redis_url(self, name: str = "CROSSCHECK_REDIS_URL", alias: str | None = None) -> None:
+        """Puts the URL of connection ``alias`` into environment variable ``name`` for child processes.
+
+        The URL (which may hold a password) is not logged or returned, so a process
+        started with ``Run Process`` reaches the same server without the secret
+        showing up in log.html.
+
+        | `Export Redis Url` | DEMO_REDIS_URL |
+        | Run Process | crosscheck-demo | produce | --channel | tickstock.universe.updated |
+        """
+        import os
+
+        os.environ[name] = self.ctx.connection(alias).url
+
+    @keyword
     def get_test_namespace(self) -> str:
         """The namespace of the running test (``cc_<pid>_<n>_<test>``).
 
