@@ -323,7 +323,7 @@ class PgVectorBackend(Backend):
         rows = self._run(
             "SELECT i.relname, am.amname, pg_get_indexdef(i.oid), coalesce(i.reloptions, '{}') "
             "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam "
-            "WHERE x.indrelid = %s::regclass ORDER BY i.relname",
+            "WHERE x.indrelid = %s::regclass AND am.amname IN ('hnsw', 'ivfflat') ORDER BY i.relname",
             (f'"{coll.extra["schema"]}"."{coll.extra["table"]}"',), fetch="all")
         out = []
         for name, method, definition, options in rows:
@@ -353,7 +353,7 @@ class PgVectorBackend(Backend):
                 walk(child)
 
         walk(plan[0]["Plan"])
-        vector_indexes = {i["name"] for i in self.indexes(coll) if i["kind"] in ("hnsw", "ivfflat")}
+        vector_indexes = {i["name"] for i in self.indexes(coll)}
         found = [name for name in found if name in vector_indexes]
         detail = "\n".join(r[0] for r in lines)
         return {"used": bool(found), "index": found[0] if found else None, "detail": detail,

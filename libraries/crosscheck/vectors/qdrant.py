@@ -46,7 +46,7 @@ class QdrantBackend(Backend):
             self.client = (QdrantClient(location=":memory:") if location in ("local", "memory", "")
                            else QdrantClient(path=location.removeprefix("local:")))
         else:
-            self.client = QdrantClient(url=url, timeout=timeout)
+            self.client = QdrantClient(url=url, timeout=timeout, check_compatibility=False)
             try:
                 self.client.get_collections()
             except Exception as exc:  # noqa: BLE001 - any transport error means unreachable

@@ -1,0 +1,155 @@
+"""pgvector specifics: real HNSW and IVFFlat indexes, plans, recall, the demo's table, teardown."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from crosscheck.assertions import AssertionOperator as Op
+from crosscheck.errors import ConfigurationError, CrosscheckError, ServiceUnavailable
+from tests.vectors_support import open_library, pgv, raw, schema_exists  # noqa: F401 - fixtures
+
+
+def test_collection_is_a_table_in_the_namespace_schema_and_goes_at_cleanup(postgres_url, raw):  # noqa: F811
+    lib, kw = open_library(postgres_url)
+    physical = kw("Create Collection", "docs", 8)
+    schema, table = physical.split(".")
+    assert table == f"{schema}_docs" and schema.startswith(f"cc_{os.getpid()}_")
+    assert schema_exists(raw, schema)
+    with raw.cursor() as cur:
+        cur.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                    "WHERE attrelid = %s::regclass AND attname = 'embedding'", (physical,))
+        assert cur.fetchone()[0] == "vector(8)"
+    lib.cleanup()
+    assert not schema_exists(raw, schema)
+
+
+def test_hnsw_index_is_real_and_used(pgv):  # noqa: F811
+    pgv("Create Collection", "docs", 32)
+    pgv("Upsert Seeded Vectors", 3000)
+    with pytest.raises(CrosscheckError, match="expected a hnsw index on collection 'docs' .*found: no indexes"):
+        pgv("Index Should Exist", "hnsw")
+    with pytest.raises(CrosscheckError, match="does not use a vector index"):
+        pgv("Search Should Use Index", force=True)
+    name = pgv("Create HNSW Index", m=8, ef_construction=32)
+    index = pgv("Index Should Exist", "hnsw", m=8, ef_construction=32)
+    assert index["name"] == name and "USING hnsw (embedding vector_cosine_ops)" in index["definition"]
+    with pytest.raises(CrosscheckError, match="expected a hnsw m=16 index .*found: CREATE INDEX"):
+        pgv("Index Should Exist", "hnsw", m=16)
+    assert pgv("Search Should Use Index", force=True) == name
+    recall = pgv("Get Recall At K", 10, Op[">="], 0.5, queries=20, ef_search=64)
+    assert 0.5 <= recall <= 1.0
+    with pytest.raises(AssertionError, match="recall@10 of collection 'docs'"):
+        pgv("Get Recall At K", 10, Op[">"], 1.0, queries=5)
+
+
+def test_low_ef_search_lowers_recall_honestly(pgv):  # noqa: F811
+    pgv("Create Collection", "docs", 64)
+    pgv("Upsert Seeded Vectors", 4000, batch_size=1000)
+    pgv("Create HNSW Index", m=4, ef_construction=8)
+    low = pgv("Get Recall At K", 20, queries=20, ef_search=1)
+    high = pgv("Get Recall At K", 20, queries=20, ef_search=200)
+    assert low < high
+
+
+def test_ivfflat_index(pgv):  # noqa: F811
+    pgv("Create Collection", "docs", 16, "euclidean")
+    pgv("Upsert Seeded Vectors", 2000, batch_size=1000)
+    name = pgv("Create IVFFlat Index", lists=20, probes=4)
+    index = pgv("Index Should Exist", "ivfflat")
+    assert index["name"] == name and "USING ivfflat (embedding)" in index["definition"] and "lists='20'" in index["definition"]
+    assert pgv("Search Should Use Index", force=True) == name
+    assert pgv("Get Recall At K", 10, queries=10) > 0
+
+
+def test_recall_without_an_index_says_it_is_exact(pgv):  # noqa: F811
+    pgv("Create Collection", "docs", 8)
+    pgv("Upsert Seeded Vectors", 100)
+    assert pgv("Get Recall At K", 5, queries=5) == 1.0
+    with pytest.raises(ConfigurationError, match="collection 'empty' .* is empty: load points"):
+        pgv("Create Collection", "empty", 8)
+        pgv("Get Search Latency", collection="empty")
+
+
+def test_demo_documents_table(pgv, raw):  # noqa: F811
+    with raw.cursor() as cur:
+        cur.execute("SELECT to_regclass('public.documents')")
+        if cur.fetchone()[0] is None:
+            pytest.skip("the demo's documents table is not in this database")
+    pgv("Use Existing Collection", "documents", "public.documents")
+    first = pgv("Get Point", "doc-liquidity")
+    assert first["payload"]["title"] == "Liquidity filters" and "embedding" not in first["payload"]
+    pgv("Search Should Return", first["vector"], top=1, first="doc-liquidity")
+    with pytest.raises(ConfigurationError, match="ids of points a test adds must start with TEST_"):
+        pgv("Upsert Point", "mine", [0.0] * 8, {"title": "x"})
+    pgv("Upsert Point", "TEST_vectors_doc", [0, 0, 0, 0, 0, 0, 0, 1.0], {"title": "A test document", "body": "b"})
+    pgv("Search Should Return", [0, 0, 0, 0, 0, 0, 0, 1.0], top=1, first="TEST_vectors_doc")
+    with pytest.raises(ConfigurationError, match="crosscheck only drops collections it created"):
+        pgv("Drop Collection", "documents")
+    with pytest.raises(ConfigurationError, match="only points with TEST_ ids may be deleted"):
+        pgv("Delete Points", "doc-liquidity")
+    pgv.lib.ctx.end_scope("library")
+    with raw.cursor() as cur:
+        cur.execute("SELECT count(*) FROM documents WHERE id = 'TEST_vectors_doc'")
+        assert cur.fetchone()[0] == 0
+        cur.execute("SELECT count(*) FROM documents WHERE id = 'doc-liquidity'")
+        assert cur.fetchone()[0] == 1
+
+
+def test_unreachable_postgres_fails_fast_with_the_password_masked():
+    from crosscheck.vectors import Vectors
+
+    lib = Vectors("postgresql://tester:s3cret-pw@127.0.0.1:9/nowhere")
+    t0 = time.monotonic()
+    with pytest.raises(ServiceUnavailable) as err:
+        lib.run_keyword("connect_to_vector_store", [], {})
+    assert time.monotonic() - t0 < 10
+    text = str(err.value)
+    assert "Postgres at postgresql://tester:***@127.0.0.1:9/nowhere is unreachable" in text
+    assert "s3cret-pw" not in text and "CROSSCHECK_POSTGRES_URL" in text
+
+
+def test_an_unknown_url_is_a_configuration_error():
+    from crosscheck.vectors import Vectors
+
+    with pytest.raises(ConfigurationError, match="cannot tell the vector store from 'redis://x:\\*\\*\\*@h/0'"):
+        Vectors("redis://x:pw@h/0").run_keyword("connect_to_vector_store", [], {})
+
+
+def test_robot_removes_collections_after_a_failing_test(postgres_url, raw, tmp_path):  # noqa: F811
+    suite = tmp_path / "cleanup.robot"
+    suite.write_text(textwrap.dedent("""\
+        *** Settings ***
+        Library    crosscheck.Vectors
+        Suite Setup    Make Suite Collection
+
+        *** Test Cases ***
+        Failing Test Leaves Nothing Behind
+            ${physical} =    Create Collection    docs    4
+            Log To Console    TEST-COLLECTION ${physical}
+            Upsert Point    a    [1, 0, 0, 0]
+            Should Be Equal    1    2
+
+        Suite Collection Is Still There
+            Collection Should Exist    shared
+            Get Point Count    ==    0    collection=shared
+
+        *** Keywords ***
+        Make Suite Collection
+            ${physical} =    Create Collection    shared    4
+            Log To Console    SUITE-COLLECTION ${physical}
+        """))
+    env = dict(os.environ, CROSSCHECK_POSTGRES_URL=postgres_url)
+    proc = subprocess.run([sys.executable, "-m", "robot", "--outputdir", str(tmp_path), "--console", "verbose",
+                           str(suite)], capture_output=True, text=True, env=env, timeout=120)
+    lines = re.findall(r"(?:TEST|SUITE)-COLLECTION (\S+)", proc.stdout)
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # exactly the one failing test
+    for physical in lines:
+        assert not schema_exists(raw, physical.split(".")[0])
+    assert len(lines) == 2
