@@ -59,7 +59,7 @@ class ResilienceKeywords:
         if mode == "restart":
             from crosscheck import stack
 
-            down = stack.restart("redis")
+            down = stack.restart("redis", timeout=20.0)
             logger.info(f"Embedded Redis at {conn.where} restarted; it was down {down:.3f} s.")
         else:
             killed = 0
