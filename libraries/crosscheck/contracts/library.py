@@ -9,6 +9,7 @@ from crosscheck.contracts.keywords.compatibility import CompatibilityKeywords
 from crosscheck.contracts.keywords.context import ContractsContext
 from crosscheck.contracts.keywords.http import HttpKeywords
 from crosscheck.contracts.keywords.payloads import PayloadKeywords
+from crosscheck.contracts.keywords.ratelimit import RateLimitKeywords
 from crosscheck.contracts.keywords.signatures import SignatureKeywords
 from crosscheck.contracts.keywords.sweep import SweepKeywords
 
@@ -50,6 +51,10 @@ class Contracts(DynamicCore):
     documents; `Sweep OpenAPI Operations` sends a bounded number of generated
     valid and invalid requests to every operation (schemathesis).
 
+    = Rate limits =
+    `Rate Limit Should Allow Exactly` sends concurrent requests and checks that
+    exactly the allowed number succeed and the rest get 429 with ``Retry-After``.
+
     = Assertions =
     Getters (``Get ...``) take AssertionEngine's operator and expected value:
     | Get Breaking Changes    v1.json    v2.json    ==    ${{[]}}
@@ -63,4 +68,4 @@ class Contracts(DynamicCore):
         ctx = ContractsContext()
         self._ctx = ctx
         super().__init__([HttpKeywords(ctx), PayloadKeywords(ctx), SignatureKeywords(),
-                          CompatibilityKeywords(ctx), SweepKeywords(ctx)])
+                          CompatibilityKeywords(ctx), SweepKeywords(ctx), RateLimitKeywords()])

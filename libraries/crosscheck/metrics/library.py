@@ -7,6 +7,7 @@ from robotlibcore import DynamicCore
 from crosscheck import __version__
 from crosscheck.metrics.keywords.context import MetricsContext
 from crosscheck.metrics.keywords.histograms import HistogramKeywords
+from crosscheck.metrics.keywords.processes import ProcessKeywords
 from crosscheck.metrics.keywords.scraping import ScrapingKeywords
 from crosscheck.metrics.keywords.values import ValueKeywords
 
@@ -33,6 +34,10 @@ class Metrics(DynamicCore):
     | Get Histogram Quantile    0.95    demo_http_request_duration_seconds    <    0.1
     | Wait Until Metric Reaches    demo_db_pool_in_use    ==    0
 
+    = Processes =
+    `Get Process Usage` reads CPU, memory, threads and connections of the
+    processes serving a local endpoint (psutil), e.g. the API's workers.
+
     = Assertions =
     Getters take AssertionEngine's operator and expected value; the failure
     names the series and the endpoint.
@@ -46,4 +51,5 @@ class Metrics(DynamicCore):
         """``url`` is the endpoint to scrape by default (the demo API's ``/metrics`` when omitted)."""
         ctx = MetricsContext(url)
         self._ctx = ctx
-        super().__init__([ScrapingKeywords(ctx), ValueKeywords(ctx), HistogramKeywords(ctx)])
+        super().__init__([ScrapingKeywords(ctx), ValueKeywords(ctx), HistogramKeywords(ctx),
+                          ProcessKeywords()])
