@@ -10,13 +10,25 @@ Test Tags           checkpoint7    day1    sandbox
 
 *** Variables ***
 ${FORK BOMB}            import os\nwhile True: os.fork()
-${MEMORY BOMB}          b = bytearray(${SANDBOX_MEMORY_BOMB_MB} << 20)\nb[::4096] = b"x" * (len(b) // 4096)\nprint("survived")
+${MEMORY BOMB}          b = bytearray(${SANDBOX_MEMORY_BOMB_MB} << 20)\n
+...                     b[::4096] = b"x" * (len(b) // 4096)\nprint("survived")    separator=
 ${ENDLESS OUTPUT}       while True: print("x" * 1000)
 ${FILL TMP}             for i in range(64): open(f"/tmp/fill{i}", "wb").write(b"x" * (1 << 20))
-${PTRACE}               import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\nrc = libc.ptrace(0, 0, 0, 0)\nerr = ctypes.get_errno()\nif rc == -1: raise OSError(err, os.strerror(err))
-${MASKED PATHS}         import os\nsize = lambda p: len(open(p, "rb").read(64)) if os.path.isfile(p) else len(os.listdir(p)) if os.path.isdir(p) else 0\nprint([(p, size(p)) for p in ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"]])
-${LEAVE TRACES}         import os, subprocess, sys\nopen("/tmp/trace", "w").write("x")\nsubprocess.Popen([sys.executable, "-c", "import time; time.sleep(60) # left_behind"], start_new_session=True)
-${LOOK FOR TRACES}      import os\nprocs = [open(f"/proc/{p}/cmdline", "rb").read() for p in os.listdir("/proc") if p.isdigit()]\nprint(os.listdir("/tmp"), sum(b"left_" + b"behind" in c for c in procs))
+${PTRACE}               import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n
+...                     rc = libc.ptrace(0, 0, 0, 0)\nerr = ctypes.get_errno()\n
+...                     if rc == -1: raise OSError(err, os.strerror(err))    separator=
+${MASKED PATHS}         import os\n
+...                     size = lambda p: len(open(p, "rb").read(64)) if os.path.isfile(p)
+...                     ${SPACE}else len(os.listdir(p)) if os.path.isdir(p) else 0\n
+...                     print([(p, size(p)) for p in
+...                     ${SPACE}["/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"]])
+...                     separator=
+${LEAVE TRACES}         import os, subprocess, sys\nopen("/tmp/trace", "w").write("x")\n
+...                     subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60) # left_behind"],
+...                     ${SPACE}start_new_session=True)    separator=
+${LOOK FOR TRACES}      import os\n
+...                     procs = [open(f"/proc/{p}/cmdline", "rb").read() for p in os.listdir("/proc") if p.isdigit()]\n
+...                     print(os.listdir("/tmp"), sum(b"left_" + b"behind" in c for c in procs))    separator=
 
 
 *** Test Cases ***

@@ -19,13 +19,13 @@ Code Runs As A Non-Root User In A Read-Only Root
     Get Stdout    ==    10001 /tmp\n
 
 Scratch Files Can Be Written Under Tmp
-    Run Code As Submitted    import pathlib\npath = pathlib.Path("/tmp/work.txt")\npath.write_text("data")\nprint(path.read_text())
+    Run Code As Submitted    from pathlib import Path\nPath("w").write_text("data")\nprint(Path("w").read_text())
     Get Stdout    ==    data\n
 
 Warm Pool Runs Code And Reuses Its Container
     Start Warm Pool    size=2
-    ${first} =    Execute Python    print("first")    mode=warm
-    ${second} =    Execute Python    print("second")    mode=warm
+    Execute Python    print("first")    mode=warm
+    Execute Python    print("second")    mode=warm
     Get Stdout    ==    second\n
     Get Run Field    recycled    ==    ${FALSE}
     Get Warm Pool Size    ==    2
