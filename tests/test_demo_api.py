@@ -241,3 +241,16 @@ def test_api_connections_are_named_and_bounded(demo, db, new_key):
                     " AND client_port IS NOT NULL")
         # several demos may share the server (the stack's and this module's): each holds at most 20 idle
         assert 1 <= cur.fetchone()[0] <= 40
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["create-key", "--rate", "lots"], "rate 'lots' is not like 60/minute"),
+    (["produce", "--channel", "tickstock.universe.updated", "--fields", "{not json"], "Expecting property name"),
+])
+def test_cli_fails_with_one_line(argv, message, postgres_url, redis_url):
+    extra = ["--database-url", postgres_url] if argv[0] == "create-key" else ["--redis-url", redis_url]
+    out = subprocess.run([sys.executable, "-m", "crosscheck_demo.cli", *argv, *extra],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 2
+    assert out.stderr.strip().startswith(f"crosscheck-demo {argv[0]}: error: ") and message in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr

@@ -137,7 +137,13 @@ def main(argv: list[str] | None = None) -> None:
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    args.func(args)
+    import psycopg2
+    import redis
+    try:
+        args.func(args)
+    except (ValueError, RuntimeError, psycopg2.Error, redis.RedisError) as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        parser.exit(2, f"crosscheck-demo {args.command}: error: {message}\n")
 
 
 if __name__ == "__main__":
