@@ -64,7 +64,7 @@ class SignatureKeywords:
         url = database_url or stack.postgres_url()
         try:
             conn = psycopg2.connect(url, connect_timeout=5, application_name="crosscheck-contracts")
-        except psycopg2.OperationalError as exc:
+        except psycopg2.Error as exc:
             raise ServiceUnavailable(f"Cannot connect to Postgres at {mask_url(url)}: "
                                      f"{scrub(str(exc).strip().splitlines()[0], url)}. "
                                      "Check CROSSCHECK_POSTGRES_URL or that the server is running.") from None
@@ -74,9 +74,9 @@ class SignatureKeywords:
             conn.close()
 
     @keyword
-    def get_function_signature(self, name: str, schema: str = "public", database_url: str | None = None,
-                               assertion_operator: AssertionOperator | None = None,
-                               assertion_expected: Any = None) -> str:
+    def get_function_signature(self, name: str, assertion_operator: AssertionOperator | None = None,
+                               assertion_expected: Any = None, schema: str = "public",
+                               database_url: str | None = None) -> str:
         """Returns ``arguments -> returns`` of a database function (overloads joined by `` | ``).
 
         | Get Function Signature    get_etf_universe    ==    p_universe_name text -> jsonb
