@@ -84,7 +84,7 @@ def test_connections_by_application_and_leaks(pg, postgres_url):  # noqa: F811
     conns = _open(postgres_url, app, 3)
     try:
         assert pg.get_connection_count(app) == 3
-        assert pg.get_connection_count(app.replace("leak", "*"), "idle", EQ, 3) == 3
+        assert pg.get_connection_count(app.replace("leak", "*"), EQ, 3, state="idle") == 3
         rows = pg.get_connections(app)
         assert {r["application_name"] for r in rows} == {app} and len(rows) == 3
         with pytest.raises(CrosscheckError) as err:
@@ -97,7 +97,7 @@ def test_connections_by_application_and_leaks(pg, postgres_url):  # noqa: F811
         for c in conns:
             c.close()
     with pytest.raises(ConfigurationError, match="Unknown connection state 'sleeping'"):
-        pg.get_connection_count(app, "sleeping")
+        pg.get_connection_count(app, state="sleeping")
 
 
 def test_idle_in_transaction(pg, postgres_url):  # noqa: F811
@@ -144,7 +144,7 @@ def test_lock_table_blocks_others_until_released(pg, postgres_url, big):  # noqa
         deadline = time.monotonic() + 10
         while pg.get_connection_count(app, waiting_on_lock=True) < 1 and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert pg.get_connection_count(app, "active", EQ, 1, waiting_on_lock=True) == 1
+        assert pg.get_connection_count(app, EQ, 1, state="active", waiting_on_lock=True) == 1
     finally:
         pg.release_table_locks()
         t.join(10)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import psycopg2
 from psycopg2 import sql
@@ -40,6 +40,14 @@ def connect(url: str, application_name: str = APPLICATION_NAME, autocommit: bool
                                  f"{config.scrub(err, url)}") from None
     conn.autocommit = autocommit
     return conn
+
+
+def to_count(value):
+    """An expected count as int (Robot passes ``0`` from a suite as text)."""
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return value
 
 
 def with_database(url: str, database: str) -> str:
@@ -201,10 +209,30 @@ class ConnectionKeywords:
         self.ctx.close()
 
     @keyword
-    def get_postgres_url(self) -> str:
-        """The URL the library uses, for DatabaseLibrary's ``Connect To Database Using Custom Params``
-        or ``psql``. Contains the password if it has one: do not log it."""
-        return self.ctx.url
+    def get_postgres_address(self) -> str:
+        """The URL the library uses, password masked (``postgresql://app:***@host:5432/db``): safe to log."""
+        return self.ctx.where
+
+    @keyword
+    def get_connection_parameters(self) -> dict:
+        """The library's database as DatabaseLibrary's ``Connect To Database`` arguments.
+
+        The password, if any, is a Robot Framework ``Secret``: it never shows in
+        log.html. Use it to point DatabaseLibrary at the same database:
+
+        | &{params} =    `Get Connection Parameters`
+        | DatabaseLibrary.Connect To Database    &{params}
+        | DatabaseLibrary.Table Must Exist    cache_entries
+        """
+        from robot.api.types import Secret
+
+        parts = urlsplit(self.ctx.url)
+        params = {"db_module": "psycopg2", "db_name": unquote(parts.path.lstrip("/")),
+                  "db_user": unquote(parts.username or ""), "db_host": parts.hostname or "127.0.0.1",
+                  "db_port": parts.port or 5432}
+        if parts.password:
+            params["db_password"] = Secret(unquote(parts.password))
+        return params
 
     @keyword
     def get_database_name(self) -> str:

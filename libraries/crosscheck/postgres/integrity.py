@@ -14,6 +14,7 @@ from robot.api import logger
 from robot.api.deco import keyword
 
 from crosscheck.assertions import AssertionOperator, check
+from crosscheck.postgres.connection import to_count
 from crosscheck.errors import CrosscheckError
 from crosscheck.postgres.connection import quoted, split_name
 
@@ -114,7 +115,7 @@ class IntegrityKeywords:
         """
         count, _, _, _ = self._orphans(child_table, child_columns, parent_table, parent_columns)
         return check(count, assertion_operator, assertion_expected,
-                     f"orphan rows of {child_table} ({child_columns}) -> {parent_table}")
+                     f"orphan rows of {child_table} ({child_columns}) -> {parent_table}", to_count)
 
     @keyword
     def relationship_should_have_no_orphans(self, child_table: str, child_columns: str | list[str],
@@ -193,7 +194,7 @@ class IntegrityKeywords:
         | `Get Duplicate Count`    cache_entries    type, name, environment    ==    0
         """
         total, _, where, _ = self._duplicates(table, columns)
-        return check(total, assertion_operator, assertion_expected, f"duplicate rows on {where}")
+        return check(total, assertion_operator, assertion_expected, f"duplicate rows on {where}", to_count)
 
     @keyword
     def values_should_be_unique(self, table: str, columns: str | list[str]) -> None:
@@ -219,7 +220,7 @@ class IntegrityKeywords:
         s, n, cols = self._columns(table, column)
         count = self.ctx.query(sql.SQL("SELECT count(*) FROM {} WHERE {} IS NULL").format(
             quoted(s, n), sql.Identifier(cols[0])), None, f"NULL check on {s}.{n}")[0][0]
-        return check(count, assertion_operator, assertion_expected, f"NULLs in {s}.{n}.{cols[0]}")
+        return check(count, assertion_operator, assertion_expected, f"NULLs in {s}.{n}.{cols[0]}", to_count)
 
     @keyword
     def columns_should_have_no_nulls(self, table: str, *columns: str) -> None:

@@ -259,12 +259,12 @@ class MigrationKeywords:
         return [r["version"] for r in report if not r["skipped"]]
 
     @keyword
-    def get_applied_migrations(self, database: str | None = None, version_table: str = "schema_migrations",
-                               schema: str | None = None, assertion_operator: AssertionOperator | None = None,
-                               assertion_expected: Any = None) -> list[str]:
-        """Versions recorded in the version table, in order.
+    def get_applied_migrations(self, assertion_operator: AssertionOperator | None = None,
+                               assertion_expected: Any = None, database: str | None = None,
+                               version_table: str = "schema_migrations", schema: str | None = None) -> list[str]:
+        """Versions recorded in the version table, in order (default: the library's database).
 
-        | `Get Applied Migrations`    database=${db}    ==    ${expected_versions}
+        | `Get Applied Migrations`    ==    ${expected_versions}    database=${db}
         """
         conn = self._open(database)
         try:

@@ -18,6 +18,7 @@ from robot.api.deco import keyword
 
 from crosscheck import namespace
 from crosscheck.assertions import AssertionOperator, check
+from crosscheck.postgres.connection import to_count
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.postgres.connection import connect, quoted, split_name
 from crosscheck.reporting import html_table, log_distribution, log_html
@@ -40,6 +41,8 @@ class PoolKeywords:
     def __init__(self, ctx):
         self.ctx = ctx
         self._locks: list = []
+        self._requests: list[threading.Thread] = []
+        self._statuses: list = []
 
     def _activity(self, application_name: str | None, state: str | None, waiting_on_lock: bool = False,
                   older_than: float = 0.0, all_databases: bool = False) -> list[dict]:
@@ -100,21 +103,22 @@ class PoolKeywords:
         return rows
 
     @keyword
-    def get_connection_count(self, application_name: str | None = None, state: str | None = None,
+    def get_connection_count(self, application_name: str | None = None,
                              assertion_operator: AssertionOperator | None = None, assertion_expected: Any = None,
-                             waiting_on_lock: bool = False, all_databases: bool = False) -> int:
+                             state: str | None = None, waiting_on_lock: bool = False,
+                             all_databases: bool = False) -> int:
         """Number of client connections, by application name (glob) and state, with an optional assertion.
 
         ``waiting_on_lock=True`` counts only sessions blocked on a lock.
 
-        | `Get Connection Count`    crosscheck-demo-api    assertion_operator=<=    assertion_expected=30
-        | ${idle} =    `Get Connection Count`    crosscheck-demo-*    idle
+        | `Get Connection Count`    crosscheck-demo-api    <=    30
+        | ${idle} =    `Get Connection Count`    crosscheck-demo-*    state=idle
         """
         rows = self._activity(application_name, state, waiting_on_lock, all_databases=all_databases)
         what = (f"connections{' of ' + application_name if application_name else ''}"
                 f"{' in state ' + state if state else ''}{' waiting on a lock' if waiting_on_lock else ''}"
                 f" in database {self.ctx.database}")
-        return check(len(rows), assertion_operator, assertion_expected, what)
+        return check(len(rows), assertion_operator, assertion_expected, what, to_count)
 
     @keyword
     def connection_count_should_drop_to(self, application_name: str, maximum: int = 0, state: str | None = None,
@@ -154,7 +158,7 @@ class PoolKeywords:
         """
         rows = self._activity(application_name, "idle in transaction", older_than=longer_than.total_seconds())
         return check(len(rows), assertion_operator, assertion_expected,
-                     f"sessions idle in transaction for {longer_than.total_seconds():g} s or more")
+                     f"sessions idle in transaction for {longer_than.total_seconds():g} s or more", to_count)
 
     @keyword
     def no_connection_should_be_idle_in_transaction(self, application_name: str | None = None,
@@ -278,3 +282,66 @@ class PoolKeywords:
         """Release every lock taken with `Lock Table`."""
         for conn in list(self._locks):
             self._release(conn)
+
+    # --- load that fills a client's pool ---------------------------------------------------
+    @keyword
+    def start_concurrent_requests(self, url: str, count: int, headers: dict | None = None,
+                                  timeout: timedelta = timedelta(seconds=60)) -> None:
+        """Send ``count`` HTTP GET requests to ``url`` at once, in the background; collect them with
+        `Wait For Concurrent Requests`.
+
+        Meant for pool tests: with a table locked (`Lock Table`), every request
+        holds one of the service's database connections until the lock goes.
+        Requests still running at the end of the test are waited for (up to ``timeout``).
+
+        | `Start Concurrent Requests`    ${API_URL}/v1/universes/TEST_pool    35    headers=${headers}
+        """
+        import httpx
+
+        if count < 1:
+            raise ConfigurationError(f"count must be at least 1 (got {count}).")
+        client = httpx.Client(timeout=timeout.total_seconds(), limits=httpx.Limits(max_connections=count + 5))
+        statuses: list = []
+        self._statuses = statuses
+
+        def send() -> None:
+            try:
+                statuses.append(client.get(url, headers=headers or {}).status_code)
+            except httpx.HTTPError as err:
+                statuses.append(f"{type(err).__name__}: {err}")
+
+        threads = [threading.Thread(target=send, daemon=True) for _ in range(count)]
+        for t in threads:
+            t.start()
+        self._requests = threads
+
+        def finish() -> None:
+            for t in threads:
+                t.join(timeout.total_seconds())
+            client.close()
+
+        self.ctx.register(f"finish {count} requests to {url}", finish)
+        logger.info(f"Sent {count} concurrent GET requests to {url}.")
+
+    @keyword
+    def wait_for_concurrent_requests(self, timeout: timedelta = timedelta(seconds=60)) -> list:
+        """Wait for the requests of `Start Concurrent Requests`; return their status codes (or error texts).
+
+        Fails if some have not answered within ``timeout``.
+
+        | @{statuses} =    `Wait For Concurrent Requests`
+        | Should Be Equal    ${{ set($statuses) }}    ${{ {200} }}
+        """
+        deadline = time.monotonic() + timeout.total_seconds()
+        for t in self._requests:
+            t.join(max(0.0, deadline - time.monotonic()))
+        pending = sum(t.is_alive() for t in self._requests)
+        if pending:
+            raise CrosscheckError(f"{pending} of {len(self._requests)} requests did not answer within "
+                                  f"{timeout.total_seconds():g} s.")
+        statuses = list(self._statuses)
+        counts: dict = {}
+        for status in statuses:
+            counts[status] = counts.get(status, 0) + 1
+        log_html(html_table(sorted(counts.items(), key=str), ["status", "requests"], "Concurrent requests"))
+        return statuses

@@ -130,6 +130,25 @@ def _as_list(value) -> list:
     return [value]
 
 
+def split_list(value) -> list[str]:
+    """A list, or a comma-separated string split at top-level commas (``lower(a), b DESC``)."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value]
+    parts, depth, current = [], 0, ""
+    for char in str(value):
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+            continue
+        depth += (char == "(") - (char == ")")
+        current += char
+    if current.strip():
+        parts.append(current.strip())
+    return parts
+
+
 def _column(value) -> dict:
     if isinstance(value, dict):
         return dict(value)
@@ -528,7 +547,7 @@ class SchemaKeywords:
 
         expected = load_expected(expected_schema)
         if schemas:
-            names = [str(s) for s in _as_list(schemas)]
+            names = split_list(schemas)
             expected["schemas"] = {k: v for k, v in expected["schemas"].items() if k in names}
             for name in names:
                 expected["schemas"].setdefault(name, {"tables": {}, "views": {}, "functions": {},
@@ -541,7 +560,7 @@ class SchemaKeywords:
         return diff(expected, actual, report_unexpected)
 
     @keyword
-    def database_schema_should_match(self, expected_schema: str, schemas: list[str] | None = None,
+    def database_schema_should_match(self, expected_schema: str, schemas: str | list[str] | None = None,
                                      report_unexpected: bool = True) -> None:
         """Compare the live database with the expected-schema YAML file in one pass.
 
@@ -573,7 +592,7 @@ class SchemaKeywords:
             f"({len(differences)} difference{'s' if len(differences) != 1 else ''}):\n{render(differences)}")
 
     @keyword
-    def get_schema_differences(self, expected_schema: str, schemas: list[str] | None = None,
+    def get_schema_differences(self, expected_schema: str, schemas: str | list[str] | None = None,
                                report_unexpected: bool = True) -> list[str]:
         """The differences `Database Schema Should Match` would report, as a list of lines.
 
@@ -583,7 +602,7 @@ class SchemaKeywords:
         return [str(d) for d in self._differences(expected_schema, schemas, report_unexpected)]
 
     @keyword
-    def write_expected_schema(self, path: str, schemas: list[str] | None = None) -> str:
+    def write_expected_schema(self, path: str, schemas: str | list[str] | None = None) -> str:
         """Write the expected-schema YAML file of the live database to ``path``.
 
         ``schemas`` defaults to every user schema except ``cc_*`` scratch
@@ -660,11 +679,12 @@ class SchemaKeywords:
                      else None)
 
     @keyword
-    def index_should_exist(self, table: str, index: str, columns: list[str] | None = None,
+    def index_should_exist(self, table: str, index: str, columns: str | list[str] | None = None,
                            unique: bool | None = None, method: str | None = None) -> None:
         """Fail unless ``table`` has ``index``, on ``columns`` in that order, unique and of ``method`` if given.
 
-        Columns read as in ``CREATE INDEX``: ``last_universe_update DESC``.
+        Columns read as in ``CREATE INDEX``, as a list or comma separated:
+        ``last_universe_update DESC``, ``type, name``.
 
         | `Index Should Exist`    cache_entries    idx_cache_entries_updated    columns=last_universe_update DESC
         | `Index Should Exist`    documents    documents_pkey    unique=True
@@ -674,25 +694,25 @@ class SchemaKeywords:
         if got is None:
             found = ", ".join(f"{n} {_fmt(i['columns'])}" for n, i in info["indexes"].items()) or "none"
             raise CrosscheckError(f"Index {index} does not exist on {schema}.{name}; its indexes: {found}.")
-        want = {"columns": _as_list(columns)} if columns else {}
+        want = {"columns": split_list(columns)} if columns else {}
         want.update({k: v for k, v in (("unique", unique), ("method", method)) if v is not None})
         problems = _compare(_INDEX_PROPS, want, got, _INDEX_NORM)
         if problems:
             raise CrosscheckError(f"Index {index} on {schema}.{name}: " + "; ".join(problems) + ".")
 
     @keyword
-    def foreign_key_should_exist(self, table: str, columns: list[str], references: str,
-                                 referenced_columns: list[str] | None = None) -> None:
+    def foreign_key_should_exist(self, table: str, columns: str | list[str], references: str,
+                                 referenced_columns: str | list[str] | None = None) -> None:
         """Fail unless a foreign key on ``table`` (``columns``) references ``references``.
 
         | `Foreign Key Should Exist`    orders    customer_id    public.customers    id
         """
         schema, name, info = self._table(table)
-        cols = [str(c) for c in _as_list(columns)]
+        cols = split_list(columns)
         ref = _FK_NORM["references"](references)
         for fk_name, fk in info["foreign_keys"].items():
             if fk["columns"] == cols and fk["references"] == ref and (
-                    not referenced_columns or fk["referenced_columns"] == [str(c) for c in _as_list(referenced_columns)]):
+                    not referenced_columns or fk["referenced_columns"] == split_list(referenced_columns)):
                 return
         found = "; ".join(f"{n}: {_fmt(f['columns'])} -> {f['references']}{_fmt(f['referenced_columns'])}"
                           for n, f in info["foreign_keys"].items()) or "none"
@@ -783,7 +803,7 @@ def dump_text(conn, schemas: list[str] | None, database: str) -> str:
     """The expected-schema YAML text of the live database (``schemas`` or all user schemas but ``cc_*``)."""
     from crosscheck.postgres import catalog
 
-    names = [str(s) for s in _as_list(schemas)] or [s for s in catalog.list_schemas(conn) if not s.startswith("cc_")]
+    names = split_list(schemas) or [s for s in catalog.list_schemas(conn) if not s.startswith("cc_")]
     data = to_expected(catalog.read_schema(conn, names))
     header = (f"Expected schema of database {database}, written from the live catalog by crosscheck.\n"
               "Review it: leave out any property you do not want checked. Format: docs/postgres.md")

@@ -16,6 +16,7 @@ from robot.api import logger
 from robot.api.deco import keyword
 
 from crosscheck.assertions import AssertionOperator, check
+from crosscheck.postgres.connection import to_count
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.postgres.connection import quoted, split_name
 
@@ -142,4 +143,4 @@ class TestDataKeywords:
         count = self.ctx.query(sql.SQL("SELECT count(*) FROM {} WHERE {}::text LIKE %s").format(
             quoted(schema, name), sql.Identifier(column)), (like,), f"counting test rows in {schema}.{name}")[0][0]
         return check(count, assertion_operator, assertion_expected,
-                     f"rows of {schema}.{name} with {column} starting {prefix or self.prefix}")
+                     f"rows of {schema}.{name} with {column} starting {prefix or self.prefix}", to_count)
