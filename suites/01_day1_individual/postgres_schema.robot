@@ -36,5 +36,5 @@ Every Applied Migration Is Recorded
     Check Row Count    SELECT version FROM schema_migrations    ==    ${{ len($recorded) }}
 
 ETF Universe Functions Keep Their Signatures
-    [Tags]    checkpoint3    day1    postgres
+    [Tags]    checkpoint3
     ETF Universe Functions Should Keep Their Signatures
