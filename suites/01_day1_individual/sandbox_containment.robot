@@ -21,7 +21,7 @@ ${MASKED PATHS}         import os\n
 ...                     size = lambda p: len(open(p, "rb").read(64)) if os.path.isfile(p)
 ...                     ${SPACE}else len(os.listdir(p)) if os.path.isdir(p) else 0\n
 ...                     print([(p, size(p)) for p in
-...                     ${SPACE}["/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"]])
+...                     ${SPACE}\["/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"]])
 ...                     separator=
 ${LEAVE TRACES}         import os, subprocess, sys\nopen("/tmp/trace", "w").write("x")\n
 ...                     subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60) # left_behind"],
