@@ -56,15 +56,15 @@ def test_value_for_a_subset_of_labels(endpoint):
     m["requests"].labels("/b", "200").inc(5)
     m["in_use"].set(4)
     lib = Metrics(url)
-    assert lib.get_metric_value("app_requests_total", route="/a") == 4
+    assert lib.get_metric_value('app_requests_total{route="/a"}') == 4
     assert lib.get_metric_value("app_requests", O["=="], 9) == 9
-    assert lib.get_metric_value("app_requests_total", O["=="], "3", route="/a", status="200") == 3
+    assert lib.get_metric_value('app_requests_total{route="/a",status="200"}', O["=="], "3") == 3
     lib.get_metric_value("app_pool_in_use", O["<="], 4)
     with pytest.raises(AssertionError, match=r'app_pool_in_use at http://127.0.0.1:\d+/metrics'):
         lib.get_metric_value("app_pool_in_use", O["=="], 0)
     with pytest.raises(CrosscheckError, match=r'No series app_requests_total\{route="/c"\} at .*; present: '
                                               r'app_requests_total\{route="/a",status="200"\}'):
-        lib.get_metric_value("app_requests_total", route="/c")
+        lib.get_metric_value('app_requests_total{route="/c"}')
 
 
 def test_counter_that_does_not_move_fails_precisely(endpoint):
@@ -73,12 +73,12 @@ def test_counter_that_does_not_move_fails_precisely(endpoint):
     lib = Metrics(url)
     before = lib.scrape_metrics()
     with pytest.raises(AssertionError) as err:
-        lib.get_counter_increase("app_requests_total", before, None, O[">"], 0, route="/a")
+        lib.get_counter_increase('app_requests_total{route="/a"}', before, O[">"], 0)
     assert 'Increase of app_requests_total{route="/a"} at http://127.0.0.1' in str(err.value)
     assert "0.0" in str(err.value)
     m["requests"].labels("/a", "200").inc(2)
     m["requests"].labels("/a", "404").inc()  # a new series counts from 0
-    assert lib.get_counter_increase("app_requests_total", before, None, O["=="], 3, route="/a") == 3
+    assert lib.get_counter_increase('app_requests_total{route="/a"}', before, O["=="], 3) == 3
 
 
 def test_counter_reset_counts_the_new_value():
@@ -109,10 +109,10 @@ def test_histogram_quantile_from_a_live_endpoint(endpoint):
     m["latency"].labels("/b").observe(0.01)
     lib = Metrics(url)
     # /a: buckets 0.05:2 0.1:2 0.25:3 0.5:6 1:7 +Inf:8 -> rank 4 in (0.25, 0.5]: 0.25 + 0.25 * (1/3)
-    assert lib.get_histogram_quantile(0.5, "app_latency_seconds", route="/a") == pytest.approx(0.25 + 0.25 / 3)
+    assert lib.get_histogram_quantile(0.5, 'app_latency_seconds{route="/a"}') == pytest.approx(0.25 + 0.25 / 3)
     before = lib.scrape_metrics()
     with pytest.raises(CrosscheckError, match="is undefined: no observations since the earlier scrape"):
-        lib.get_histogram_quantile(0.5, "app_latency_seconds", since=before, route="/a")
+        lib.get_histogram_quantile(0.5, 'app_latency_seconds{route="/a"}', since=before)
     for _ in range(4):
         m["latency"].labels("/a").observe(0.07)
     assert lib.get_histogram_quantile(0.5, "app_latency_seconds", O["<"], 0.1, since=before) == pytest.approx(0.075)
@@ -129,6 +129,16 @@ def test_wait_until_metric_reaches(endpoint):
     assert time.monotonic() - started < 9
     with pytest.raises(CrosscheckError, match=r"Waited 0.5 s: app_pool_in_use at http://127.0.0.1:\d+/metrics '0.0' \(float\) should be greater than '1'"):
         lib.wait_until_metric_reaches("app_pool_in_use", O[">"], 1, timeout=_td(0.5), interval=_td(0.1))
+
+
+def test_selector_parsing_and_errors(endpoint):
+    from crosscheck.errors import ConfigurationError
+    from crosscheck.metrics.scrape import parse_selector
+
+    assert parse_selector('x_total{route="/a b",status="200"}') == ("x_total", {"route": "/a b", "status": "200"})
+    assert parse_selector("x") == ("x", {})
+    with pytest.raises(ConfigurationError, match="Cannot read the labels"):
+        parse_selector("x{route=/a}")
 
 
 def test_openmetrics_by_content_type(endpoint):
@@ -157,8 +167,8 @@ def test_demo_metrics_move_with_requests(api_url):
     before = lib.scrape_metrics()
     for _ in range(3):
         assert requests.get(f"{api_url}/health", timeout=5).status_code == 200
-    lib.get_counter_increase("demo_http_requests_total", before, None, O[">="], 3, route="/health")
-    lib.get_histogram_quantile(0.95, "demo_http_request_duration_seconds", O[">"], 0, route="/health")
+    lib.get_counter_increase('demo_http_requests_total{route="/health"}', before, O[">="], 3)
+    lib.get_histogram_quantile(0.95, 'demo_http_request_duration_seconds{route="/health"}', O[">"], 0)
 
 
 def _td(seconds):

@@ -24,13 +24,14 @@ class Metrics(DynamicCore):
 
     = Series and labels =
     A metric is named by its family (``demo_http_requests``) or a sample name
-    (``demo_http_requests_total``). Labels are given as named arguments and
-    select every series that has them; values of the selected series are
-    summed, as PromQL's ``sum()`` would.
+    (``demo_http_requests_total``), optionally with labels as in PromQL:
+    ``demo_http_requests_total{route="/health",status="200"}`` selects every
+    series that has those labels; values of the selected series are summed,
+    as PromQL's ``sum()`` would.
 
     | ${before} =    Scrape Metrics
     | GET On Session    demo    /health
-    | Get Counter Increase    demo_http_requests_total    ${before}    ==    1    route=/health
+    | Get Counter Increase    demo_http_requests_total{route="/health"}    ${before}    ==    1
     | Get Histogram Quantile    0.95    demo_http_request_duration_seconds    <    0.1
     | Wait Until Metric Reaches    demo_db_pool_in_use    ==    0
 

@@ -7,6 +7,7 @@ families and answers lookups by metric name and a subset of labels.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -17,6 +18,26 @@ from crosscheck.errors import ConfigurationError, CrosscheckError, ServiceUnavai
 
 OPENMETRICS = "application/openmetrics-text"
 _SUFFIXES = ("_total", "_count", "_sum", "_bucket", "_created", "_info", "_gcount", "_gsum")
+
+
+_SELECTOR = re.compile(r'^\s*([A-Za-z_:][A-Za-z0-9_:]*)\s*(?:\{(.*)\})?\s*$')
+_MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(?:,|$)')
+
+
+def parse_selector(selector: str) -> tuple[str, dict]:
+    """``name{label="value",...}`` -> ``(name, {label: value})``; only ``=`` matchers."""
+    m = _SELECTOR.match(selector)
+    if not m:
+        raise ConfigurationError(f"'{selector}' is not a metric name or a selector like name{{label=\"value\"}}.")
+    name, inner = m.group(1), (m.group(2) or "").strip()
+    labels, pos = {}, 0
+    while pos < len(inner):
+        mm = _MATCHER.match(inner, pos)
+        if not mm or mm.end() == pos:
+            raise ConfigurationError(f"Cannot read the labels of '{selector}': use label=\"value\" pairs.")
+        labels[mm.group(1)] = mm.group(2).replace('\\"', '"')
+        pos = mm.end()
+    return name, labels
 
 
 def format_series(name: str, labels: dict) -> str:

@@ -11,7 +11,7 @@ from crosscheck.assertions import AssertionOperator, check
 from crosscheck.config import mask_url
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.metrics.keywords.context import MetricsContext
-from crosscheck.metrics.keywords.values import _labels, _number
+from crosscheck.metrics.keywords.values import _number, _selector
 from crosscheck.metrics.promql import histogram_quantile, series_increase
 from crosscheck.metrics.scrape import Snapshot, format_series
 from crosscheck.reporting import html_table, log_html
@@ -22,13 +22,13 @@ class HistogramKeywords:
         self.ctx = ctx
 
     @keyword
-    def get_histogram_quantile(self, quantile: float, name: str,
+    def get_histogram_quantile(self, quantile: float, metric: str,
                                assertion_operator: AssertionOperator | None = None,
                                assertion_expected: Any = None, snapshot: Snapshot | None = None,
-                               since: Snapshot | None = None, labels: dict | None = None,
-                               **label_values: str) -> float:
-        """Returns the ``quantile`` (0..1) of histogram ``name``, as PromQL's ``histogram_quantile``.
+                               since: Snapshot | None = None, labels: dict | None = None) -> float:
+        """Returns the ``quantile`` (0..1) of histogram ``metric``, as PromQL's ``histogram_quantile``.
 
+        ``metric`` is a name or a selector as in `Get Metric Value`.
         Buckets of the series whose labels include the given ones are summed
         by ``le`` (``sum by (le)``), then the quantile is interpolated linearly
         within its bucket; a quantile in the ``+Inf`` bucket is the highest
@@ -37,13 +37,13 @@ class HistogramKeywords:
         resets handled). Values are in the metric's unit (seconds for
         ``_seconds``). Fails when there are no observations (PromQL gives NaN).
 
-        | ${p95} =    Get Histogram Quantile    0.95    demo_http_request_duration_seconds    route=/health
+        | ${p95} =    Get Histogram Quantile    0.95    demo_http_request_duration_seconds{route="/health"}
         | Get Histogram Quantile    0.95    demo_http_request_duration_seconds    <    0.1    since=${before}
         """
         snap = self.ctx.snapshot(snapshot)
         if not 0 <= quantile <= 1:
             raise ConfigurationError(f"quantile must be between 0 and 1, got {quantile}.")
-        wanted = _labels(labels, label_values)
+        name, wanted = _selector(metric, labels)
         per_series = snap.buckets(name, wanted)
         fam = snap.require_family(name)
         series = format_series(fam.name + "_bucket", wanted)

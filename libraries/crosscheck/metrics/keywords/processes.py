@@ -12,6 +12,7 @@ from robot.api.deco import keyword
 
 from crosscheck.assertions import AssertionOperator, check
 from crosscheck.errors import ConfigurationError, CrosscheckError
+from crosscheck.metrics.keywords.values import _number
 from crosscheck.reporting import html_table, log_html
 
 FIGURES = ("cpu_percent", "rss_mb", "threads", "connections", "processes")
@@ -86,4 +87,4 @@ class ProcessKeywords:
         log_html(html_table([[figures[k] for k in FIGURES]], list(FIGURES),
                             f"Processes serving port {port} (pids {', '.join(str(p.pid) for p in procs)})"))
         return check(figures[figure], assertion_operator, assertion_expected,
-                     f"{figure} of the processes serving port {port}")
+                     f"{figure} of the processes serving port {port}", convert=_number)

@@ -13,14 +13,15 @@ from crosscheck.config import mask_url
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.metrics.keywords.context import MetricsContext
 from crosscheck.metrics.promql import increase, series_increase
-from crosscheck.metrics.scrape import Snapshot, format_series
+from crosscheck.metrics.scrape import Snapshot, format_series, parse_selector
 from crosscheck.reporting import html_table, log_html
 
 
-def _labels(labels: dict | None, extra: dict) -> dict:
-    merged = dict(labels or {})
-    merged.update(extra)
-    return {k: str(v) for k, v in merged.items()}
+def _selector(selector: str, labels: dict | None) -> tuple[str, dict]:
+    """The metric name and the labels of ``name{label="value"}`` merged with ``labels``."""
+    name, found = parse_selector(selector)
+    found.update({k: str(v) for k, v in (labels or {}).items()})
+    return name, found
 
 
 def _number(expected: Any) -> Any:
@@ -37,32 +38,34 @@ class ValueKeywords:
         self.ctx = ctx
 
     @keyword
-    def get_metric_value(self, name: str, assertion_operator: AssertionOperator | None = None,
+    def get_metric_value(self, metric: str, assertion_operator: AssertionOperator | None = None,
                          assertion_expected: Any = None, snapshot: Snapshot | None = None,
-                         labels: dict | None = None, **label_values: str) -> float:
-        """Returns the value of ``name`` summed over the series whose labels include the given ones.
+                         labels: dict | None = None) -> float:
+        """Returns the value of ``metric`` summed over the series whose labels include the given ones.
 
-        Labels are named arguments (``route=/health``) or a ``labels``
-        dictionary. For a counter family the ``_total`` sample is read, for a
+        ``metric`` is a name or a PromQL-style selector with ``=`` matchers
+        (``demo_http_requests_total{route="/health",status="200"}``); a
+        ``labels`` dictionary adds more. For a counter family the ``_total`` sample is read, for a
         histogram or summary family its ``_count``. Fails if no series matches,
         listing the series present.
 
         | Get Metric Value    demo_db_pool_in_use    ==    0
-        | Get Metric Value    demo_http_requests_total    >=    1    route=/health    status=200
+        | Get Metric Value    demo_http_requests_total{route="/health",status="200"}    >=    1
         """
         snap = self.ctx.snapshot(snapshot)
-        wanted = _labels(labels, label_values)
+        name, wanted = _selector(metric, labels)
         value = snap.value(name, wanted)
         what = f"{format_series(snap.sample_name(name), wanted)} at {mask_url(snap.url)}"
         return check(value, assertion_operator, _number(assertion_expected), what)
 
     @keyword
-    def get_counter_increase(self, name: str, before: Snapshot, after: Snapshot | None = None,
+    def get_counter_increase(self, metric: str, before: Snapshot,
                              assertion_operator: AssertionOperator | None = None,
-                             assertion_expected: Any = None, labels: dict | None = None,
-                             **label_values: str) -> float:
-        """Returns how much counter ``name`` grew from ``before`` to ``after``, summed over matching series.
+                             assertion_expected: Any = None, after: Snapshot | None = None,
+                             labels: dict | None = None) -> float:
+        """Returns how much counter ``metric`` grew from ``before`` to ``after``, summed over matching series.
 
+        ``metric`` is a name or a selector as in `Get Metric Value`.
         ``after`` defaults to a fresh scrape of the URL ``before`` came from. A
         series whose value went down was reset (its process restarted): its
         increase is its new value, as PromQL's ``increase`` counts it. A series
@@ -70,15 +73,15 @@ class ValueKeywords:
 
         | ${before} =    Scrape Metrics
         | GET On Session    demo    /health
-        | Get Counter Increase    demo_http_requests_total    ${before}    ==    1    route=/health
+        | Get Counter Increase    demo_http_requests_total{route="/health"}    ${before}    ==    1
         """
         if not isinstance(before, Snapshot):
             raise ConfigurationError("'before' must be a snapshot returned by 'Scrape Metrics'.")
         after = after if isinstance(after, Snapshot) else self.ctx.scrape(before.url)
+        name, wanted = _selector(metric, labels)
         fam = after.require_family(name)
         if fam.type not in ("counter", "histogram", "summary", "unknown", "untyped"):
             raise CrosscheckError(f"Metric '{fam.name}' at {mask_url(after.url)} is a {fam.type}, not a counter.")
-        wanted = _labels(labels, label_values)
         old, new = before.series(name, wanted) if before.family(name) else {}, after.series(name, wanted)
         if not new:
             raise CrosscheckError(after.no_series_message(name, wanted))
@@ -90,17 +93,17 @@ class ValueKeywords:
         return check(value, assertion_operator, _number(assertion_expected), what)
 
     @keyword
-    def wait_until_metric_reaches(self, name: str, assertion_operator: AssertionOperator,
+    def wait_until_metric_reaches(self, metric: str, assertion_operator: AssertionOperator,
                                   assertion_expected: Any, timeout: timedelta = timedelta(seconds=10),
                                   interval: timedelta = timedelta(milliseconds=500), url: str | None = None,
-                                  labels: dict | None = None, **label_values: str) -> float:
-        """Scrapes until the value of ``name`` (as in `Get Metric Value`) satisfies the assertion.
+                                  labels: dict | None = None) -> float:
+        """Scrapes until the value of ``metric`` (as in `Get Metric Value`) satisfies the assertion.
 
         Returns the value; fails after ``timeout`` with the last value seen.
 
         | Wait Until Metric Reaches    demo_db_pool_in_use    ==    0    timeout=10 s
         """
-        wanted = _labels(labels, label_values)
+        name, wanted = _selector(metric, labels)
         deadline = time.monotonic() + timeout.total_seconds()
         last_error = ""
         while True:
