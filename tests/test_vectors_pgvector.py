@@ -34,14 +34,14 @@ def test_hnsw_index_is_real_and_used(pgv):  # noqa: F811
     pgv("Create Collection", "docs", 32)
     pgv("Upsert Seeded Vectors", 3000)
     with pytest.raises(CrosscheckError, match="expected a hnsw index on collection 'docs' .*found: no indexes"):
-        pgv("Index Should Exist", "hnsw")
+        pgv("Vector Index Should Exist", "hnsw")
     with pytest.raises(CrosscheckError, match="does not use a vector index"):
         pgv("Search Should Use Index", force=True)
     name = pgv("Create HNSW Index", m=8, ef_construction=32)
-    index = pgv("Index Should Exist", "hnsw", m=8, ef_construction=32)
+    index = pgv("Vector Index Should Exist", "hnsw", m=8, ef_construction=32)
     assert index["name"] == name and "USING hnsw (embedding vector_cosine_ops)" in index["definition"]
     with pytest.raises(CrosscheckError, match="expected a hnsw m=16 index .*found: CREATE INDEX"):
-        pgv("Index Should Exist", "hnsw", m=16)
+        pgv("Vector Index Should Exist", "hnsw", m=16)
     assert pgv("Search Should Use Index", force=True) == name
     recall = pgv("Get Recall At K", 10, Op[">="], 0.5, queries=20, ef_search=64)
     assert 0.5 <= recall <= 1.0
@@ -62,7 +62,7 @@ def test_ivfflat_index(pgv):  # noqa: F811
     pgv("Create Collection", "docs", 16, "euclidean")
     pgv("Upsert Seeded Vectors", 2000, batch_size=1000)
     name = pgv("Create IVFFlat Index", lists=20, probes=4)
-    index = pgv("Index Should Exist", "ivfflat")
+    index = pgv("Vector Index Should Exist", "ivfflat")
     assert index["name"] == name and "USING ivfflat (embedding)" in index["definition"] and "lists='20'" in index["definition"]
     assert pgv("Search Should Use Index", force=True) == name
     assert pgv("Get Recall At K", 10, queries=10) > 0

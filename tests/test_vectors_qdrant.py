@@ -17,7 +17,7 @@ LIMIT = "qdrant-client local mode searches by brute force: it has no HNSW index"
 @pytest.mark.parametrize("keyword, args", [
     ("Create HNSW Index", []),
     ("Create IVFFlat Index", []),
-    ("Index Should Exist", ["hnsw"]),
+    ("Vector Index Should Exist", ["hnsw"]),
     ("Search Should Use Index", []),
     ("Get Recall At K", [10]),
 ])
@@ -74,7 +74,7 @@ def test_server_hnsw_index_recall_and_cleanup(qdrant_server):
     kw("Upsert Seeded Vectors", 3000, batch_size=500)
     kw("Create HNSW Index", m=16, ef_construction=64)
     assert kw("Search Should Use Index")
-    kw("Index Should Exist", "hnsw", m=16)
+    kw("Vector Index Should Exist", "hnsw", m=16)
     assert 0.5 <= kw("Get Recall At K", 10, queries=20) <= 1.0
     with pytest.raises(ConfigurationError, match="Qdrant has no ivfflat index"):
         kw("Create IVFFlat Index")

@@ -69,12 +69,12 @@ class IndexKeywords(Component):
         return found
 
     @keyword
-    def index_should_exist(self, kind: str = "hnsw", m: int | None = None, ef_construction: int | None = None,
+    def vector_index_should_exist(self, kind: str = "hnsw", m: int | None = None, ef_construction: int | None = None,
                            collection: str | None = None) -> dict:
         """Fails unless the collection has an index of ``kind`` (``hnsw`` or ``ivfflat``),
         with the given ``m`` and ``ef_construction`` when those are given. Returns the index.
 
-        | `Index Should Exist` | hnsw | m=16 |
+        | `Vector Index Should Exist` | hnsw | m=16 |
         """
         coll = self.ctx.resolve(collection)
         self._honest(coll, "an index check")

@@ -8,7 +8,9 @@ index use is proven from ``EXPLAIN``.
 
 from __future__ import annotations
 
+import io
 import json
+import struct
 import time
 
 import numpy as np
@@ -31,8 +33,38 @@ APPLICATION_NAME = "crosscheck-vectors"
 
 
 def vector_text(values) -> str:
-    """The pgvector text form of a sequence of floats: ``[0.1,0.2]``."""
-    return "[" + ",".join(map(repr, values)) + "]"
+    """The pgvector text form of a sequence of floats: ``[0.1,0.2]``.
+
+    Nine significant digits: pgvector stores float4, and ``%.9g`` round-trips every float4.
+    """
+    return "[" + ",".join(["%.9g" % x for x in values]) + "]"
+
+
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+_COPY_TRAILER = struct.pack("!h", -1)
+
+
+def copy_rows(ids: list[str], vectors: np.ndarray, payloads: list[dict]) -> bytes:
+    """Rows ``(id text, embedding vector, payload jsonb)`` in COPY BINARY format.
+
+    A vector travels as pgvector's binary form (int16 dimension, int16 unused,
+    float4 big-endian components), a jsonb as version byte 1 and the JSON text.
+    """
+    dim = vectors.shape[1]
+    big = np.ascontiguousarray(vectors, dtype=">f4")
+    vec_head = struct.pack("!ihh", 4 + 4 * dim, dim, 0)
+    parts = [_COPY_HEADER]
+    for i, point_id in enumerate(ids):
+        ident = point_id.encode()
+        payload = b"\x01" + json.dumps(payloads[i]).encode()
+        parts.append(struct.pack("!hi", 3, len(ident)))
+        parts.append(ident)
+        parts.append(vec_head)
+        parts.append(big[i].tobytes())
+        parts.append(struct.pack("!i", len(payload)))
+        parts.append(payload)
+    parts.append(_COPY_TRAILER)
+    return b"".join(parts)
 
 
 def parse_vector(text: str) -> list[float]:
@@ -78,6 +110,13 @@ class PgVectorBackend(Backend):
         except psycopg2.Error as exc:
             raise CrosscheckError(f"Postgres at {mask_url(self.url)} refused the statement: "
                                   f"{scrub(str(exc).strip(), self.url)}") from None
+
+    def _rollback(self) -> None:
+        try:
+            with self._cur() as cur:
+                cur.execute("ROLLBACK")
+        except psycopg2.Error:
+            pass
 
     def _ensure_extension(self) -> None:
         if self._run("SELECT 1 FROM pg_extension WHERE extname = 'vector'", fetch="one"):
@@ -194,20 +233,27 @@ class PgVectorBackend(Backend):
     def upsert(self, coll, ids, vectors, payloads, batch_size):
         timings = []
         if coll.extra.get("payload_col"):
-            query = sql.SQL("INSERT INTO {} (id, embedding, payload) VALUES %s ON CONFLICT (id) DO UPDATE "
+            self._run("CREATE TEMP TABLE IF NOT EXISTS cc_vectors_stage "
+                      "(id text, embedding vector, payload jsonb)")
+            merge = sql.SQL("INSERT INTO {} (id, embedding, payload) SELECT id, embedding, payload "
+                            "FROM cc_vectors_stage ON CONFLICT (id) DO UPDATE "
                             "SET embedding = EXCLUDED.embedding, payload = EXCLUDED.payload").format(self._table(coll))
-            template = "(%s, %s::vector, %s::jsonb)"
             for start in range(0, len(ids), batch_size):
-                rows = [(ids[i], vector_text(vectors[i].tolist()), json.dumps(payloads[i]))
-                        for i in range(start, min(start + batch_size, len(ids)))]
+                stop = min(start + batch_size, len(ids))
                 t0 = time.perf_counter()
+                block = copy_rows(ids[start:stop], vectors[start:stop], payloads[start:stop])
                 try:
                     with self._cur() as cur:
-                        psycopg2.extras.execute_values(cur, query, rows, template=template, page_size=len(rows))
+                        cur.execute("BEGIN")
+                        cur.copy_expert("COPY cc_vectors_stage FROM STDIN WITH (FORMAT binary)", io.BytesIO(block))
+                        cur.execute(merge)
+                        cur.execute("TRUNCATE cc_vectors_stage")
+                        cur.execute("COMMIT")
                 except psycopg2.Error as exc:
+                    self._rollback()
                     raise CrosscheckError(f"upsert into {coll.where} failed: "
                                           f"{scrub(str(exc).strip(), self.url)}") from None
-                timings.append((len(rows), time.perf_counter() - t0))
+                timings.append((stop - start, time.perf_counter() - t0))
             return timings
         # an attached table: one row at a time, columns from the payload
         e = coll.extra

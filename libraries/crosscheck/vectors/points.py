@@ -110,7 +110,7 @@ class PointKeywords(Component):
         return written
 
     @keyword
-    def upsert_point(self, id: str, vector: Any, payload: dict | None = None,
+    def upsert_point(self, id: str, vector: Any, payload: dict | str | None = None,
                      collection: str | None = None) -> None:
         """Writes one point ``id`` with ``vector`` and optional ``payload`` (a dictionary).
 
@@ -209,7 +209,7 @@ class PointKeywords(Component):
         return n
 
     @keyword
-    def update_payload(self, id: str, payload: dict, collection: str | None = None) -> None:
+    def update_payload(self, id: str, payload: dict | str, collection: str | None = None) -> None:
         """Merges ``payload`` into the payload of point ``id`` (keys given are replaced).
 
         | `Update Payload` | doc-1 | {"lang": "de", "reviewed": true} |

@@ -42,7 +42,7 @@ class SearchKeywords(Component):
                                    "payload"], caption))
 
     @keyword
-    def search_vectors(self, vector: Any, top: int = 10, filter: dict | None = None,
+    def search_vectors(self, vector: Any, top: int = 10, filter: dict | str | None = None,
                        score_threshold: float | None = None, ef_search: int | None = None,
                        collection: str | None = None) -> list:
         """Returns the ``top`` nearest points to ``vector`` as ``{id, score, payload}`` dictionaries, nearest first.
@@ -66,7 +66,7 @@ class SearchKeywords(Component):
 
     @keyword
     def search_should_return(self, vector: Any, top: int = 5, contains: Any = None, first: str | None = None,
-                             excludes: Any = None, filter: dict | None = None,
+                             excludes: Any = None, filter: dict | str | None = None,
                              score_threshold: float | None = None, min_results: int | None = None,
                              ef_search: int | None = None, collection: str | None = None) -> list:
         """Searches the ``top`` nearest points to ``vector`` and checks them.
