@@ -158,6 +158,10 @@ def build(client, tag: str = DEFAULT_TAG) -> str:
     if not repo:
         repo, version = tag, "latest"
     ver = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    try:
+        previous = client.images.get(tag).id
+    except Exception:  # absent: nothing to replace
+        previous = None
     with tempfile.TemporaryFile() as fh:
         write_rootfs(fh)
         fh.seek(0)
@@ -175,7 +179,13 @@ def build(client, tag: str = DEFAULT_TAG) -> str:
             client.api.import_image_from_data(fh.read(), repository=repo, tag=version, changes=changes)
         except Exception as exc:  # docker.errors.APIError and transport errors
             raise CrosscheckError(f"Building sandbox image {tag} failed: {exc}") from None
-    return client.images.get(tag).id
+    new = client.images.get(tag).id
+    if previous and previous != new:
+        try:  # the replaced build would linger untagged
+            client.images.remove(previous)
+        except Exception:  # in use by a container, or already gone
+            pass
+    return new
 
 
 def ensure(client, tag: str | None = None) -> str:
