@@ -60,3 +60,20 @@ def test_pool_settings_come_from_the_environment(monkeypatch, postgres_url):
     monkeypatch.delenv("DEMO_POOL_OVERFLOW")
     monkeypatch.delenv("DEMO_POOL_TIMEOUT")
     assert (Pool(postgres_url, "x").size, Pool(postgres_url, "x").overflow, Pool(postgres_url, "x").timeout) == (20, 10, 30)
+
+
+def test_a_connection_killed_on_the_server_is_replaced(postgres_url):
+    import psycopg2
+    pool = Pool(postgres_url, "crosscheck-demo-pooltest", size=1, overflow=0, timeout=5)
+    admin = psycopg2.connect(postgres_url)
+    admin.autocommit = True
+    try:
+        first_pid = pool.run(lambda conn: conn.get_backend_pid())
+        with admin.cursor() as cur:
+            cur.execute("SELECT pg_terminate_backend(%s)", (first_pid,))
+        time.sleep(0.2)
+        second_pid = pool.run(lambda conn: (conn.cursor().execute("SELECT 1"), conn.get_backend_pid())[1])
+        assert second_pid != first_pid and (pool.in_use, pool.idle) == (0, 1)
+    finally:
+        admin.close()
+        pool.close()

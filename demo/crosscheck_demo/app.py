@@ -67,13 +67,14 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
     POOL_WAITING.set_function(lambda: pool.waiting)
 
     def query(sql: str, args=(), one: bool = True):
-        with pool.connection() as conn, conn.cursor() as cur:
-            cur.execute(sql, args)
-            return cur.fetchone() if one else cur.fetchall()
+        def work(conn):
+            with conn.cursor() as cur:
+                cur.execute(sql, args)
+                return cur.fetchone() if one else cur.fetchall()
+        return pool.run(work)
 
     def lookup(supplied: str):
-        with pool.connection() as conn:
-            return keys.lookup(conn, supplied)
+        return pool.run(lambda conn: keys.lookup(conn, supplied))
 
     async def authorize(request: Request) -> dict:
         """Check the key and count the request; return the rate-limit headers."""
@@ -121,8 +122,7 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
             checks["redis"] = f"error: {type(exc).__name__}"
 
         def db_check():
-            with pool.connection(timeout=2) as conn, conn.cursor() as cur:
-                cur.execute("SELECT 1")
+            pool.run(lambda conn: conn.cursor().execute("SELECT 1"), timeout=2)
 
         try:
             await run_in_threadpool(db_check)

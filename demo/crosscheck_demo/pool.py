@@ -106,6 +106,17 @@ class Pool:
         finally:
             self.release(conn, broken)
 
+    def run(self, work, timeout: float | None = None):
+        """``work(conn)`` on a pooled connection; once more on a fresh one if the first was dead
+        (e.g. an idle connection from before a Postgres restart)."""
+        for attempt in (1, 2):
+            try:
+                with self.connection(timeout) as conn:
+                    return work(conn)
+            except (psycopg2.OperationalError, psycopg2.InterfaceError):
+                if attempt == 2:
+                    raise
+
     def close(self) -> None:
         with self._cond:
             idle, self._idle = self._idle, []
