@@ -53,16 +53,20 @@ def cmd_doctor(args) -> int:
     return 1 if found else 0
 
 
-def cmd_sandbox_image(args) -> int:
+def cmd_sandbox_image(argv: list[str]) -> int:
     from crosscheck.sandbox import cli
 
-    return cli.sandbox_image(args.rest)
+    return cli.sandbox_image(argv)
 
 
-def cmd_schema_dump(args) -> int:
+def cmd_schema_dump(argv: list[str]) -> int:
     from crosscheck.postgres import cli
 
-    return cli.schema_dump(args.rest)
+    return cli.schema_dump(argv)
+
+
+# commands whose own parser takes every argument after the command name
+PASS_THROUGH = {"sandbox-image": cmd_sandbox_image, "schema-dump": cmd_schema_dump}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,12 +82,14 @@ def main(argv: list[str] | None = None) -> int:
                    ).set_defaults(func=cmd_status)
     sub.add_parser("doctor", help="check every service; one line per problem, with the fix"
                    ).set_defaults(func=cmd_doctor)
-    for name, func, text in (("sandbox-image", cmd_sandbox_image, "build the local sandbox image"),
-                             ("schema-dump", cmd_schema_dump, "write an expected-schema YAML from a live database")):
-        p = sub.add_parser(name, help=text, add_help=False)
-        p.add_argument("rest", nargs=argparse.REMAINDER)
-        p.set_defaults(func=func)
-    args = parser.parse_args(argv)
+    for name, text in (("sandbox-image", "build the local sandbox image"),
+                       ("schema-dump", "write an expected-schema YAML from a live database")):
+        sub.add_parser(name, help=text + f" (crosscheck {name} --help)")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in PASS_THROUGH:
+        args = argparse.Namespace(command=argv[0], func=lambda _: PASS_THROUGH[argv[0]](argv[1:]))
+    else:
+        args = parser.parse_args(argv)
     try:
         return args.func(args)
     except AssertionError as exc:  # our errors: one line, no traceback

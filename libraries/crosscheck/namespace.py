@@ -14,8 +14,9 @@ counts tests within that process.
   rows a test adds to shared tables carry the ``TEST_`` prefix and are registered
   and deleted one by one.
 * Vectors: collections and tables are named ``<ns>_<name>``.
-* Docker: containers carry the label ``crosscheck.owner=<ns>`` and
-  ``crosscheck.run=<run id>``.
+* Docker: containers carry the labels ``crosscheck=1``, ``crosscheck.run=<run id>``
+  (the process that made them), ``crosscheck.host`` and ``crosscheck.sandbox=run|pool``;
+  leftovers whose run is gone are removed at the next start.
 
 See docs/namespaces.md for the whole rule.
 """
