@@ -32,7 +32,7 @@ An Unknown Universe Answers Not Found As Documented
     The Response Should Follow The API Contract    ${response}
 
 Document Search Answers As Documented
-    [Tags]    checkpoint3    day1    api    postgres
+    [Tags]    postgres
     ${key} =    Create An API Key With Rate Limit    60/minute
     Open A Demo API Session With Key    ${key}
     ${response} =    Search The Documents    top_k=3
@@ -42,8 +42,8 @@ Every Operation Survives A Bounded Property-Based Sweep
     [Documentation]    Generated valid and invalid requests: no 5xx, invalid data rejected with a 4xx.
     ...    Writing operations get invalid requests only, so the sweep leaves no data behind.
     ${key} =    Create An API Key With Rate Limit    1000/minute
-    VAR    &{auth}    X-API-Key=${key}
-    VAR    @{writes}    PUT *
+    VAR    &{auth} =    X-API-Key=${key}
+    VAR    @{writes} =    PUT *
     ${summary} =    Sweep OpenAPI Operations    ${API}    demo    headers=${auth}    max_examples=5
     ...    negative_only=${writes}    deadline=45 s
     Should Be True    ${summary}[requests] > 10

@@ -29,8 +29,8 @@ The Pool Reports Its Connections As Metrics
 A Burst Of Keyed Requests Is Counted And The Pool Returns To Idle
     ${key} =    Create An API Key With Rate Limit    1000/minute
     ${before} =    Take A Metrics Snapshot
-    VAR    &{auth}    X-API-Key=${key}
-    VAR    &{body}    vector=${{[0.1] * 8}}    top_k=${3}
+    VAR    &{auth} =    X-API-Key=${key}
+    VAR    &{body} =    vector=${{[0.1] * 8}}    top_k=${3}
     ${counts} =    Send Concurrent Requests    POST    ${API}/v1/search    ${BURST}    headers=${auth}    json=${body}
     Should Be Equal As Integers    ${counts}[${200}]    ${BURST}
     The Requests Counter Should Have Grown By    ${BURST}    ${before}    /v1/search
@@ -38,7 +38,7 @@ A Burst Of Keyed Requests Is Counted And The Pool Returns To Idle
 
 No Database Connection Leaks After The Burst
     ${key} =    Create An API Key With Rate Limit    1000/minute
-    VAR    &{auth}    X-API-Key=${key}
+    VAR    &{auth} =    X-API-Key=${key}
     Send Concurrent Requests    GET    ${API}/v1/universes/TEST_no_such_universe    ${BURST}    headers=${auth}
     The Pool Should Return To Idle
     ${open} =    Count Demo API Database Connections

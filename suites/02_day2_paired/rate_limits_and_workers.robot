@@ -21,7 +21,7 @@ ${WORKER_RSS_LIMIT_MB}      1024
 A Key Limited To Five Per Minute Admits Exactly Five Of Eight Concurrent Requests
     ${key} =    Create An API Key With Rate Limit    ${LIMIT}/minute
     ${before} =    Take A Metrics Snapshot
-    VAR    &{auth}    X-API-Key=${key}
+    VAR    &{auth} =    X-API-Key=${key}
     Rate Limit Should Allow Exactly    ${LIMIT}    GET    ${API}/v1/universes/TEST_rate_limited
     ...    ${REQUESTS}    headers=${auth}
     ${rejected} =    Evaluate    ${REQUESTS} - ${LIMIT}
@@ -30,14 +30,14 @@ A Key Limited To Five Per Minute Admits Exactly Five Of Eight Concurrent Request
 A Rejected Request Does Not Use Up Another Key's Limit
     ${limited} =    Create An API Key With Rate Limit    1/minute
     ${other} =    Create An API Key With Rate Limit    60/minute
-    VAR    &{limited_auth}    X-API-Key=${limited}
+    VAR    &{limited_auth} =    X-API-Key=${limited}
     Rate Limit Should Allow Exactly    1    GET    ${API}/v1/universes/TEST_rate_limited    3    headers=${limited_auth}
     Open A Demo API Session With Key    ${other}
     The Key Should Be Accepted By The Universe Endpoint
 
 The API Workers Stay Within Their Resource Limits Under Concurrent Requests
     ${key} =    Create An API Key With Rate Limit    1000/minute
-    VAR    &{auth}    X-API-Key=${key}
+    VAR    &{auth} =    X-API-Key=${key}
     Send Concurrent Requests    GET    ${API}/health    50
     Send Concurrent Requests    GET    ${API}/v1/universes/TEST_worker_load    50    headers=${auth}
     Get Process Usage    ${API}    processes    >=    1
