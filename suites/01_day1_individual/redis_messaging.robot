@@ -50,7 +50,7 @@ Published Payloads Follow Their Channel Contracts
     [Tags]    checkpoint3
     Seed Contracts Are Loaded
     ${channel}=    A Private Channel Is Listened To    tickstock.universe.updated
-    ${body}=    Create Dictionary    universe=TEST_growth    symbols=${{ ["SPY", "QQQ"] }}    count=${2}
+    VAR    &{body}=    universe=TEST_growth    symbols=${{ ["SPY", "QQQ"] }}    count=${2}
     Publish Messages    ${channel}    20    body=${body}
     Get Received Count    ==    20    channel=${channel}
     Received Messages Should Match Schema    ${channel}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import select
 import threading
 import time
 from typing import Any
@@ -27,8 +28,57 @@ from crosscheck.errors import CrosscheckError
 from crosscheck.messaging.core import CONNECT_TIMEOUT, Connection, unreachable
 
 RECONNECT_EVERY = 0.05
+RECV_SIZE = 1 << 20
 POLL = 0.1
 _ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
+
+
+def parse_frames(buf: bytearray) -> tuple[list[list], int]:
+    """Complete RESP2 arrays of bulk strings / integers at the start of ``buf``.
+
+    Returns the frames and how many bytes they used; an incomplete frame at the
+    end is left for the next read. An error reply raises ``redis.ResponseError``.
+    """
+    frames = []
+    n = len(buf)
+    i = 0
+    find = buf.find
+    while i < n:
+        head = buf[i]
+        if head == 0x2D:  # '-'
+            end = find(b"\r\n", i)
+            raise redis.ResponseError(bytes(buf[i + 1:end if end >= 0 else n]).decode("utf-8", "replace"))
+        if head != 0x2A:  # '*'
+            raise ValueError(f"unexpected byte {bytes([head])!r} in a pub-sub reply")
+        end = find(b"\r\n", i)
+        if end < 0:
+            break
+        count = int(buf[i + 1:end])
+        k = end + 2
+        items: list = []
+        complete = True
+        for _ in range(count):
+            end = find(b"\r\n", k)
+            if end < 0:
+                complete = False
+                break
+            kind = buf[k]
+            if kind == 0x24:  # '$'
+                length = int(buf[k + 1:end])
+                start = end + 2
+                if start + length + 2 > n:
+                    complete = False
+                    break
+                items.append(bytes(buf[start:start + length]))
+                k = start + length + 2
+            else:  # ':' integer (subscription counts)
+                items.append(int(buf[k + 1:end]))
+                k = end + 2
+        if not complete:
+            break
+        frames.append(items)
+        i = k
+    return frames, i
 
 
 class Message:
@@ -112,6 +162,8 @@ class Listener:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._conn = None
+        self._sock = None
+        self._buf = bytearray()
         kwargs = dict(connection.kwargs)
         kwargs.update(socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=None, decode_responses=False,
                       retry=Retry(NoBackoff(), 0), health_check_interval=0, protocol=2)
@@ -132,7 +184,12 @@ class Listener:
         return channel in self.channels or any(fnmatch.fnmatchcase(channel, p) for p in self.patterns)
 
     def _subscribe(self, timeout: float) -> None:
-        """Connect, SUBSCRIBE / PSUBSCRIBE and wait for every confirmation."""
+        """Connect, SUBSCRIBE / PSUBSCRIBE and wait for every confirmation.
+
+        redis-py opens the connection (AUTH, SELECT, CLIENT ID); from SUBSCRIBE on,
+        the socket is read directly and parsed in bulk (:func:`parse_frames`), which
+        keeps up with pipelined bursts that a per-message reader would fall behind on.
+        """
         conn = self._pool.make_connection()
         try:
             conn.connect()
@@ -145,24 +202,57 @@ class Listener:
             if self.patterns:
                 conn.send_command("PSUBSCRIBE", *self.patterns)
                 want += len(self.patterns)
+            self._sock = conn._sock
+            self._buf = bytearray()
             deadline = time.monotonic() + timeout
             confirmed = 0
             while confirmed < want:
                 left = deadline - time.monotonic()
-                if left <= 0 or not conn.can_read(timeout=left):
+                if left <= 0 or not self._readable(left):
                     raise CrosscheckError(
                         f"Redis at {self.connection.where} did not confirm the subscription to "
                         f"{', '.join(self.subscriptions)} within {timeout:g} s ({confirmed} of {want} confirmed).")
-                resp = conn.read_response()
-                kind = resp[0]
-                if kind in (b"subscribe", b"psubscribe"):
-                    confirmed += 1
-                else:
-                    self._record(resp)
+                confirmed += self._read()
         except BaseException:
             conn.disconnect()
             raise
         self._conn = conn
+
+    def _readable(self, timeout: float) -> bool:
+        sock = self._sock
+        pending = getattr(sock, "pending", None)
+        if pending is not None and pending():
+            return True
+        return bool(select.select([sock], [], [], timeout)[0])
+
+    def _read(self) -> int:
+        """Receive what the socket holds, record the messages; returns confirmations seen."""
+        data = self._sock.recv(RECV_SIZE)
+        if not data:
+            raise redis.ConnectionError("Connection closed by server.")
+        t = time.monotonic()
+        w = time.time()
+        buf = self._buf
+        buf += data
+        frames, used = parse_frames(buf)
+        if used:
+            del buf[:used]
+        confirmed = 0
+        append = self.records.append
+        probe = self._probe_bytes
+        for frame in frames:
+            kind = frame[0]
+            if kind == b"message":
+                if frame[1] == probe:
+                    self.probes.append(t)
+                else:
+                    append((frame[1], None, frame[2], t, w))
+            elif kind == b"pmessage":
+                if frame[2] != probe:
+                    append((frame[2], frame[1], frame[3], t, w))
+            elif kind in (b"subscribe", b"psubscribe"):
+                confirmed += 1
+        return confirmed
 
     def start(self, timeout: float = 5.0) -> None:
         try:
@@ -173,41 +263,16 @@ class Listener:
         self._thread = threading.Thread(target=self._run, name=f"crosscheck-listener-{self.name}", daemon=True)
         self._thread.start()
 
-    def _record(self, resp) -> None:
-        kind = resp[0]
-        if kind == b"message" and resp[1] == self._probe_bytes:
-            self.probes.append(time.monotonic())
-        elif kind == b"message":
-            self.records.append((resp[1], None, resp[2], time.monotonic(), time.time()))
-        elif kind == b"pmessage":
-            self.records.append((resp[2], resp[1], resp[3], time.monotonic(), time.time()))
-
     def _run(self) -> None:
-        append = self.records.append
-        mono = time.monotonic
-        wall = time.time
         stop = self._stop
         while not stop.is_set():
-            conn = self._conn
             try:
-                if not conn.can_read(timeout=POLL):
-                    continue
-                resp = conn.read_response()
-            except _ERRORS as exc:
+                if self._readable(POLL):
+                    self._read()
+            except (*_ERRORS, ValueError) as exc:
                 if stop.is_set():
                     break
                 self._reconnect(exc)
-                continue
-            t = mono()
-            w = wall()
-            kind = resp[0]
-            if kind == b"message":
-                if resp[1] == self._probe_bytes:
-                    self.probes.append(t)
-                    continue
-                append((resp[1], None, resp[2], t, w))
-            elif kind == b"pmessage":
-                append((resp[2], resp[1], resp[3], t, w))
 
     def _reconnect(self, exc: BaseException) -> None:
         self.drops.append((time.monotonic(), config.scrub(str(exc) or type(exc).__name__, self.connection.url)))

@@ -17,7 +17,7 @@ from crosscheck.messaging.core import Context, unreachable
 CHUNK = 1000
 TAG_FIELD = "cc"
 _RATE = re.compile(r"^\s*(?P<n>\d+(?:\.\d+)?)\s*(?:/\s*(?P<unit>s|sec|second|m|min|minute|h|hour))?\s*$", re.I)
-_UNIT = {None: 1.0, "s": 1.0, "sec": 1.0, "second": 1.0, "m": 60.0, "min": 60.0, "minute": 60.0,
+_UNIT = {"s": 1.0, "sec": 1.0, "second": 1.0, "m": 60.0, "min": 60.0, "minute": 60.0,
          "h": 3600.0, "hour": 3600.0}
 
 
@@ -31,7 +31,7 @@ def parse_rate(rate: str | float | int | None) -> float | None:
         match = _RATE.match(str(rate))
         if not match:
             raise ConfigurationError(f"Rate {rate!r} is not understood; write e.g. '500/s', '30/minute' or 'max'.")
-        value = float(match["n"]) / _UNIT[(match["unit"] or "s").lower() if match["unit"] else None]
+        value = float(match["n"]) / _UNIT[(match["unit"] or "s").lower()]
     if value <= 0:
         raise ConfigurationError(f"Rate {rate!r} must be above zero.")
     return value
