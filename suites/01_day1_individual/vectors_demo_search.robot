@@ -31,12 +31,12 @@ The API Ranks Documents As An Exact Search Does
 A Document Added To The Table Is Found Through The API
     [Tags]    checkpoint4
     ${key} =    Demo API Key Is Created
-    ${vector} =    Set Variable    ${{ [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0] }}
+    VAR    ${vector} =    ${{ [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0] }}
     Upsert Point    TEST_vectors_search    ${vector}    {"title": "A test document", "body": "Added by crosscheck."}
     Demo Search Should Rank First    ${key}    ${vector}    TEST_vectors_search
 
 A Search Without An API Key Is Refused
     [Tags]    checkpoint3
     ${api} =    Evaluate    __import__('crosscheck.stack', fromlist=['x']).api_url()
-    &{body} =    Create Dictionary    vector=${{ [0.1] * 8 }}    top_k=3
+    VAR    &{body} =    vector=${{ [0.1] * 8 }}    top_k=${3}
     POST    ${api}/v1/search    json=${body}    expected_status=401

@@ -52,7 +52,8 @@ Bad Vectors Are Refused Before Anything Is Written
     Create Collection    docs    ${VECTOR_DIMENSION}
     Vector Should Be Refused Before Writing    ${{ [0.1] * 3 }}    dimension mismatch: *has 3 components, expected 384
     Vector Should Be Refused Before Writing    ${{ [float('nan')] * 384 }}    *non-finite component at position 0 (nan)*
-    Vector Should Be Refused Before Writing    ${{ [0.1] * 383 + [float('inf')] }}    *non-finite component at position 383 (inf)*
+    Vector Should Be Refused Before Writing
+    ...    ${{ [0.1] * 383 + [float('inf')] }}    *non-finite component at position 383 (inf)*
     Vector Should Be Refused Before Writing    ${{ [] }}    *is an empty vector*
     Run Keyword And Expect Error    unknown collection 'missing'*
     ...    Upsert Point    doc-1    ${{ [0.1] * 384 }}    collection=missing

@@ -52,15 +52,16 @@ Bad Vectors Are Refused Before Anything Is Written
     Create Collection    docs    ${VECTOR_DIMENSION}
     Vector Should Be Refused Before Writing    ${{ [0.1] * 3 }}    dimension mismatch: *has 3 components, expected 384
     Vector Should Be Refused Before Writing    ${{ [float('nan')] * 384 }}    *non-finite component at position 0 (nan)*
-    Vector Should Be Refused Before Writing    ${{ [0.1] * 383 + [float('-inf')] }}    *non-finite component at position 383 (-inf)*
+    Vector Should Be Refused Before Writing
+    ...    ${{ [0.1] * 383 + [float('-inf')] }}    *non-finite component at position 383 (-inf)*
     Vector Should Be Refused Before Writing    ${{ [] }}    *is an empty vector*
     Run Keyword And Expect Error    unknown collection 'missing'*
     ...    Upsert Point    doc-1    ${{ [0.1] * 384 }}    collection=missing
     Get Point Count    ==    0
 
 Search Latency Meets The Target
-    [Tags]    checkpoint8
     [Documentation]    Skips in local mode with the measured figure: it is no server.
+    [Tags]    checkpoint8
     A Collection Of Seeded Documents
     Search Latency Should Meet The Target
 
