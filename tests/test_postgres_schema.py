@@ -238,3 +238,16 @@ def test_demo_database_matches_the_committed_expected_schema(pg):  # noqa: F811
     if not pg.ctx.query("SELECT to_regclass('public.schema_migrations')")[0][0]:
         pytest.skip("the demo's migrations are not applied to this database")
     pg.database_schema_should_match(str(DEMO_SCHEMA))
+
+
+def test_expected_schema_as_json(pg, raw, scratch, tmp_path):  # noqa: F811
+    build(raw, scratch)
+    path = tmp_path / "expected.json"
+    pg.write_expected_schema(str(path), scratch)
+    assert path.read_text().lstrip().startswith("{")
+    pg.database_schema_should_match(str(path))
+    run(raw, f"ALTER TABLE {scratch}.history DROP COLUMN price")
+    assert pg.get_schema_differences(str(path)) == [f"missing    column {scratch}.history.price: numeric(12,4)"]
+    path.write_text("{broken")
+    with pytest.raises(ConfigurationError, match="is not valid JSON"):
+        pg.database_schema_should_match(str(path))

@@ -24,7 +24,8 @@ def schema_dump(argv: list[str] | None = None) -> int:
                                                "else the embedded stack)")
     parser.add_argument("--schema", action="append", dest="schemas", metavar="NAME",
                         help="schema to include; repeat for several (default: all user schemas but cc_*)")
-    parser.add_argument("-o", "--output", metavar="FILE", help="file to write (default: standard output)")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="file to write, YAML (JSON if it ends in .json; default: YAML on standard output)")
     args = parser.parse_args(argv)
 
     from crosscheck.postgres.connection import connect, database_of
@@ -37,7 +38,8 @@ def schema_dump(argv: list[str] | None = None) -> int:
             url = stack.postgres_url()
         conn = connect(url, "crosscheck-schema-dump")
         try:
-            text = dump_text(conn, args.schemas, database_of(url))
+            text = dump_text(conn, args.schemas, database_of(url),
+                             as_json=bool(args.output) and args.output.lower().endswith(".json"))
         finally:
             conn.close()
     except CrosscheckError as err:
