@@ -247,7 +247,9 @@ def test_expected_schema_as_json(pg, raw, scratch, tmp_path):  # noqa: F811
     assert path.read_text().lstrip().startswith("{")
     pg.database_schema_should_match(str(path))
     run(raw, f"ALTER TABLE {scratch}.history DROP COLUMN price")
-    assert pg.get_schema_differences(str(path)) == [f"missing    column {scratch}.history.price: numeric(12,4)"]
+    assert sorted(pg.get_schema_differences(str(path))) == [
+        f"missing    column {scratch}.history.price: numeric(12,4)",
+        f"missing    constraint {scratch}.history.history_price_check"]
     path.write_text("{broken")
     with pytest.raises(ConfigurationError, match="is not valid JSON"):
         pg.database_schema_should_match(str(path))
