@@ -191,7 +191,8 @@ def test_search_returns_nearest_documents(demo, spec, new_key):
     assert len(results) == 3 and results[0]["id"] == "doc-etf-basics"
     assert results[0]["score"] == pytest.approx(1.0, abs=1e-6)
     assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
-    for body in ({"vector": [1, 2, 3]}, {"vector": [0] * 8}, {"vector": [1] * 8, "top_k": 0}):
+    for body in ({"vector": [1, 2, 3]}, {"vector": [0] * 8}, {"vector": [1] * 8, "top_k": 0},
+                 {"vector": [1e39] + [0] * 7}):
         bad = httpx.post(f"{demo.api_url}/v1/search", headers=headers, json=body)
         assert bad.status_code == 422
         conforms(spec, bad)
@@ -254,3 +255,9 @@ def test_cli_fails_with_one_line(argv, message, postgres_url, redis_url):
     assert out.returncode == 2
     assert out.stderr.strip().startswith(f"crosscheck-demo {argv[0]}: error: ") and message in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+
+
+def test_unsupported_method_is_405_listing_the_supported_ones(demo):
+    response = httpx.delete(f"{demo.api_url}/v1/universes/anything")
+    assert response.status_code == 405
+    assert {m.strip() for m in response.headers["Allow"].split(",")} >= {"GET", "PUT"}

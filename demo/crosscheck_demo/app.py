@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import time
 from pathlib import Path
@@ -32,6 +31,7 @@ from crosscheck_demo.pool import Pool, PoolTimeout
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 UNIVERSE_CHANNEL = "tickstock.universe.updated"
 VECTOR_DIM = 8
+FLOAT4_MAX = 3.4e38  # pgvector stores single precision
 
 disable_created_metrics()  # no *_created series: plainer /metrics
 REQUESTS = Counter("demo_http_requests_total", "HTTP requests by route, method and status.",
@@ -100,7 +100,7 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
                 body, status, extra_headers = await handler(request)
             except ApiError as exc:
                 return JSONResponse(exc.body, status_code=exc.status, headers={**headers, **exc.headers})
-            except psycopg2.DataError as exc:
+            except (psycopg2.DataError, ValueError) as exc:  # e.g. NUL characters, float4 overflow
                 first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 return error(422, f"invalid value: {first_line}", headers)
             except PoolTimeout as exc:
@@ -175,19 +175,23 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
             "category": universe["category"]})
         return universe, 200, {"X-Message-Seq": str(message["seq"])}
 
+    async def universe_by_method(request: Request):  # one route, so 405 answers list both methods
+        return await (put_universe if request.method == "PUT" else get_universe)(request)
+
     async def search(request: Request):
         body = await json_body(request)
         vector = body.get("vector")
         if (not isinstance(vector, list) or len(vector) != VECTOR_DIM
-                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and abs(x) <= FLOAT4_MAX
                            for x in vector)):
-            raise ApiError(422, f"vector must be a list of {VECTOR_DIM} finite numbers")
+            raise ApiError(422, f"vector must be a list of {VECTOR_DIM} numbers within ±3.4e38")
         if not any(vector):
             raise ApiError(422, "vector must not be all zeros (cosine similarity is undefined)")
         top_k = body.get("top_k", 5)
         if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 100:
             raise ApiError(422, "top_k must be an integer from 1 to 100")
-        literal = "[" + ",".join(repr(float(x)) for x in vector) + "]"
+        scale = max(abs(x) for x in vector)  # cosine ignores scale; this keeps float4 from overflowing
+        literal = "[" + ",".join(repr(x / scale) for x in vector) + "]"
         rows = await run_in_threadpool(
             query, "SELECT id, title, 1 - (embedding <=> %s::vector) AS score FROM documents"
                    " ORDER BY embedding <=> %s::vector, id LIMIT %s", (literal, literal, top_k), False)
@@ -197,8 +201,7 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
         Route("/health", health, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
-        Route("/v1/universes/{name}", keyed(get_universe), methods=["GET"]),
-        Route("/v1/universes/{name}", keyed(put_universe), methods=["PUT"]),
+        Route("/v1/universes/{name}", keyed(universe_by_method), methods=["GET", "PUT"]),
         Route("/v1/search", keyed(search), methods=["POST"]),
     ]
     @contextlib.asynccontextmanager
