@@ -89,6 +89,14 @@ def as_vector(value: Any, dimension: int | None, what: str) -> list[float]:
     """``value`` as a list of finite floats of ``dimension``, or a ConfigurationError."""
     if isinstance(value, str):
         value = _parse_text(value, what)
+    if isinstance(value, (list, tuple, np.ndarray)) and len(value):
+        try:  # fast path: a flat sequence of finite numbers of the right size
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            arr = None
+        if (arr is not None and arr.ndim == 1 and (dimension is None or arr.size == dimension)
+                and np.isfinite(arr).all()):
+            return arr.tolist()
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if isinstance(value, (dict, bytes)) or not hasattr(value, "__iter__"):
@@ -99,8 +107,6 @@ def as_vector(value: Any, dimension: int | None, what: str) -> list[float]:
                                  + (f"; expected {dimension} numbers" if dimension else ""))
     floats = []
     for i, item in enumerate(items):
-        if isinstance(item, bool):
-            raise ConfigurationError(f"{what} has a non-numeric component at position {i}: {item!r}")
         try:
             floats.append(float(item))
         except (TypeError, ValueError):

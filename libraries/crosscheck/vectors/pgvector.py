@@ -86,6 +86,7 @@ class PgVectorBackend(Backend):
                 "CROSSCHECK_POSTGRES_URL to a reachable server") from None
         self.conn.autocommit = True
         self._settings: dict[str, str] = {}
+        self._sql_cache: dict[tuple, str] = {}
         self._ensure_extension()
 
     # -- plumbing ---------------------------------------------------------------
@@ -299,6 +300,13 @@ class PgVectorBackend(Backend):
 
     # -- search -----------------------------------------------------------------
     def _search_sql(self, coll, top: int, where: dict | None):
+        key = ("search", coll.physical, coll.distance, bool(where))
+        cached = self._sql_cache.get(key)
+        if cached is None:
+            cached = self._sql_cache[key] = self._build_search_sql(coll, where).as_string(self.conn)
+        return cached
+
+    def _build_search_sql(self, coll, where: dict | None):
         op, _, _ = OPS[coll.distance]
         ident, vec, payload = self._cols(coll)
         cond = sql.SQL("")
@@ -380,12 +388,12 @@ class PgVectorBackend(Backend):
     def index_use(self, coll, vector, top, force):
         text = vector_text(vector)
         self._tune(coll, None, False)
-        query = sql.SQL("EXPLAIN (FORMAT JSON) ") + self._search_sql(coll, top, None)
+        query = "EXPLAIN (FORMAT JSON) " + self._search_sql(coll, top, None)
         if force:
             self._set("enable_seqscan", "off")
         try:
             plan = self._run(query, self._params(text, None, top), fetch="one")[0]
-            lines = self._run(sql.SQL("EXPLAIN ") + self._search_sql(coll, top, None),
+            lines = self._run("EXPLAIN " + self._search_sql(coll, top, None),
                               self._params(text, None, top), fetch="all")
         finally:
             if force:
