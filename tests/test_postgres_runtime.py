@@ -152,3 +152,30 @@ def test_lock_table_blocks_others_until_released(pg, postgres_url, big):  # noqa
     assert not errors and not t.is_alive()
     with pytest.raises(ConfigurationError, match="Unknown lock mode 'TOTAL'"):
         pg.lock_table(big, "total")
+
+
+def test_latency_table_for_several_queries(pg, big):  # noqa: F811
+    figures = pg.log_query_latency_table({"count": f"SELECT count(*) FROM {big}", "one": "SELECT 1"}, runs=3)
+    assert set(figures) == {"count", "one"} and all(v > 0 for v in figures.values())
+    with pytest.raises(CrosscheckError, match="Query broken failed in database"):
+        pg.log_query_latency_table({"broken": "SELEC 1"}, runs=1)
+
+
+def test_concurrent_requests_wait_in_the_api_pool_behind_a_lock(pg, raw, api_url):  # noqa: F811
+    from crosscheck_demo.keys import create_key
+
+    conn = psycopg2.connect(pg.ctx.url)
+    key, record = create_key(conn, "600/minute", f"TEST_pytest_pool_{time.monotonic_ns()}")
+    conn.close()
+    pg.register_test_row("api_keys", name=record.name)
+    pg.lock_table("cache_entries")
+    pg.start_concurrent_requests(f"{api_url}/v1/universes/TEST_pytest_none", 3, headers={"X-API-Key": key})
+    deadline = time.monotonic() + 10
+    while pg.get_connection_count("crosscheck-demo-api", waiting_on_lock=True) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert pg.get_connection_count("crosscheck-demo-api", waiting_on_lock=True) >= 3
+    with pytest.raises(CrosscheckError, match="3 of 3 requests did not answer within 0.3 s"):
+        pg.wait_for_concurrent_requests(timedelta(seconds=0.3))
+    pg.release_table_locks()
+    assert pg.wait_for_concurrent_requests(timedelta(seconds=20)) == [404, 404, 404]
+    pg.connection_count_should_drop_to("crosscheck-demo-api", 0, state="active", timeout=timedelta(seconds=10))
