@@ -116,3 +116,31 @@ def test_listener_recovers_after_embedded_redis_restart(lib):
     assert lib.get_recovery_time(LE, "5 s") < 5
     lib.publish_messages(channel, 5)
     assert lib.get_received_count(EQ, 5, channel=channel) == 5
+
+
+def test_server_gone_mid_test_fails_with_one_line_naming_it(tmp_path):
+    from crosscheck.errors import ServiceUnavailable
+    from crosscheck.stack.servers import RedisServer, free_port
+
+    server = RedisServer(free_port(), tmp_path, tmp_path)
+    server.start()
+    lib = Messaging()
+    try:
+        lib.connect_to_redis(server.url)
+        channel = lib.test_channel("gone")
+        lib.start_listening(channel)
+        lib.interrupt_redis(mode="kill")
+        server.stop()
+        started = time.monotonic()
+        with pytest.raises(CrosscheckError, match=r"did not receive again within 0.3 s .*last errors: listener1: "):
+            lib.get_recovery_time(timeout=timedelta(milliseconds=300))
+        with pytest.raises(ServiceUnavailable, match=rf"^Redis at {server.url} is unreachable \(.*\): start it"):
+            lib.publish_messages(channel, 10)
+        with pytest.raises(ServiceUnavailable, match=rf"^Redis at {server.url} is unreachable"):
+            lib.add_stream_entry(lib.test_key("s"), payload="x")
+        with pytest.raises(ServiceUnavailable, match=rf"^Redis at {server.url} is unreachable"):
+            lib.interrupt_redis(mode="kill")
+        assert time.monotonic() - started < 10
+    finally:
+        lib.close()
+        server.stop()

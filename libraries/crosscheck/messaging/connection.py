@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 from robotlibcore import keyword
 
 from crosscheck import config
@@ -12,7 +14,9 @@ from crosscheck.messaging.core import CONNECT_TIMEOUT, Connection, Context, pars
 
 def open_connection(ctx: Context, url: str, alias: str, db: int | None = None) -> Connection:
     kwargs = parse_url(url, db)
-    kwargs.update(socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=10.0)
+    kwargs.update(socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=10.0,
+                  # reconnect after a restart, but give up on a dead server within about a second
+                  retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3))
     client = redis.Redis(**kwargs)
     try:
         client.ping()

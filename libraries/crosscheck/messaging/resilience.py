@@ -13,7 +13,7 @@ from robotlibcore import keyword
 from crosscheck import config, reporting
 from crosscheck.assertions import AssertionOperator, check, to_seconds
 from crosscheck.errors import ConfigurationError, CrosscheckError
-from crosscheck.messaging.core import Context
+from crosscheck.messaging.core import Context, unreachable
 
 # seed 001's target (variables/targets.py holds the same value for suites)
 REDIS_RECOVERY_TARGET = "5 s"
@@ -63,8 +63,11 @@ class ResilienceKeywords:
             logger.info(f"Embedded Redis at {conn.where} restarted; it was down {down:.3f} s.")
         else:
             killed = 0
-            for lst in listeners:
-                killed += lst.kill_connection(conn.client)
+            try:
+                for lst in listeners:
+                    killed += lst.kill_connection(conn.client)
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+                raise unreachable(conn.url, exc) from None
             logger.info(f"Killed {killed} listener connections at {conn.where}.")
         self.ctx.fault = {"mono": start, "mode": mode, "listeners": [lst.name for lst in listeners]}
         return mode
