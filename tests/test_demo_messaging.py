@@ -79,7 +79,7 @@ def fetch(db, sql, args=()):
         return cur.fetchall()
 
 
-def test_produce_command_publishes_numbered_messages_on_channel_and_stream(redis_url, rds, universe):
+def test_produce_command_publishes_numbered_messages_on_channel_and_stream(redis_url, rds, db, consumer, universe):
     pubsub = rds.pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(*CHANNELS)
     try:
@@ -108,6 +108,9 @@ def test_produce_command_publishes_numbered_messages_on_channel_and_stream(redis
         assert isinstance(last["sent_at"], float)
         entries = rds.xrevrange(stream_name(channel), count=50)
         assert any(json.loads(fields[b"payload"]) == last for _, fields in entries), channel
+    # every one is recorded once by the consumer (so nothing is left to arrive after cleanup)
+    wait_for(lambda: fetch(db, "SELECT count(*) FROM message_log WHERE payload ->> 'test_id' = %s",
+                           (universe,))[0][0] == 15, "15 produced messages in message_log")
 
 
 def test_consumer_persists_valid_messages_through_the_functions_and_acks(consumer, db, rds, redis_url, universe):
