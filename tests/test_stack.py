@@ -300,3 +300,19 @@ def test_pabot_processes_share_one_stack_and_it_stops_with_pabot(tmp_path):
     urls = marker.read_text().split()
     assert len(urls) == 3 and len(set(urls)) == 1, f"pabot processes used different stacks: {urls}"
     assert _port_free(urls[0]) or _gone(_stack_pids_for(urls[0]))
+
+
+def test_restart_with_clients_connected_comes_back_on_the_same_port(redis_url):
+    from crosscheck import stack
+
+    clients = [redis.Redis.from_url(redis_url) for _ in range(5)]
+    for c in clients:
+        c.ping()
+    down = stack.restart("redis")
+    assert down < 10
+    assert stack.redis_url() == redis_url
+    fresh = redis.Redis.from_url(redis_url)
+    assert fresh.ping()
+    fresh.close()
+    for c in clients:
+        c.close()

@@ -34,7 +34,9 @@ def free_port() -> int:
 
 
 def port_in_use(port: int) -> bool:
+    """True when a server listens on the port (connections in TIME_WAIT do not count)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
