@@ -93,7 +93,7 @@ def main() -> int:
         index = keyword(lib, "Search Should Use Index")
         print(f"the search uses {index} (no planner settings changed)", flush=True)
 
-        for ef in sorted({40, args.ef_search}):
+        for ef in sorted({40, args.ef_search, 200}):
             t0 = time.perf_counter()
             recall = keyword(lib, "Get Recall At K", 10, queries=args.recall_queries, ef_search=ef)
             figures[f"recall_at_10_ef{ef}"] = round(recall, 4)

@@ -153,3 +153,48 @@ def test_robot_removes_collections_after_a_failing_test(postgres_url, raw, tmp_p
     for physical in lines:
         assert not schema_exists(raw, physical.split(".")[0])
     assert len(lines) == 2
+
+
+def test_search_should_use_index_without_force_reports_the_plan(pgv):  # noqa: F811
+    pgv("Create Collection", "docs", 8)
+    pgv("Upsert Seeded Vectors", 20)
+    pgv("Create HNSW Index")
+    with pytest.raises(CrosscheckError, match="does not use a vector index: .*Seq Scan.*pass force=True"):
+        pgv("Search Should Use Index")
+
+
+def test_index_and_measurement_arguments_are_checked(pgv):  # noqa: F811
+    pgv("Create Collection", "docs", 8)
+    pgv("Upsert Seeded Vectors", 20)
+    with pytest.raises(ConfigurationError, match="HNSW needs m >= 2 and ef_construction >= 2 \\* m, got m=16, "
+                                                 "ef_construction=8"):
+        pgv("Create HNSW Index", m=16, ef_construction=8)
+    with pytest.raises(ConfigurationError, match="lists must be at least 1"):
+        pgv("Create IVFFlat Index", lists=0)
+    with pytest.raises(ConfigurationError, match="unknown statistic 'p42': use one of min, p50, p95, p99, max, mean"):
+        pgv("Get Search Latency", "p42")
+    with pytest.raises(ConfigurationError, match="k must be at least 1"):
+        pgv("Get Recall At K", 0)
+    with pytest.raises(ConfigurationError, match="top must be at least 1"):
+        pgv("Search Vectors", [0.1] * 8, top=0)
+    with pytest.raises(ConfigurationError, match="batch_size must be at least 1"):
+        pgv("Upsert Vectors", ["a"], [[0.1] * 8], batch_size=0)
+    assert pgv("Get Point Count") == 20
+
+
+def test_an_unknown_existing_table_is_named(pgv):  # noqa: F811
+    with pytest.raises(ConfigurationError, match="unknown collection: no table public.no_such_table with a vector column"):
+        pgv("Use Existing Collection", "other", "no_such_table")
+
+
+def test_a_bad_vector_for_an_existing_table_writes_nothing(pgv, raw):  # noqa: F811
+    with raw.cursor() as cur:
+        cur.execute("SELECT to_regclass('public.documents')")
+        if cur.fetchone()[0] is None:
+            pytest.skip("the demo's documents table is not in this database")
+    pgv("Use Existing Collection", "documents", "public.documents")
+    before = pgv("Get Point Count")
+    with pytest.raises(ConfigurationError, match="dimension mismatch: vector for documents 'TEST_x' has 3 components, "
+                                                 "expected 8"):
+        pgv("Upsert Point", "TEST_x", [0.1, 0.2, 0.3], {"title": "x"})
+    assert pgv("Get Point Count") == before

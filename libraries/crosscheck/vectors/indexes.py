@@ -123,6 +123,8 @@ class IndexKeywords(Component):
         logger.info(f"plan of a top-{top} search in {coll.where}{note}:\n{use['detail']}")
         if not use["used"]:
             hint = "" if force else "; on a small table pass force=True to check the index can serve it"
+            lines = [line.strip(" ->") for line in use["detail"].splitlines()]
+            scans = [line for line in lines if "Scan" in line] or lines[:1] or ["no plan"]
             raise CrosscheckError(f"a top-{top} search in {coll.where} does not use a vector index{note}: "
-                                  f"{use['detail'].splitlines()[0] if use['detail'] else 'no plan'}{hint}")
+                                  f"the plan has {'; '.join(scans)}{hint}")
         return use["index"]
