@@ -296,3 +296,16 @@ def test_cleanup_stops_listeners_and_deletes_namespace_keys(redis_url, raw):
     assert raw.exists(key, stream) == 0
     assert lib.ctx.listeners == {}
     lib.close()
+
+
+def test_publish_message_sends_text_bytes_and_json_unchanged(lib):
+    channel = lib.test_channel("kinds")
+    lib.start_listening(channel)
+    assert lib.publish_message(channel, "plain") == 1
+    lib.publish_message(channel, b"\x00\xffraw")
+    lib.publish_message(channel, {"universe": "TEST_j", "symbols": ["SPY"]})
+    lib.publish_message(channel, [1, 2, 3])
+    assert lib.get_received_count(EQ, 4, channel=channel) == 4
+    data = [m["data"] for m in lib.get_received_messages(channel)]
+    assert data == ["plain", b"\x00\xffraw", '{"universe":"TEST_j","symbols":["SPY"]}', "[1,2,3]"]
+    assert lib.get_received_messages(channel)[2]["payload"] == {"universe": "TEST_j", "symbols": ["SPY"]}

@@ -15,6 +15,7 @@ from crosscheck.assertions import AssertionOperator, check
 from crosscheck.contracts.jsonschema_check import format_mismatches, load_folder, load_schema, validate
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.messaging.core import Context, base_channel, unreachable
+from crosscheck.messaging.statistics import settle_down
 
 # seed 001's naming convention (variables/channels.py holds the same value for suites)
 CHANNEL_NAMING_PATTERN = r"^tickstock\.[a-z_]+\.[a-z_]+$"
@@ -103,13 +104,15 @@ class ContractKeywords:
         """Validates every message the listener received on ``channel`` (default: on all
         its channels, each against its own schema); returns how many were checked.
 
-        Fails listing, per offending message, its index and seq and every mismatch with
+        Waits first until the messages this library published there arrived (or arrivals
+        stopped for 0.5 s). Fails listing, per offending message, its index and seq and every mismatch with
         its JSON path, or that it is not JSON; fails if fewer than ``minimum`` messages
         arrived.
 
         | `Received Messages Should Match Schema` | ${channel} |
         """
         lst = self.ctx.listener_for(channel, listener)
+        settle_down(self.ctx, lst, [channel] if channel else lst.channels + lst.channels_seen())
         messages = lst.messages(channel)
         if len(messages) < int(minimum):
             where = f"channel {channel!r}" if channel else f"listener {lst.name!r}"

@@ -15,6 +15,7 @@ from robotlibcore import keyword
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.messaging.core import Context
 from crosscheck.messaging.listener import Listener, Message
+from crosscheck.messaging.statistics import settle_down
 
 SHOWN = 5
 
@@ -191,9 +192,12 @@ class ListeningKeywords:
     def get_received_messages(self, channel: str | None = None, listener: str | None = None) -> list[dict]:
         """All messages the listener received (on ``channel``, or on all), in arrival order.
 
-        Each is a dictionary as `Wait For Message` returns.
+        Each is a dictionary as `Wait For Message` returns. Waits first until the messages
+        this library published there arrived (or arrivals stopped for 0.5 s).
         """
-        return [m.as_dict() for m in self.ctx.listener_for(channel, listener).messages(channel)]
+        lst = self.ctx.listener_for(channel, listener)
+        settle_down(self.ctx, lst, [channel] if channel else lst.channels + lst.channels_seen())
+        return [m.as_dict() for m in lst.messages(channel)]
 
     @keyword
     def clear_received_messages(self, listener: str | None = None) -> None:

@@ -44,6 +44,25 @@ def encode(message: Any) -> bytes | str:
     return json.dumps(message, separators=(",", ":"), default=str)
 
 
+def _read_replies(connection, count: int) -> None:
+    """Read ``count`` one-line replies (PUBLISH answers ``:<receivers>``) straight off the socket.
+
+    The connection was just taken from the pool, so redis-py holds no buffered reply for it.
+    """
+    sock = connection._sock
+    tail = b""
+    while count > 0:
+        data = sock.recv(65536)
+        if not data:
+            raise redis.ConnectionError("Connection closed by server.")
+        lines = (tail + data).split(b"\r\n")
+        tail = lines.pop()
+        for line in lines:
+            if line[:1] == b"-":
+                raise redis.ResponseError(line[1:].decode("utf-8", "replace"))
+        count -= len(lines)
+
+
 class Stamper:
     """Builds stamped JSON payloads fast: ``{"seq":N,"sent_at":T,"cc":"tag",...body}``."""
 
@@ -145,10 +164,7 @@ class PublishingKeywords:
                     parts.append(b"%s$%d\r\n%s\r\n" % (header, len(data), data))
                 connection.send_packed_command([b"".join(parts)], check_health=False)
                 record.record(seq, last - 1, mono)
-                for _ in range(seq, last):
-                    reply = connection.read_response()
-                    if isinstance(reply, redis.ResponseError):
-                        raise reply
+                _read_replies(connection, last - seq)
                 seq = last
         except BaseException:
             connection.disconnect()

@@ -19,7 +19,7 @@ MESSAGE_DELIVERY_TARGET = "100 ms"
 MESSAGE_SUCCESS_RATE_TARGET = 95.0
 PROBE_FIELD = "cc_probe"
 STATISTICS = ("min", "p50", "p95", "p99", "max", "mean")
-QUIET = 0.3
+QUIET = 0.5
 
 
 @dataclass
@@ -34,6 +34,7 @@ class Stats:
     duplicates: int = 0
     non_json: int = 0
     latencies: list[float] = field(default_factory=list)   # ms
+    drops: list[str] = field(default_factory=list)         # the listener's connection losses
 
     @property
     def lost(self) -> int:
@@ -67,6 +68,8 @@ class Stats:
         parts.append(f"{self.out_of_order} out of order, {self.duplicates} duplicates")
         if self.non_json:
             parts.append(f"{self.non_json} not JSON")
+        if self.drops:
+            parts.append(f"the listener lost its connection {len(self.drops)} times (last: {self.drops[-1]})")
         return "; ".join(parts)
 
 
@@ -127,6 +130,40 @@ def compute(ctx: Context, listener, channel: str, expected: int | None = None) -
     return stats
 
 
+def settle_down(ctx: Context, listener, channels: list[str], expected: int | None = None,
+                timeout: float = 5.0) -> None:
+    """Wait (up to ``timeout``) until the expected messages arrived on ``channels`` or
+    arrivals stopped for a moment.
+
+    Expected is ``expected`` if given, else what this library published on the
+    channels while the listener ran. Counting is incremental and works on the raw
+    records, so it does not slow the listener thread down.
+    """
+    if not listener.running:
+        return
+    want = int(expected) if expected is not None else sum(
+        ctx.published[c].count_since(listener.started_mono) for c in channels if c in ctx.published)
+    wanted = {c.encode() for c in channels}
+    scanned = got = 0
+    deadline = time.monotonic() + timeout
+    last_count, last_change = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        records = listener.records
+        total = len(records)
+        if total < scanned:
+            scanned = got = 0
+        if total != last_count:
+            last_count, last_change = total, time.monotonic()
+        if want:
+            got += sum(1 for r in records[scanned:total] if r[0] in wanted)
+            scanned = total
+            if got >= want:
+                return
+        if time.monotonic() - last_change >= QUIET:
+            return
+        time.sleep(0.02)
+
+
 def combine(parts: list[Stats], name: str) -> Stats:
     total = Stats(name)
     for s in parts:
@@ -154,27 +191,6 @@ class StatisticsKeywords:
         self.ctx = ctx
 
     # --- gathering ----------------------------------------------------------------
-    def _settle(self, listener, channels: list[str], expected: int | None, timeout: float) -> None:
-        """Wait (up to ``timeout``) until the expected messages arrived or arrivals went quiet."""
-        deadline = time.monotonic() + timeout
-        last_count, last_change = -1, time.monotonic()
-        while time.monotonic() < deadline:
-            count = len(listener.records)
-            if count != last_count:
-                last_count, last_change = count, time.monotonic()
-            if expected is not None:
-                got = sum(len(listener.messages(c)) for c in channels)
-                if got >= expected:
-                    return
-            else:
-                want = sum(self.ctx.published[c].count_since(listener.started_mono)
-                           for c in channels if c in self.ctx.published)
-                if want and sum(len(listener.messages(c)) for c in channels) >= want:
-                    return
-            if time.monotonic() - last_change >= QUIET:
-                return
-            time.sleep(0.01)
-
     def stats(self, channel: str | None = None, expected: int | None = None, listener: str | None = None,
               settle: float = 5.0) -> Stats:
         lst = self.ctx.listener_for(channel, listener)
@@ -183,15 +199,14 @@ class StatisticsKeywords:
         else:
             channels = sorted(set(lst.channels) | set(lst.channels_seen())
                               | {c for c in self.ctx.published if lst.covers(c)})
-        if not lst.running:
-            settle = 0
-        self._settle(lst, channels, expected, settle)
+        settle_down(self.ctx, lst, channels, expected, settle)
         if channel is not None:
-            return compute(self.ctx, lst, channel, expected)
-        parts = [compute(self.ctx, lst, c) for c in channels]
-        total = combine(parts, ", ".join(channels) or "(no channel)")
-        if expected is not None:
-            total.expected = int(expected)
+            total = compute(self.ctx, lst, channel, expected)
+        else:
+            total = combine([compute(self.ctx, lst, c) for c in channels], ", ".join(channels) or "(no channel)")
+            if expected is not None:
+                total.expected = int(expected)
+        total.drops = [error for _, error in lst.drops]
         return total
 
     @staticmethod
@@ -213,7 +228,7 @@ class StatisticsKeywords:
         of the system under test, the span of their seq numbers (so a gap counts as
         lost; pass ``expected`` to count lost messages at the end too).
 
-        Waits briefly (until the expected count arrived or arrivals stop for 0.3 s) first.
+        Waits briefly (until the expected count arrived or arrivals stop for 0.5 s) first.
         The figures and a latency histogram are written to the log.
         """
         stats = self.stats(channel, expected, listener)
