@@ -108,9 +108,6 @@ def test_recovery_without_a_fault_or_in_time_fails(lib):
 
 
 @pytest.mark.skipif(bool(os.environ.get("CROSSCHECK_REDIS_URL")), reason="restarts only the embedded Redis")
-@pytest.mark.xfail(raises=CrosscheckError, strict=True,
-                   reason="the embedded stack's supervisor cannot rebind Redis's port after a kill (TIME_WAIT); "
-                          "remove this mark once crosscheck.stack.restart('redis') works")
 def test_listener_recovers_after_embedded_redis_restart(lib):
     channel = lib.test_channel("restart")
     lib.start_listening(channel)
