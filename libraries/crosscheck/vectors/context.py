@@ -203,9 +203,8 @@ class Context:
             self.current = None
 
     def register_row(self, coll: Collection, point_id: str) -> None:
-        for scope in self.scopes.values():
-            if scope.key == self.scope().key:
-                scope.rows.append((coll, point_id))
+        """A row added to a table of the system under test, deleted when this test or suite ends."""
+        self.scope().rows.append((coll, point_id))
 
     # -- teardown ---------------------------------------------------------------
     def end_scope(self, key: str) -> None:
