@@ -19,7 +19,7 @@ import redis
 from crosscheck import config
 from crosscheck.errors import ConfigurationError, ServiceUnavailable
 from crosscheck.stack import probes, registry
-from crosscheck.stack.servers import RedisServer, ServerStartError
+from crosscheck.stack.servers import RedisServer, ServerStartError, port_in_use
 
 PY = sys.executable
 SHOW_STACK = textwrap.dedent("""
@@ -54,13 +54,8 @@ def _gone(pids, timeout: float = 10.0) -> bool:
 
 
 def _port_free(url: str) -> bool:
-    port = int(url.split(":")[2].split("/")[0])
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
+    """Nothing listens on the URL's port (connections in TIME_WAIT do not count)."""
+    return not port_in_use(int(url.split(":")[2].split("/")[0]))
 
 
 def test_stack_starts_within_five_seconds_and_leaves_nothing_when_its_run_ends(tmp_path):
