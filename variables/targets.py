@@ -56,6 +56,11 @@ METRICS_INTEGRATION_TIMEOUT = "30 s"
 # seed 002: the per-model schemas expected in the database
 EXPECTED_MODEL_SCHEMAS = ["deepcoder", "deepseek", "hermes", "imp", "mimo", "mixtral", "openchat", "phi3", "yi34"]
 
+# --- vector search (seed 002 names no figures: these are crosscheck's defaults) ---
+VECTOR_RECALL_TARGET = 0.95
+VECTOR_SEARCH_TARGET = UI_QUERY_TARGET
+VECTOR_UPSERT_TARGET_PER_S = 100
+
 # --- seed 003: code sandbox -----------------------------------------------------
 RISK_THRESHOLD = 30
 SANDBOX_TIMEOUT = "3 s"

@@ -83,15 +83,18 @@ def svg_histogram(values: Sequence[float], unit: str, title: str = "", bins: int
     if not values:
         return "<p>(no values to chart)</p>"
     lo, hi = float(min(values)), float(max(values))
-    if target is not None:
+    # Stretch the axis to show the target only when it is near the data; a target far above
+    # would squeeze every bar into one. Then it is named at the right edge instead.
+    target_on_axis = target is not None and float(target) <= max(hi, lo) * 1.5 + 1e-12
+    if target_on_axis:
         hi = max(hi, float(target))
     if hi <= lo:
         hi = lo + 1e-9
     counts = [0] * bins
     for v in values:
         counts[min(bins - 1, int((v - lo) / (hi - lo) * bins))] += 1
-    pad_l, pad_b, pad_t = 40, 28, 20
-    plot_w, plot_h = width - pad_l - 10, height - pad_b - pad_t
+    pad_l, pad_r, pad_b, pad_t = 40, 10, 30, 20
+    plot_w, plot_h = width - pad_l - pad_r, height - pad_b - pad_t
     top = max(counts)
     bar_w = plot_w / bins
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -108,9 +111,15 @@ def svg_histogram(values: Sequence[float], unit: str, title: str = "", bins: int
     parts.append(f'<text x="{pad_l + plot_w}" y="{base + 14}" text-anchor="end">{_fmt(hi)} {html.escape(unit)}</text>')
     parts.append(f'<text x="4" y="{pad_t + 8}">{top}</text>')
     if target is not None:
-        tx = pad_l + plot_w * (float(target) - lo) / (hi - lo)
-        parts.append(f'<line x1="{tx:.1f}" y1="{pad_t}" x2="{tx:.1f}" y2="{base}" stroke="#c00" stroke-dasharray="4 2"/>')
-        parts.append(f'<text x="{tx:.1f}" y="{base + 26}" fill="#c00" text-anchor="middle">target {_fmt(float(target))}</text>')
+        label = f"target {_fmt(float(target))} {unit}".strip()
+        if target_on_axis:
+            tx = pad_l + plot_w * (float(target) - lo) / (hi - lo)
+            anchor = "end" if tx > pad_l + plot_w * 0.8 else "middle"
+            parts.append(f'<line x1="{tx:.1f}" y1="{pad_t}" x2="{tx:.1f}" y2="{base}" stroke="#c00" stroke-dasharray="4 2"/>')
+            parts.append(f'<text x="{tx:.1f}" y="{base + 27}" fill="#c00" text-anchor="{anchor}">{html.escape(label)}</text>')
+        else:
+            parts.append(f'<text x="{pad_l + plot_w}" y="{pad_t + 8}" fill="#c00" text-anchor="end">'
+                         f'{html.escape(label)} (off the chart, to the right)</text>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -85,5 +85,5 @@ Upsert Throughput Is Measured
     [Tags]    checkpoint8
     A Collection Of Seeded Documents    count=500
     Create HNSW Index
-    Get Upsert Throughput    >=    ${VECTOR_UPSERT_TARGET}    count=600    batch_size=200
+    Get Upsert Throughput    >=    ${VECTOR_UPSERT_TARGET_PER_S}    count=600    batch_size=200
     Get Point Count    ==    500

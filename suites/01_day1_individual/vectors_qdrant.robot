@@ -68,7 +68,7 @@ Search Latency Meets The Target
 Upsert Throughput Is Measured
     [Tags]    checkpoint8
     Create Collection    docs    ${VECTOR_DIMENSION}
-    Get Upsert Throughput    >=    ${VECTOR_UPSERT_TARGET}    count=2000    batch_size=500
+    Get Upsert Throughput    >=    ${VECTOR_UPSERT_TARGET_PER_S}    count=2000    batch_size=500
 
 Indexed Search Meets The Recall Target
     [Documentation]    Needs a Qdrant server: in local mode there is no index and the search is exact,
