@@ -31,6 +31,7 @@ __all__ = [
     "list_schemas",
     "find_relation",
     "index_column",
+    "PRIMARY_KEY_COLUMNS",
 ]
 
 _CONSTRAINT_TYPES = {"p": "primary key", "u": "unique", "c": "check", "x": "exclusion", "f": "foreign key"}
@@ -42,6 +43,15 @@ _NOT_EXTENSION_MEMBER = """
     NOT EXISTS (SELECT 1 FROM pg_depend d
                 WHERE d.classid = {catalog}::regclass AND d.objid = {oid} AND d.deptype = 'e')
 """
+
+
+# The primary key columns of one table, in key order; parameters (schema, table).
+PRIMARY_KEY_COLUMNS = """
+    SELECT a.attname FROM pg_index x
+    JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(num, ord) ON true
+    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.num
+    WHERE n.nspname = %s AND c.relname = %s AND x.indisprimary ORDER BY k.ord"""
 
 
 def _not_member(catalog: str, oid: str) -> str:

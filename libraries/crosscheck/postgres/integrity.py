@@ -14,9 +14,9 @@ from robot.api import logger
 from robot.api.deco import keyword
 
 from crosscheck.assertions import AssertionOperator, check
-from crosscheck.postgres.connection import to_count
 from crosscheck.errors import CrosscheckError
-from crosscheck.postgres.connection import quoted, split_name
+from crosscheck.postgres import catalog
+from crosscheck.postgres.connection import quoted, split_name, to_count
 
 SAMPLE = 5
 
@@ -57,13 +57,7 @@ class IntegrityKeywords:
         return schema, name, cols
 
     def _primary_key(self, schema: str, name: str) -> list[str]:
-        rows = self.ctx.query("""
-            SELECT a.attname FROM pg_index x
-            JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-            JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(num, ord) ON true
-            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.num
-            WHERE n.nspname = %s AND c.relname = %s AND x.indisprimary ORDER BY k.ord""", (schema, name),
-                              "catalog lookup")
+        rows = self.ctx.query(catalog.PRIMARY_KEY_COLUMNS, (schema, name), "catalog lookup")
         if not rows:
             raise CrosscheckError(f"Table {schema}.{name} has no primary key; name the referenced columns.")
         return [r[0] for r in rows]

@@ -16,9 +16,9 @@ from robot.api import logger
 from robot.api.deco import keyword
 
 from crosscheck.assertions import AssertionOperator, check
-from crosscheck.postgres.connection import to_count
 from crosscheck.errors import ConfigurationError, CrosscheckError
-from crosscheck.postgres.connection import quoted, split_name
+from crosscheck.postgres import catalog
+from crosscheck.postgres.connection import db_error, quoted, split_name, to_count
 
 DEFAULT_PREFIX = "TEST_"
 
@@ -41,13 +41,7 @@ class TestDataKeywords:
                 f"{self.prefix!r} (got {', '.join(f'{k}={v!r}' for k, v in values.items()) or 'no values'}).")
 
     def _primary_key(self, schema: str, name: str) -> list[str]:
-        rows = self.ctx.query("""
-            SELECT a.attname FROM pg_index x
-            JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-            JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(num, ord) ON true
-            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.num
-            WHERE n.nspname = %s AND c.relname = %s AND x.indisprimary ORDER BY k.ord""", (schema, name),
-                              "catalog lookup")
+        rows = self.ctx.query(catalog.PRIMARY_KEY_COLUMNS, (schema, name), "catalog lookup")
         return [r[0] for r in rows]
 
     def _exists(self, schema: str, name: str) -> None:
@@ -93,7 +87,6 @@ class TestDataKeywords:
             try:
                 cur.execute(statement, [_adapt(values[c]) for c in cols])
             except Exception as err:
-                from crosscheck.postgres.connection import db_error
                 raise db_error(err, f"Inserting a test row into {schema}.{name}", self.ctx.url) from None
             names = [d.name for d in cur.description]
             row = dict(zip(names, cur.fetchone()))
