@@ -53,9 +53,15 @@ def _gone(pids, timeout: float = 10.0) -> bool:
     return False
 
 
-def _port_free(url: str) -> bool:
-    """Nothing listens on the URL's port (connections in TIME_WAIT do not count)."""
-    return not port_in_use(int(url.split(":")[2].split("/")[0]))
+def _port_free(url: str, timeout: float = 10.0) -> bool:
+    """Nothing listens on the URL's port within ``timeout`` (connections in TIME_WAIT do not count)."""
+    port = int(url.split(":")[2].split("/")[0])
+    deadline = time.monotonic() + timeout
+    while port_in_use(port):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def test_stack_starts_within_five_seconds_and_leaves_nothing_when_its_run_ends(tmp_path):
@@ -166,10 +172,16 @@ def test_a_password_never_reaches_output_log_or_exception(tmp_path, redis_url):
     port = int(redis_url.split(":")[2].split("/")[0])
     url = f"redis://default:{secret}@127.0.0.1:{port}/0"
     assert config.mask_url(url) == f"redis://default:***@127.0.0.1:{port}/0"
-    try:
-        probes.version("redis", url)
-    except Exception as exc:  # the embedded Redis has no password: AUTH fails
-        assert secret not in str(exc)
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        dead_port = closed.getsockname()[1]
+    failures = [("redis", ServiceUnavailable, f"redis://default:{secret}@127.0.0.1:{dead_port}/0"),
+                ("postgres", ServiceUnavailable, f"postgresql://app:{secret}@127.0.0.1:{dead_port}/crosscheck_test"),
+                ("redis", ConfigurationError, f"http://default:{secret}@127.0.0.1:{port}/0")]
+    for service, error, bad in failures:
+        with pytest.raises(error) as err:
+            probes.version(service, bad)
+        assert secret not in str(err.value) and ":***@127.0.0.1" in str(err.value), str(err.value)
     env = _env(tmp_path, CROSSCHECK_REDIS_URL=url)
     status = subprocess.run([PY, "-m", "crosscheck.cli", "status"], env=env, capture_output=True, text=True, timeout=60)
     doctor = subprocess.run([PY, "-m", "crosscheck.cli", "doctor"], env=env, capture_output=True, text=True, timeout=60)
@@ -279,7 +291,7 @@ def test_a_failing_run_leaves_nothing_running(tmp_path):
                          env=_env(tmp_path), capture_output=True, text=True, timeout=120)
     assert run.returncode == 1
     url = marker.read_text().split()[0]
-    assert _port_free(url) or _gone(_stack_pids_for(url))
+    assert _port_free(url), f"the stack's Redis at {url} outlived the run"
 
 
 def test_pabot_processes_share_one_stack_and_it_stops_with_pabot(tmp_path):
@@ -294,7 +306,7 @@ def test_pabot_processes_share_one_stack_and_it_stops_with_pabot(tmp_path):
     assert run.returncode == 0, run.stdout[-2000:]
     urls = marker.read_text().split()
     assert len(urls) == 3 and len(set(urls)) == 1, f"pabot processes used different stacks: {urls}"
-    assert _port_free(urls[0]) or _gone(_stack_pids_for(urls[0]))
+    assert _port_free(urls[0]), f"the stack's Redis at {urls[0]} outlived the run"
 
 
 def test_restart_with_clients_connected_comes_back_on_the_same_port(redis_url):
