@@ -197,6 +197,18 @@ def test_a_password_never_reaches_output_log_or_exception(tmp_path, redis_url):
     assert "default:***@127.0.0.1" in run.stdout + (tmp_path / "out" / "output.xml").read_text()
 
 
+@pytest.mark.parametrize("url, masked", [
+    ("redis://:s3cr3t@h:1/0", "redis://:***@h:1/0"),
+    ("redis://:s3@cr3t@h:1/0", "redis://:***@h:1/0"),                  # "@" in the password
+    ("postgresql://app:s3/cr3t@h/db", "postgresql://app:***@h/db"),    # "/" in the password
+    ("redis://:s3cr3t@h:99999/0", "redis://:***@h:99999/0"),           # malformed: port out of range
+    ("redis://h:1/0", "redis://h:1/0"),
+])
+def test_every_form_of_password_is_masked(url, masked):
+    assert config.mask_url(url) == masked
+    assert config.mask_text(f"at {url}: refused") == f"at {masked}: refused"
+
+
 def test_a_crashed_child_server_is_restarted_on_the_same_port_and_reported(tmp_path):
     owner = subprocess.Popen(["sleep", "120"])
     env = _env(tmp_path, CROSSCHECK_STACK_OWNER=str(owner.pid))

@@ -36,7 +36,8 @@ def results_dir() -> Path:
     return path
 
 
-_PASSWORD_IN_TEXT = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s]+)@", re.I)
+# the password runs to the last "@" of the address, as urlsplit reads it ("p@ss" in redis://:p@ss@host)
+_PASSWORD_IN_TEXT = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>\S+)@", re.I)
 
 
 def mask_url(url: str | None) -> str:
@@ -45,17 +46,18 @@ def mask_url(url: str | None) -> str:
         return ""
     try:
         parts = urlsplit(url)
-    except ValueError:
+        password, port = parts.password, parts.port
+    except ValueError:  # a malformed URL (a port out of range, say) is masked as text
         return mask_text(url)
-    if parts.password is None:
-        return url
+    if password is None:
+        return mask_text(url)  # a password urlsplit does not see ("a:b/c@host") is still masked
     host = parts.hostname or ""
     if ":" in host:
         host = f"[{host}]"
-    port = f":{parts.port}" if parts.port else ""
+    port = f":{port}" if port else ""
     user = parts.username or ""
     netloc = f"{user}:***@{host}{port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return mask_text(urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)))
 
 
 def mask_text(text: str) -> str:
