@@ -111,3 +111,23 @@ def test_signature_mismatch_and_missing_function_are_listed(postgres_url):
 def test_unreachable_postgres_fails_fast_with_masked_url():
     with pytest.raises(CrosscheckError, match=r"Cannot connect to Postgres at postgresql://u:\*\*\*@127.0.0.1:9/x"):
         Contracts().function_signatures_should_match(DECLARED, database_url="postgresql://u:pw@127.0.0.1:9/x")
+
+
+def test_messaging_judges_payloads_with_the_same_contracts(lib):
+    """Messaging validates through the shared helper: same mismatches, same schema errors."""
+    from crosscheck.messaging import Messaging
+
+    messaging = Messaging()
+    assert messaging.load_channel_schemas(str(CONTRACTS)) == lib.load_message_contracts(str(CONTRACTS))
+    bad = dict(GOOD, symbols="SPY")
+    expected = lib.get_payload_mismatches(CHANNEL, bad)
+    assert expected and all(m in str(_failure(lambda: messaging.message_should_match_schema(bad, CHANNEL)))
+                            for m in expected)
+    with pytest.raises(ConfigurationError, match=r"Invalid JSON Schema at \$.type"):
+        messaging.set_channel_schema(CHANNEL, {"type": "nonsense"})
+
+
+def _failure(call) -> CrosscheckError:
+    with pytest.raises(CrosscheckError) as err:
+        call()
+    return err.value

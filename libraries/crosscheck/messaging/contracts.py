@@ -12,7 +12,7 @@ from robot.api import logger
 from robotlibcore import keyword
 
 from crosscheck.assertions import AssertionOperator, check
-from crosscheck.contracts.jsonschema_check import format_mismatches, load_folder, load_schema, validate
+from crosscheck.contracts.jsonschema_check import SchemaRegistry, format_mismatches, validate
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.messaging.core import Context, base_channel, unreachable
 from crosscheck.messaging.statistics import settle_down
@@ -25,7 +25,7 @@ SHOWN = 5
 class ContractKeywords:
     def __init__(self, ctx: Context):
         self.ctx = ctx
-        self.schemas: dict[str, dict] = {}
+        self.schemas = SchemaRegistry()
 
     # --- schemas ------------------------------------------------------------------
     @keyword
@@ -37,32 +37,33 @@ class ContractKeywords:
 
         | `Load Channel Schemas` | ${CURDIR}/../../demo/contracts |
         """
-        loaded = load_folder(folder)
+        loaded = SchemaRegistry.from_folder(folder).schemas
         if not loaded:
             raise ConfigurationError(f"No '<channel>.json' schema files in '{folder}'.")
-        self.schemas.update(loaded)
+        self.schemas.schemas.update(loaded)
         logger.info(f"Loaded {len(loaded)} channel schemas from {folder}: {', '.join(loaded)}")
         return list(loaded)
 
     @keyword
     def set_channel_schema(self, channel: str, schema: Any) -> None:
-        """Registers ``schema`` (a dictionary, JSON text or a path to a ``.json`` file) for ``channel``."""
-        if isinstance(schema, (str, Path)) and not str(schema).lstrip().startswith("{"):
-            schema = load_schema(schema)
-        elif isinstance(schema, str):
+        """Registers ``schema`` (a dictionary, JSON text or a path to a ``.json`` file) for ``channel``.
+
+        Fails at once if the schema itself is not a valid JSON Schema.
+        """
+        if isinstance(schema, str) and schema.lstrip().startswith("{"):
             try:
                 schema = json.loads(schema)
             except ValueError as exc:
                 raise ConfigurationError(f"Schema for {channel!r} is not valid JSON: {exc}") from None
-        if not isinstance(schema, dict):
+        if not isinstance(schema, (dict, str, Path)):
             raise ConfigurationError(f"Schema for {channel!r} must be a JSON object, not {type(schema).__name__}.")
-        self.schemas[channel] = schema
+        self.schemas.add(channel, schema)
 
     def _schema(self, channel: str, schema: str | None) -> tuple[str, dict]:
         for name in (schema, channel, base_channel(channel)):
             if name and name in self.schemas:
-                return name, self.schemas[name]
-        known = ", ".join(sorted(self.schemas)) or "none loaded"
+                return name, self.schemas.schema(name)
+        known = ", ".join(self.schemas.names()) or "none loaded"
         raise ConfigurationError(f"No schema for channel {channel!r} (known: {known}); "
                                  "use 'Load Channel Schemas' or 'Set Channel Schema'.")
 
