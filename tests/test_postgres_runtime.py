@@ -4,6 +4,7 @@ idle-in-transaction sessions, concurrent sessions and table locks."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import timedelta
@@ -161,6 +162,11 @@ def test_latency_table_for_several_queries(pg, big):  # noqa: F811
         pg.log_query_latency_table({"broken": "SELEC 1"}, runs=1)
 
 
+def test_waiting_for_requests_never_started_is_an_error(pg):  # noqa: F811
+    with pytest.raises(ConfigurationError, match="No concurrent requests to wait for; use `Start Concurrent Requests`"):
+        pg.wait_for_concurrent_requests(timedelta(seconds=1))
+
+
 def test_concurrent_requests_wait_in_the_api_pool_behind_a_lock(pg, raw, api_url):  # noqa: F811
     from crosscheck_demo.keys import create_key
 
@@ -174,7 +180,7 @@ def test_concurrent_requests_wait_in_the_api_pool_behind_a_lock(pg, raw, api_url
     while pg.get_connection_count("crosscheck-demo-api", waiting_on_lock=True) < 3 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert pg.get_connection_count("crosscheck-demo-api", waiting_on_lock=True) >= 3
-    with pytest.raises(CrosscheckError, match="3 of 3 requests did not answer within 0.3 s"):
+    with pytest.raises(CrosscheckError, match=rf"3 of 3 requests to {re.escape(api_url)}/v1/universes/TEST_pytest_none did not answer within 0.3 s"):
         pg.wait_for_concurrent_requests(timedelta(seconds=0.3))
     pg.release_table_locks()
     assert pg.wait_for_concurrent_requests(timedelta(seconds=20)) == [404, 404, 404]

@@ -16,11 +16,10 @@ from psycopg2 import sql
 from robot.api import logger
 from robot.api.deco import keyword
 
-from crosscheck import namespace
+from crosscheck import config, namespace
 from crosscheck.assertions import AssertionOperator, check
-from crosscheck.postgres.connection import to_count
 from crosscheck.errors import ConfigurationError, CrosscheckError
-from crosscheck.postgres.connection import connect, quoted, split_name
+from crosscheck.postgres.connection import connect, db_error, quoted, split_name, to_count
 from crosscheck.reporting import html_table, log_distribution, log_html
 
 _LOCK_MODES = {"ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE", "SHARE",
@@ -43,6 +42,7 @@ class PoolKeywords:
         self._locks: list = []
         self._requests: list[threading.Thread] = []
         self._statuses: list = []
+        self._url = ""
 
     def _activity(self, application_name: str | None, state: str | None, waiting_on_lock: bool = False,
                   older_than: float = 0.0, all_databases: bool = False) -> list[dict]:
@@ -263,7 +263,6 @@ class PoolKeywords:
                 pid = cur.fetchone()[0]
         except psycopg2.Error as err:
             conn.close()
-            from crosscheck.postgres.connection import db_error
             raise db_error(err, f"Locking {schema}.{name}", self.ctx.url) from None
         self._locks.append(conn)
         self.ctx.register(f"release lock on {schema}.{name}", lambda: self._release(conn))
@@ -314,14 +313,15 @@ class PoolKeywords:
         for t in threads:
             t.start()
         self._requests = threads
+        self._url = config.mask_url(url)
 
         def finish() -> None:
             for t in threads:
                 t.join(timeout.total_seconds())
             client.close()
 
-        self.ctx.register(f"finish {count} requests to {url}", finish)
-        logger.info(f"Sent {count} concurrent GET requests to {url}.")
+        self.ctx.register(f"finish {count} requests to {self._url}", finish)
+        logger.info(f"Sent {count} concurrent GET requests to {self._url}.")
 
     @keyword
     def wait_for_concurrent_requests(self, timeout: timedelta = timedelta(seconds=60)) -> list:
@@ -332,13 +332,15 @@ class PoolKeywords:
         | @{statuses} =    `Wait For Concurrent Requests`
         | Should Be Equal    ${{ set($statuses) }}    ${{ {200} }}
         """
+        if not self._requests:
+            raise ConfigurationError("No concurrent requests to wait for; use `Start Concurrent Requests` first.")
         deadline = time.monotonic() + timeout.total_seconds()
         for t in self._requests:
             t.join(max(0.0, deadline - time.monotonic()))
         pending = sum(t.is_alive() for t in self._requests)
         if pending:
-            raise CrosscheckError(f"{pending} of {len(self._requests)} requests did not answer within "
-                                  f"{timeout.total_seconds():g} s.")
+            raise CrosscheckError(f"{pending} of {len(self._requests)} requests to {self._url} did not answer "
+                                  f"within {timeout.total_seconds():g} s.")
         statuses = list(self._statuses)
         counts: dict = {}
         for status in statuses:
