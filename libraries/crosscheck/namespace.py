@@ -28,7 +28,6 @@ import os
 import re
 
 _counter = itertools.count(1)
-_VALID = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 
 
 def run_id() -> str:
@@ -44,7 +43,3 @@ def new(label: str = "") -> str:
         if label:
             ns = f"{ns}_{label}"
     return ns
-
-
-def is_valid(name: str) -> bool:
-    return bool(_VALID.match(name))

@@ -37,7 +37,7 @@ def parse_url(url: str, db: int | None = None) -> dict[str, Any]:
         raise ConfigurationError(f"Malformed Redis URL {masked!r}: empty; {URL_HINT}")
     try:
         parts = urlsplit(url.strip())
-        port = parts.port
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
     except ValueError as exc:
         raise ConfigurationError(
             f"Malformed Redis URL {masked!r}: {config.scrub(exc, url)}; {URL_HINT}") from None
@@ -59,7 +59,6 @@ def parse_url(url: str, db: int | None = None) -> dict[str, Any]:
     if db is not None:
         kwargs["db"] = int(db)
     kwargs.setdefault("db", 0)
-    del port
     return kwargs
 
 

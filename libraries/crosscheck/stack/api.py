@@ -37,8 +37,7 @@ def _embedded_services() -> list[str]:
 
 def _wants_demo() -> bool:
     # The demo is only ever put into databases the stack itself created.
-    return not config.configured("api") and not _embedded_services() == [] and all(
-        not config.configured(s) for s in EMBEDDABLE)
+    return not config.configured("api") and not any(config.configured(s) for s in EMBEDDABLE)
 
 
 def _spawn(key: str, owner: psutil.Process | None, demo: bool) -> None:
