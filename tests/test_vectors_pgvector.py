@@ -198,3 +198,24 @@ def test_a_bad_vector_for_an_existing_table_writes_nothing(pgv, raw):  # noqa: F
                                                  "expected 8"):
         pgv("Upsert Point", "TEST_x", [0.1, 0.2, 0.3], {"title": "x"})
     assert pgv("Get Point Count") == before
+
+
+def test_rows_written_before_a_failing_one_are_removed_at_cleanup(postgres_url, raw):  # noqa: F811
+    lib, kw = open_library(postgres_url)
+    try:
+        kw("Use Existing Collection", "documents", "public.documents")
+    except ConfigurationError:
+        lib.cleanup()
+        pytest.skip("the demo's documents table is not in this database")
+    try:
+        before = kw("Get Point Count")
+        points = [{"id": "TEST_first", "vector": [0.1] * 8, "payload": {"title": "written"}},
+                  {"id": "TEST_second", "vector": [0.2] * 8, "payload": {}}]  # title is NOT NULL
+        with pytest.raises(CrosscheckError, match='null value in column "title" of relation "documents"'):
+            kw("Upsert Points", points)
+        assert kw("Get Point Count") == before + 1
+    finally:
+        lib.cleanup()
+    with raw.cursor() as cur:
+        cur.execute("SELECT count(*) FROM public.documents WHERE id IN ('TEST_first', 'TEST_second')")
+        assert cur.fetchone()[0] == 0

@@ -63,11 +63,10 @@ class PointKeywords(Component):
         if batch_size < 1:
             raise ConfigurationError(f"batch_size must be at least 1, got {batch_size}")
         ids, matrix, payloads = _validated(coll, ids, vectors, payloads)
-        timings = coll.backend.upsert(coll, ids, matrix, payloads, batch_size)
-        if not coll.owned:
+        if not coll.owned:  # registered first: rows written before a failing one are removed too
             for point_id in ids:
                 self.ctx.register_row(coll, point_id)
-        return timings
+        return coll.backend.upsert(coll, ids, matrix, payloads, batch_size)
 
     @keyword
     def upsert_points(self, points: list, batch_size: int = 500, collection: str | None = None) -> int:
