@@ -5,6 +5,8 @@ idle-in-transaction sessions, concurrent sessions and table locks."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
@@ -185,3 +187,12 @@ def test_concurrent_requests_wait_in_the_api_pool_behind_a_lock(pg, raw, api_url
     pg.release_table_locks()
     assert pg.wait_for_concurrent_requests(timedelta(seconds=20)) == [404, 404, 404]
     pg.connection_count_should_drop_to("crosscheck-demo-api", 0, state="active", timeout=timedelta(seconds=10))
+
+
+def test_export_postgres_url_hands_the_address_to_child_processes(pg, monkeypatch):  # noqa: F811
+    monkeypatch.delenv("CC_TEST_EXPORTED_URL", raising=False)
+    assert pg.export_postgres_url("CC_TEST_EXPORTED_URL") is None
+    child = subprocess.run([sys.executable, "-c", "import os, psycopg2; c = psycopg2.connect(os.environ['CC_TEST_EXPORTED_URL']);"
+                 "cur = c.cursor(); cur.execute('SELECT current_database()'); print(cur.fetchone()[0])"],
+                           capture_output=True, text=True, timeout=30)
+    assert child.stdout.strip() == pg.get_database_name()

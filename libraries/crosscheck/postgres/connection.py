@@ -235,6 +235,21 @@ class ConnectionKeywords:
         return params
 
     @keyword
+    def export_postgres_url(self, name: str = "DEMO_POSTGRES_URL") -> None:
+        """Puts the library's database URL into environment variable ``name`` for child processes.
+
+        The URL (which may hold a password) is neither logged nor returned, so a process
+        started with ``Run Process`` reaches the same database without the secret showing
+        up in log.html (``env:NAME=${url}`` would show it at DEBUG level).
+
+        | `Export Postgres Url`    DEMO_POSTGRES_URL
+        | Run Process    crosscheck-demo    create-key    --rate    600/minute
+        """
+        import os
+
+        os.environ[name] = self.ctx.url
+
+    @keyword
     def get_database_name(self) -> str:
         """The name of the database the library is connected to (e.g. ``crosscheck_test``)."""
         return self.ctx.query("SELECT current_database()")[0][0]
