@@ -335,3 +335,17 @@ def test_restart_with_clients_connected_comes_back_on_the_same_port(redis_url):
     fresh.close()
     for c in clients:
         c.close()
+
+
+def test_a_child_process_of_a_run_uses_the_runs_stack(tmp_path):
+    code = SHOW_STACK + textwrap.dedent("""
+        import subprocess
+        child = subprocess.run([sys.executable, "-c", "from crosscheck import stack; print(stack.redis_url())"],
+                               capture_output=True, text=True, timeout=60)
+        print("CHILD", child.stdout.strip())
+    """)
+    proc = _run(code, _env(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    info = json.loads(lines[0])
+    assert lines[-1] == f"CHILD {info['redis']}", "the child started a stack of its own"
