@@ -349,3 +349,25 @@ def test_a_child_process_of_a_run_uses_the_runs_stack(tmp_path):
     lines = proc.stdout.strip().splitlines()
     info = json.loads(lines[0])
     assert lines[-1] == f"CHILD {info['redis']}", "the child started a stack of its own"
+
+
+def test_an_api_that_answers_with_an_error_is_not_reachable():
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class Broken(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(500)
+            self.end_headers()
+            self.wfile.write(b"database down")
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Broken)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(ServiceUnavailable, match=r"not healthy: HTTP 500 on /health \(database down\)"):
+            probes.version("api", f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()

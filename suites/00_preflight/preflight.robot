@@ -49,3 +49,11 @@ A Database Not Marked For Tests Is Refused With The Fix
     ...    Database Should Be A Test Database    postgresql://app:secret@db.example:5432/tickstock
     Run Keyword And Expect Error    *app:\*\*\*@db.example*
     ...    Database Should Be A Test Database    postgresql://app:secret@db.example:5432/tickstock
+
+A Name That Merely Contains Test Is Not A Mark
+    [Documentation]    ``latest`` is not a test database; ``tickstock_test`` is.
+    [Tags]    postgres
+    Run Keyword And Expect Error    *is not marked as a test database*
+    ...    Database Should Be A Test Database    postgresql://app@db.example:5432/latest
+    ${name} =    Database Should Be A Test Database    postgresql://app@db.example:5432/tickstock_test
+    Should Be Equal    ${name}    tickstock_test

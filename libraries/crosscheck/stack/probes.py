@@ -58,7 +58,11 @@ def http_version(url: str) -> str:
         resp = httpx.get(url.rstrip("/") + "/health", timeout=TIMEOUT)
     except httpx.HTTPError as exc:
         raise _fail("API", url, exc, "start it, or fix CROSSCHECK_API_URL (unset it to use the demo API)") from None
-    return f"HTTP {resp.status_code} on /health"
+    if resp.status_code >= 400:
+        raise ServiceUnavailable(f"API at {config.mask_url(url)} answers but is not healthy: HTTP {resp.status_code} "
+                                 f"on /health ({config.scrub(resp.text.strip()[:200], url)}); see its logs")
+    version = resp.headers.get("x-api-version") or ""
+    return f"HTTP {resp.status_code} on /health{' ' + version if version else ''}"
 
 
 def docker_version(url: str) -> str:

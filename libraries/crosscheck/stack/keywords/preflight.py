@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tempfile
@@ -16,6 +17,9 @@ from robotlibcore import keyword
 from crosscheck import config
 from crosscheck.errors import CrosscheckError
 from crosscheck.stack import api
+
+# "test" or "tests" as a word of the name: crosscheck_test, tickstock_test, test_app; not "latest"
+TEST_DATABASE_NAME = re.compile(r"(^|[^a-z0-9])tests?([^a-z0-9]|$)", re.IGNORECASE)
 
 
 
@@ -72,8 +76,8 @@ class PreflightKeywords:
     def database_should_be_a_test_database(self, url: str | None = None, allow_destructive: bool | str = False) -> str:
         """Fails unless the database is marked as one destructive suites may use.
 
-        A database is marked by its name (it contains ``test``, as ``crosscheck_test`` or
-        ``tickstock_test`` do) or by an explicit opt-in: ``--variable ALLOW_DESTRUCTIVE:true``.
+        A database is marked by its name (``test`` is a word of it, as in ``crosscheck_test``,
+        ``tickstock_test`` or ``test-app``; not ``latest``) or by an explicit opt-in: ``--variable ALLOW_DESTRUCTIVE:true``.
         ``url`` defaults to the Postgres under test. Returns the database name.
         """
         url = url or api.postgres_url()
@@ -82,7 +86,7 @@ class PreflightKeywords:
         for pair in (parts.query or "").split("&"):
             if pair.startswith("dbname="):
                 name = pair.split("=", 1)[1]
-        if "test" in name.lower():
+        if TEST_DATABASE_NAME.search(name):
             logger.info(f"database {name!r} is a test database (by name)")
             return name
         if is_truthy(allow_destructive):
@@ -91,5 +95,5 @@ class PreflightKeywords:
             return name
         raise CrosscheckError(
             f"database {name!r} at {config.mask_url(url)} is not marked as a test database, so destructive suites "
-            "refuse to run against it. Mark it: use a database whose name contains 'test' (e.g. "
+            "refuse to run against it. Mark it: use a database with 'test' as a word of its name (e.g. "
             f"{name or 'app'}_test), or opt in explicitly with --variable ALLOW_DESTRUCTIVE:true")
