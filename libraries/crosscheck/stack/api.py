@@ -76,11 +76,21 @@ def _active_key() -> str | None:
     return key if registry.supervisor_alive(registry.read_state(key)) else None
 
 
+INHERITED = "CROSSCHECK_STACK_KEY"
+
+
 def ensure(demo: bool | None = None) -> dict:
-    """The record of the stack serving this process, starting one if needed."""
+    """The record of the stack serving this process, starting one if needed.
+
+    In order: the stack this process inherited from the run that started it
+    (``CROSSCHECK_STACK_KEY``, so ``Run Process    crosscheck-demo ...`` uses the run's
+    stack), the ``crosscheck up`` stack for this results folder, or the run's own stack.
+    """
     if not _embedded_services() and config.configured("api"):
         return {"key": None, "services": {}}
-    key = _active_key()
+    key = os.environ.get(INHERITED)
+    if not (key and registry.supervisor_alive(registry.read_state(key))):
+        key = _active_key()
     if key is None:
         owner = registry.owner()
         key = registry.run_key(owner)
@@ -91,6 +101,7 @@ def ensure(demo: bool | None = None) -> dict:
     state = registry.read_state(key)
     if not state:
         raise StackError(f"the embedded stack {key} stopped unexpectedly; see {config.results_dir() / 'stack' / key}")
+    os.environ[INHERITED] = key  # child processes find this stack
     _cache["state"] = state
     return state
 

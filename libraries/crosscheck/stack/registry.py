@@ -48,24 +48,13 @@ def _is_pabot(proc: psutil.Process) -> bool:
 
 
 def owner() -> psutil.Process:
-    """The process whose life bounds an on-demand stack.
-
-    The nearest ancestor that already owns a running stack (so a child process of a run,
-    such as ``Run Process    crosscheck-demo ...``, uses the run's stack); else a ``pabot``
-    ancestor (one stack for all of pabot's workers); else this process.
-    """
+    """The process whose life bounds an on-demand stack: a ``pabot`` ancestor (one stack
+    for all of pabot's workers), else this process."""
     forced = os.environ.get("CROSSCHECK_STACK_OWNER")
     if forced:
         return psutil.Process(int(forced))
     me = psutil.Process()
-    ancestors = me.parents()
-    for ancestor in ancestors:
-        try:
-            if supervisor_alive(read_state(run_key(ancestor))):
-                return ancestor
-        except psutil.Error:
-            continue
-    for ancestor in ancestors:
+    for ancestor in me.parents():
         if _is_pabot(ancestor):
             return ancestor
     return me
