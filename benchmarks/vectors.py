@@ -26,11 +26,9 @@ import argparse
 import contextlib
 import io
 import json
-import os
 import sys
 import time
 
-import numpy as np
 import psycopg2
 
 from crosscheck import stack

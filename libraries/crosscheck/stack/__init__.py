@@ -23,3 +23,6 @@ from crosscheck.stack.api import (  # noqa: F401
     status,
     up,
 )
+
+__all__ = ["api_url", "docker_url", "down", "ensure", "postgres_url", "qdrant_url", "redis_url", "restart",
+           "status", "up"]

@@ -7,12 +7,11 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import psutil
 
 from crosscheck import config
-from crosscheck.errors import CrosscheckError, ServiceUnavailable
+from crosscheck.errors import CrosscheckError
 from crosscheck.stack import registry
 
 START_TIMEOUT = 60.0
@@ -279,8 +278,3 @@ def _probe_version(name: str, url: str) -> str:
         return probes.version(name, url)
     except Exception as exc:  # reported, never raised: status must always print
         return "unreachable: " + config.scrub(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, url)
-
-
-def stack_logs() -> Path | None:
-    state = _cache.get("state")
-    return Path(state["logs"]) if state and state.get("logs") else None

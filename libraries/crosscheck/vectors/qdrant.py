@@ -18,7 +18,7 @@ import numpy as np
 
 from crosscheck.config import mask_url, scrub
 from crosscheck.errors import ConfigurationError, CrosscheckError, ServiceUnavailable
-from crosscheck.vectors.backend import Backend, Collection, Hit
+from crosscheck.vectors.backend import Backend, Hit
 
 ID_FIELD = "_cc_id"
 _ID_NS = uuid.UUID("6f1c1f7e-5d0b-4b8e-9a59-6a2f0c1d2e3f")
