@@ -38,3 +38,11 @@ def test_getter_assertion_names_the_figure_and_converts_units():
     with pytest.raises(AssertionError, match=r"p95 latency \(ms\) on ch '150.0' \(float\) should be less than '100.0'"):
         check(150.0, AssertionOperator["<"], "100 ms", "p95 latency (ms) on ch", convert=to_millis)
     assert check(7, None, None, "unchecked") == 7
+
+
+def test_a_long_tail_is_counted_beyond_p99_instead_of_squeezing_the_bars():
+    values = [1.0 + i / 1000 for i in range(990)] + [50.0] * 10
+    svg = reporting.svg_histogram(values, "ms", "latency")
+    assert "10 beyond, up to 50.00" in svg and "#e08a2c" in svg
+    tight = reporting.svg_histogram([1.0, 2.0, 3.0], "ms", "latency")
+    assert "beyond" not in tight

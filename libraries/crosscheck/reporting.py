@@ -83,6 +83,12 @@ def svg_histogram(values: Sequence[float], unit: str, title: str = "", bins: int
     if not values:
         return "<p>(no values to chart)</p>"
     lo, hi = float(min(values)), float(max(values))
+    # A long tail would squeeze every bar into the first bin: the axis then ends at p99 and
+    # the values beyond it are counted in a last, orange bar.
+    p99 = percentile(values, 99)
+    tail_cut = hi > lo + 4 * (p99 - lo) and p99 > lo
+    if tail_cut:
+        hi = p99
     # Stretch the axis to show the target only when it is near the data; a target far above
     # would squeeze every bar into one. Then it is named at the right edge instead.
     target_on_axis = target is not None and float(target) <= max(hi, lo) * 1.5 + 1e-12
@@ -91,8 +97,15 @@ def svg_histogram(values: Sequence[float], unit: str, title: str = "", bins: int
     if hi <= lo:
         hi = lo + 1e-9
     counts = [0] * bins
+    beyond = 0
     for v in values:
-        counts[min(bins - 1, int((v - lo) / (hi - lo) * bins))] += 1
+        if v > hi:
+            beyond += 1
+        else:
+            counts[min(bins - 1, int((v - lo) / (hi - lo) * bins))] += 1
+    if beyond:
+        counts.append(beyond)
+        bins += 1
     pad_l, pad_r, pad_b, pad_t = 40, 10, 30, 20
     plot_w, plot_h = width - pad_l - pad_r, height - pad_b - pad_t
     top = max(counts)
@@ -103,17 +116,22 @@ def svg_histogram(values: Sequence[float], unit: str, title: str = "", bins: int
     for i, c in enumerate(counts):
         h = 0 if top == 0 else plot_h * c / top
         x = pad_l + i * bar_w
+        overflow = beyond and i == bins - 1
+        color = "#e08a2c" if overflow else "#4a7ebb"
+        tip = f"{c} above {_fmt(hi)} {unit}" if overflow else str(c)
         parts.append(f'<rect x="{x:.1f}" y="{pad_t + plot_h - h:.1f}" width="{max(bar_w - 1, 1):.1f}" '
-                     f'height="{h:.1f}" fill="#4a7ebb"><title>{c}</title></rect>')
+                     f'height="{h:.1f}" fill="{color}"><title>{html.escape(tip)}</title></rect>')
     base = pad_t + plot_h
     parts.append(f'<line x1="{pad_l}" y1="{base}" x2="{pad_l + plot_w}" y2="{base}" stroke="#333"/>')
     parts.append(f'<text x="{pad_l}" y="{base + 14}">{_fmt(lo)}</text>')
-    parts.append(f'<text x="{pad_l + plot_w}" y="{base + 14}" text-anchor="end">{_fmt(hi)} {html.escape(unit)}</text>')
+    right = f"{_fmt(hi)} {unit}" + (f" | {beyond} beyond, up to {_fmt(float(max(values)))}" if beyond else "")
+    parts.append(f'<text x="{pad_l + plot_w}" y="{base + 14}" text-anchor="end">{html.escape(right)}</text>')
     parts.append(f'<text x="4" y="{pad_t + 8}">{top}</text>')
     if target is not None:
         label = f"target {_fmt(float(target))} {unit}".strip()
         if target_on_axis:
-            tx = pad_l + plot_w * (float(target) - lo) / (hi - lo)
+            axis_w = bar_w * (bins - (1 if beyond else 0))  # the overflow bar is not on the value axis
+            tx = pad_l + axis_w * (float(target) - lo) / (hi - lo)
             anchor = "end" if tx > pad_l + plot_w * 0.8 else "middle"
             parts.append(f'<line x1="{tx:.1f}" y1="{pad_t}" x2="{tx:.1f}" y2="{base}" stroke="#c00" stroke-dasharray="4 2"/>')
             parts.append(f'<text x="{tx:.1f}" y="{base + 27}" fill="#c00" text-anchor="{anchor}">{html.escape(label)}</text>')
