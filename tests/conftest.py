@@ -52,3 +52,39 @@ def docker_client():
         pytest.skip(message)
     yield client
     client.close()
+
+
+@pytest.fixture
+def pg_conn(postgres_url):
+    """A plain autocommit psycopg2 connection, for setting up and checking behind a library's back."""
+    import psycopg2
+
+    conn = psycopg2.connect(postgres_url, application_name="crosscheck-pytest")
+    conn.autocommit = True
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def create_demo_key(api_url, postgres_url):
+    """``create_demo_key(rate)``: a new demo API key made with the CLI; every key is deleted at the end."""
+    import subprocess
+
+    import psycopg2
+
+    from crosscheck import namespace
+
+    names = []
+
+    def create(rate: str = "1000/minute") -> str:
+        name = f"TEST_{namespace.new('key')}"
+        out = subprocess.run(["crosscheck-demo", "create-key", "--rate", rate, "--name", name,
+                              "--database-url", postgres_url], capture_output=True, text=True, timeout=60, check=True)
+        names.append(name)
+        return out.stdout.strip().splitlines()[-1]
+
+    yield create
+    conn = psycopg2.connect(postgres_url)
+    with conn, conn.cursor() as cur:
+        cur.execute("DELETE FROM api_keys WHERE name = ANY(%s)", (names,))
+    conn.close()

@@ -25,12 +25,9 @@ def pg(postgres_url):
 
 
 @pytest.fixture
-def raw(postgres_url):
-    """A plain autocommit psycopg2 connection, for setting up and for checking behind the library's back."""
-    conn = psycopg2.connect(postgres_url, application_name="crosscheck-pytest")
-    conn.autocommit = True
-    yield conn
-    conn.close()
+def raw(pg_conn):
+    """The shared autocommit connection (tests/conftest.py), under the name these tests use."""
+    return pg_conn
 
 
 @pytest.fixture

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import psycopg2
 import pytest
 import requests
 
@@ -165,14 +163,8 @@ def test_not_openapi_is_rejected(lib, tmp_path):
 # --- the demo API ------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def demo_key(api_url, postgres_url):
-    name = "TEST_contracts_pytest"
-    out = subprocess.run(["crosscheck-demo", "create-key", "--rate", "100/minute", "--name", name,
-                          "--database-url", postgres_url], capture_output=True, text=True, timeout=60, check=True)
-    yield out.stdout.strip().splitlines()[-1]
-    with psycopg2.connect(postgres_url) as conn, conn.cursor() as cur:
-        cur.execute("DELETE FROM api_keys WHERE name = %s", (name,))
-    conn.close()
+def demo_key(create_demo_key):
+    return create_demo_key("100/minute")
 
 
 def test_demo_api_matches_its_own_document(api_url, demo_key):

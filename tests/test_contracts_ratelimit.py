@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import psycopg2
 import pytest
 
 from crosscheck.contracts import Contracts
@@ -72,15 +70,8 @@ def test_too_few_requests_is_a_configuration_error(limiter):
 
 
 @pytest.fixture()
-def demo_key(api_url, postgres_url):
-    name = "TEST_contracts_ratelimit"
-    out = subprocess.run(["crosscheck-demo", "create-key", "--rate", "4/minute", "--name", name,
-                          "--database-url", postgres_url], capture_output=True, text=True, timeout=60, check=True)
-    yield out.stdout.strip().splitlines()[-1]
-    conn = psycopg2.connect(postgres_url)
-    with conn, conn.cursor() as cur:
-        cur.execute("DELETE FROM api_keys WHERE name = %s", (name,))
-    conn.close()
+def demo_key(create_demo_key):
+    return create_demo_key("4/minute")
 
 
 def test_demo_enforces_a_keys_limit_exactly(api_url, demo_key):

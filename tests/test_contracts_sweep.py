@@ -6,9 +6,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import subprocess
 
-import psycopg2
 import pytest
 
 from crosscheck.contracts import Contracts
@@ -69,15 +67,8 @@ def test_sweep_finds_server_errors_and_accepted_invalid_data(buggy, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def demo_api_key(api_url, postgres_url):
-    name = "TEST_contracts_sweep"
-    out = subprocess.run(["crosscheck-demo", "create-key", "--rate", "1000/minute", "--name", name,
-                          "--database-url", postgres_url], capture_output=True, text=True, timeout=60, check=True)
-    yield out.stdout.strip().splitlines()[-1]
-    conn = psycopg2.connect(postgres_url)
-    with conn, conn.cursor() as cur:
-        cur.execute("DELETE FROM api_keys WHERE name = %s", (name,))
-    conn.close()
+def demo_api_key(create_demo_key):
+    return create_demo_key("1000/minute")
 
 
 def test_sweep_of_the_demo_passes(api_url, demo_api_key):

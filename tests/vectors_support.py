@@ -49,11 +49,9 @@ def store(request, postgres_url):
 
 
 @pytest.fixture
-def raw(postgres_url):
-    conn = psycopg2.connect(postgres_url, application_name="crosscheck-pytest")
-    conn.autocommit = True
-    yield conn
-    conn.close()
+def raw(pg_conn):
+    """The shared autocommit connection (tests/conftest.py), under the name these tests use."""
+    return pg_conn
 
 
 def schema_exists(raw, name: str) -> bool:
