@@ -10,6 +10,7 @@ Test Tags           checkpoint7    day1    sandbox
 
 *** Variables ***
 ${FORK BOMB}            import os\nwhile True: os.fork()
+${PROCESS FLOOD}        import os, time\nwhile True:\n${SPACE*4}if os.fork() == 0: time.sleep(30); os._exit(0)
 ${MEMORY BOMB}          b = bytearray(${SANDBOX_MEMORY_BOMB_MB} << 20)\n
 ...                     b[::4096] = b"x" * (len(b) // 4096)\nprint("survived")    separator=
 ${ENDLESS OUTPUT}       while True: print("x" * 1000)
@@ -66,8 +67,14 @@ Large Output Of 110 KB Comes Back Whole
     Get Run Field    truncated    ==    ${FALSE}
     Get Run Field    output_bytes    >    ${112640}
 
-Fork Bomb Hits The Pids Limit
+Fork Bomb Is Stopped By The Pids Or The Memory Limit
+    [Documentation]    Every copy forks again; whichever limit a loaded machine reaches first stops it.
     Run Untrusted Code    ${FORK BOMB}    timeout=10 s
+    Run Should Be Contained By One Of    pids limit    memory limit
+
+A Process Flood Hits The Pids Limit
+    [Documentation]    One parent forks sleeping children until the pids limit refuses the next fork.
+    Run Untrusted Code    ${PROCESS FLOOD}    timeout=10 s
     Run Should Be Contained By    pids limit
 
 Memory Bomb Is OOM-Killed At The Memory Limit
