@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from crosscheck_demo import migrate
+from crosscheck_demo import faults, migrate
 
 _PR_SET_PDEATHSIG = 1
 
@@ -66,6 +66,7 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 def start(redis_url: str, postgres_url: str, log_dir: Path, ready_timeout: float = 10.0) -> Handle:
     """Migrate, start the API and the consumer, wait for ``/health``; return a :class:`Handle`."""
+    faults.validate()
     migrate.apply(postgres_url)
     log_dir = Path(log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
