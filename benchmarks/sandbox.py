@@ -4,6 +4,8 @@ Prints the figures, then one JSON object on the last line with ``fresh_per_s``,
 ``fresh_vs_bare``, ``warm_p50_ms`` and ``cold_start_s`` beside the raw figures.
 Targets (issue 7): fresh >= 5/s with 10 concurrent and >= 0.8 of bare; warm p50
 <= 100 ms; cold start <= 1 s. Seed 003 measured 1.07/s, < 1 s warm, < 3 s cold.
+Also ``refuse_10mb_ms``: how long 10 MB of code takes to be refused (the size cap
+comes before parsing; target < 100 ms, no container).
 
     python benchmarks/sandbox.py [--runs 30] [--concurrency 10]
 """
@@ -18,7 +20,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from crosscheck import namespace, reporting
-from crosscheck.sandbox import image, policy, runner
+from crosscheck.sandbox import image, policy, risk, runner
 from crosscheck.sandbox.policy import Limits
 from crosscheck.sandbox.pool import WarmPool
 
@@ -56,6 +58,11 @@ def main(argv=None) -> int:
     ap.add_argument("--concurrency", type=int, default=10)
     ap.add_argument("--warm-runs", type=int, default=50)
     args = ap.parse_args(argv)
+    big = "x = 1\n" * (10 * 1024 * 1024 // 6)
+    t = time.monotonic()
+    report = risk.score(big)
+    refuse_ms = (time.monotonic() - t) * 1000
+    assert report.refused and report.unscored, report
     client = runner.connect()
     img = image.image_name()
     image.ensure(client, img)
@@ -95,6 +102,7 @@ def main(argv=None) -> int:
         "warm_p50_ms": round(reporting.percentile(warm, 50), 1),
         "warm_p95_ms": round(reporting.percentile(warm, 95), 1),
         "cold_start_s": round(cold, 3),
+        "refuse_10mb_ms": round(refuse_ms, 3),
         "sequential_fresh_p50_s": round(reporting.percentile(seq, 50), 3),
         "fresh_p50_s": round(reporting.percentile(fresh_times, 50), 3),
         "bare_p50_s": round(reporting.percentile(bare_times, 50), 3),
@@ -105,6 +113,7 @@ def main(argv=None) -> int:
           f"(bare docker run: {figures['bare_per_s']}/s, ratio {figures['fresh_vs_bare']})")
     print(f"warm   : p50 {figures['warm_p50_ms']} ms, p95 {figures['warm_p95_ms']} ms")
     print(f"cold   : {figures['cold_start_s']} s (sequential fresh p50 {figures['sequential_fresh_p50_s']} s)")
+    print(f"refuse : 10 MB of code refused in {figures['refuse_10mb_ms']} ms, before parsing, no container")
     left = runner.ours(client)
     if left:
         print(f"warning: {len(left)} containers left", file=sys.stderr)

@@ -130,3 +130,36 @@ def test_image_has_python_and_a_non_root_user(docker_client):
     attrs = client.images.get(image.image_name()).attrs["Config"]
     assert attrs["User"].startswith(str(image.SANDBOX_UID))
     assert os.environ.get("CROSSCHECK_SANDBOX_IMAGE") or attrs["Labels"].get("crosscheck.image") == "1"
+
+
+def test_ten_megabytes_are_refused_before_scoring_and_without_any_container(docker_client, monkeypatch):
+    from crosscheck.sandbox import risk
+
+    calls = []
+    real = risk.score
+    monkeypatch.setattr(risk, "score", lambda *a, **k: calls.append(1) or real(*a, **k))
+    library = Sandbox()
+    res = kw(library, "Execute Python", ["x = 1\n" * (10 * 1024 * 1024 // 6)], {"mode": "warm"})
+    assert res.status == "refused" and res.limit == "code validation (cannot score)"
+    assert "over the 102400-byte cap" in res.stderr and res.container == ""
+    # the scorer never ran, no pool started, the engine was not even contacted
+    assert calls == [] and library.ctx.pool is None and library.ctx._client is None
+    assert runner.ours(runner.connect()) == []
+    with pytest.raises(CrosscheckError, match="Code cannot be scored, so it is refused: code is"):
+        kw(library, "Get Risk Score", ["#" * (runner.MAX_CODE_BYTES + 1)], {})
+
+
+def test_code_beyond_the_parser_is_refused_by_execute_python():
+    res = kw(Sandbox(), "Execute Python", ["-" * 50000 + "1"], {"enforce_risk": False})
+    assert res.status == "refused" and res.limit == "code validation (cannot score)" and "MemoryError" in res.stderr
+
+
+def test_failures_name_the_configured_limits(lib):
+    kw(lib, "Execute Python", ["print(1)"], {"memory": "256 MB"})
+    with pytest.raises(AssertionError, match=r"under configured limits: timeout 2 s, memory 256 MiB, .*pids 64"):
+        kw(lib, "Get Limit Fired", ["contains", "OOM-killed"], {})
+    with pytest.raises(AssertionError, match=r"\(limit: none\) under configured limits: timeout 2 s"):
+        kw(lib, "Get Run Status", ["==", "oom"], {})
+    with pytest.raises(AssertionError, match=r"Run duration \(ms\) in sandbox container \w+ \(configured timeout 2 s\)"):
+        kw(lib, "Get Run Duration", ["<", "1 ms"], {})
+    assert kw(lib, "Get Run Field", ["limits"], {})["memory (swap equal)"] == "256 MiB"

@@ -30,9 +30,48 @@ ${LEAVE TRACES}         import os, subprocess, sys\nopen("/tmp/trace", "w").writ
 ${LOOK FOR TRACES}      import os\n
 ...                     procs = [open(f"/proc/{p}/cmdline", "rb").read() for p in os.listdir("/proc") if p.isdigit()]\n
 ...                     print(os.listdir("/tmp"), sum(b"left_" + b"behind" in c for c in procs))    separator=
+# writes fake agent messages (output, exit 0, clean) to PID 1's stdout, then reads later requests
+# from PID 1's stdin and answers them; the run itself ends with exit 3
+${FORGER}               import json, os, struct, sys, time\n
+...                     f = lambda k, d: k + struct.pack(">I", len(d)) + d\n
+...                     c = f(b"R", b'{"clean": true}')\n
+...                     x = json.dumps({"exit_code": 0, "truncated": False, "total": 7, "duration": 0.01}).encode()\n
+...                     def forge():\n
+...                     ${SPACE*4}try:\n
+...                     ${SPACE*8}w = os.open("/proc/1/fd/1", os.O_WRONLY)\n
+...                     ${SPACE*8}r = os.open("/proc/1/fd/0", os.O_RDONLY)\n
+...                     ${SPACE*4}except OSError as e:\n
+...                     ${SPACE*8}return "blocked " + type(e).__name__\n
+...                     ${SPACE*4}os.write(w, f(b"O", b"FORGED") + f(b"X", x) + c)\n
+...                     ${SPACE*4}while len(n := os.read(r, 4)) == 4:\n
+...                     ${SPACE*8}got = os.read(r, struct.unpack(">I", n)[0])\n
+...                     ${SPACE*8}os.write(w, f(b"O", b"STOLEN " + got[:60]) + f(b"X", x) + c)\n
+...                     ${SPACE*4}return "stdin closed"\n
+...                     separator=
+${FORGE INLINE}         ${FORGER}print(forge(), flush=True)\nsys.exit(3)
+# the same from a grandchild in its own session that then stays; the run itself exits 0
+${FORGE DETACHED}       ${FORGER}if os.fork() == 0:\n
+...                     ${SPACE*4}os.setsid()\n
+...                     ${SPACE*4}if os.fork() == 0:\n
+...                     ${SPACE*8}os.close(1); os.close(2); forge(); time.sleep(60)  \x23 forger_mark\n
+...                     ${SPACE*4}os._exit(0)\n
+...                     time.sleep(0.5)\nprint("parent done")    separator=
+${LOOK FOR FORGER}      import os\nme = str(os.getpid())\n
+...                     pids = [p for p in os.listdir("/proc") if p.isdigit() and p != me]\n
+...                     procs = [open(f"/proc/{p}/cmdline", "rb").read() for p in pids]\n
+...                     print(sum(b"forger_" + b"mark" in c for c in procs))    separator=
+${MAKE MQUEUE}          import os\nos.close(os.open("/dev/mqueue/cc_leak", os.O_CREAT | os.O_RDWR, 0o600))\n
+...                     print(os.listdir("/dev/mqueue"))    separator=
+${LIST MQUEUE}          import os\nprint(os.listdir("/dev/mqueue"))
+${THREAD BOMB}          import threading, time\nwhile True: threading.Thread(target=time.sleep, args=(60,)).start()
+${SEGFAULT}             import ctypes\nctypes.string_at(0)
 
 
 *** Test Cases ***
+Configured Limits Are No Looser Than The Targets
+    Configured Limits Should Not Be Looser Than The Targets
+    Set Test Message    Configured: timeout ${SANDBOX_TIMEOUT}, memory ${SANDBOX_MEMORY_LIMIT_MB} MB or tighter
+
 Runtime Error Is Reported With Its Traceback
     Run Code As Submitted    x = 1 / 0
     Run Should Have Status    error
@@ -42,7 +81,7 @@ Code Running Past The Timeout Is Killed
     Run Code As Submitted    while True: pass
     Run Should Have Status    timeout
     Run Should Be Contained By    wall-clock timeout
-    Get Run Duration    <    10 s
+    Run Should Have Stopped Within Its Timeout
 
 Dangerous Code Is Blocked Before Any Container Starts
     Run Code As Submitted    import os\nos.system("rm -rf /")
@@ -136,6 +175,96 @@ Masked Kernel Paths Reveal Nothing
 Sleep Outliving The Timeout Is Killed
     Run Untrusted Code    import time\ntime.sleep(30)    timeout=1 s
     Run Should Be Contained By    wall-clock timeout
+    Run Should Have Stopped Within Its Timeout
+
+A Thread Bomb Is Stopped By The Pids Limit In Fresh Mode
+    [Documentation]    Its threads keep the interpreter alive until the timeout kills it; the limit that
+    ...    stopped it is the pids limit (``can't start new thread``), not the clock.
+    Run Untrusted Code    ${THREAD BOMB}    timeout=2 s
+    Get Stderr    contains    can't start new thread
+    Run Should Be Contained By    pids limit
+
+A Thread Bomb Is Stopped By The Pids Limit In Warm Mode
+    Start Warm Pool    size=1
+    Run Untrusted Code    ${THREAD BOMB}    timeout=2 s    mode=warm
+    Get Stderr    contains    can't start new thread
+    Run Should Be Contained By    pids limit
+    [Teardown]    Stop Warm Pool
+
+A Segfault Is Reported As Its Signal In Fresh Mode
+    Run Untrusted Code    ${SEGFAULT}
+    Get Exit Code    ==    139
+    Run Should Be Contained By    signal 11 (SIGSEGV)
+
+A Segfault Is Reported As Its Signal In Warm Mode
+    Start Warm Pool    size=1
+    Run Untrusted Code    ${SEGFAULT}    mode=warm
+    Get Exit Code    ==    -11
+    Run Should Be Contained By    signal 11 (SIGSEGV)
+    [Teardown]    Stop Warm Pool
+
+Ten Megabytes Of Code Are Refused Before Any Container Or Pool Starts
+    ${code} =    Evaluate    "x = 1\\n" * (10 * 1024 * 1024 // 6)
+    Run Code As Submitted    ${code}    mode=warm
+    Run Should Have Status    refused
+    Get Stderr    contains    over the 102400-byte cap
+    Get Run Field    container    ==    ${EMPTY}
+    Get Warm Pool Size    ==    0
+    Run Should Be Contained By    code validation (cannot score)
+
+A Forged Result Is Not Accepted In Fresh Mode
+    [Documentation]    Fresh: PID 1 is docker-init and its stdout is this run's own output, so the fake
+    ...    messages are only this run's output; the exit code is the real one and the container is gone.
+    Run Untrusted Code    ${FORGE INLINE}
+    Get Exit Code    ==    3
+    Next Runs Should Return Their Own Output    fresh
+    Set Test Message    Contained by: one container per run (exit 3 reported, not the forged 0)
+
+A Forged Result Is Not Accepted In Warm Mode
+    [Documentation]    Warm: the agent is PID 1 and not dumpable, so its pipes cannot be opened; the host
+    ...    accepts only messages signed with the container's secret.
+    Start Warm Pool    size=1
+    Run Untrusted Code    ${FORGE INLINE}    mode=warm
+    Get Exit Code    ==    3
+    Get Stdout    ==    blocked PermissionError\n
+    Next Runs Should Return Their Own Output    warm
+    Set Test Message    Contained by: agent as PID 1, not dumpable; authenticated messages (exit 3 reported)
+    [Teardown]    Stop Warm Pool
+
+A Detached Forger Neither Forges Results Nor Outlives The Run In Fresh Mode
+    Run Untrusted Code    ${FORGE DETACHED}
+    Get Exit Code    ==    0
+    Get Stdout    contains    parent done
+    Run Untrusted Code    ${LOOK FOR FORGER}
+    Get Stdout    ==    0\n
+    Next Runs Should Return Their Own Output    fresh
+
+A Detached Forger Neither Forges Results Nor Outlives The Run In Warm Mode
+    Start Warm Pool    size=1
+    ${attack} =    Run Untrusted Code    ${FORGE DETACHED}    mode=warm
+    Get Stdout    ==    parent done\n
+    Run Untrusted Code    ${LOOK FOR FORGER}    mode=warm
+    Get Stdout    ==    0\n
+    Get Run Field    container    ==    ${attack}[container]
+    Next Runs Should Return Their Own Output    warm
+    Set Test Message    Contained by: every process of a run killed before its exit is reported
+    [Teardown]    Stop Warm Pool
+
+A Message Queue Of One Run Is Not Seen By The Next In Fresh Mode
+    Run Untrusted Code    ${MAKE MQUEUE}
+    Get Stdout    ==    ['cc_leak']\n
+    Run Untrusted Code    ${LIST MQUEUE}
+    Get Stdout    ==    []\n
+
+A Message Queue Of One Run Is Not Seen By The Next In Warm Mode
+    Start Warm Pool    size=1
+    ${first} =    Run Untrusted Code    ${MAKE MQUEUE}    mode=warm
+    Get Stdout    ==    ['cc_leak']\n
+    Run Untrusted Code    ${LIST MQUEUE}    mode=warm
+    Get Stdout    ==    []\n
+    Get Run Field    container    ==    ${first}[container]
+    Set Test Message    Contained by: warm pool wipe of every writable mount (/tmp, /dev/mqueue, ...)
+    [Teardown]    Stop Warm Pool
 
 Warm Pool Shows Nothing Of A Previous Run
     Start Warm Pool    size=1

@@ -40,7 +40,23 @@ class Sandbox(DynamicCore):
        a wall-clock timeout that kills, output capped with the truncation reported.
     6. *Seccomp*: a custom allow-list profile, stricter than Docker's default.
 
-    Runs use a fresh container each by default, or a warm pool (`Start Warm Pool`).
+    Runs use a fresh container each by default, or a warm pool (`Start Warm Pool`),
+    whose agent is PID 1, kills every process of a run before reporting it, wipes
+    every writable place between runs and signs its messages (see `Start Warm Pool`).
+
+    = Times =
+    A time-valued assertion target (the expected value of a latency, duration or
+    recovery-time getter) must carry a unit: ``100 ms``, ``0.2 s``, ``1 min``, or a
+    ``timedelta``. A bare number such as ``0.2`` or ``50`` is refused, because it could
+    mean seconds or milliseconds: the failure names the figure, the value given and
+    the fix (``Expected value '0.2' for run duration ... has no unit: write it as
+    '0.2 ms' or '0.2 s'.``). Arguments that are not assertion targets (``timeout=``,
+    ``block=``, ``hold=``, ``duration=``) follow Robot Framework's own time format,
+    where a bare number means seconds.
+
+    `Get Run Duration` returns milliseconds and `Measure Cold Start` seconds; the
+    target may be written in either unit (``4 s`` and ``4000 ms`` are the same target).
+
     Every container is labelled ``crosscheck=1`` and ``crosscheck.run=<run id>``; the
     library removes its own at the end of each test and suite, and at the first
     use removes what crashed earlier runs left behind.

@@ -11,7 +11,9 @@
    no ``ptrace``, no ``process_vm_*``, no ``io_uring``, no SysV IPC, no setuid
    family, sockets only ``AF_UNIX``/``AF_INET``/``AF_INET6``), passed as its content.
 
-An init process (``docker-init``) reaps orphans and forwards signals.
+A fresh container runs an init process (``docker-init``) that reaps orphans and
+forwards signals; a warm-pool container has its agent as PID 1 instead
+(:mod:`.pool`), so that no other process holds the container's stdin and stdout.
 """
 
 from __future__ import annotations
@@ -59,6 +61,14 @@ class Limits:
     def with_changes(self, **changes) -> "Limits":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
+    def summary(self) -> str:
+        """The limits in one line, as failure messages name them."""
+        mib = 1024 * 1024
+        return (f"timeout {self.timeout:g} s, memory {self.memory / mib:g} MiB, cpu {self.cpus:g}, "
+                f"pids {self.pids}, tmpfs {self.tmpfs / mib:g} MiB, open files {self.nofile}, "
+                f"file size {self.fsize / mib:g} MiB, output cap {self.output / 1024:g} KiB, "
+                f"seccomp {'crosscheck profile' if self.seccomp else 'docker default'}")
+
     def table(self) -> list[tuple[str, str]]:
         mib = 1024 * 1024
         return [
@@ -85,8 +95,11 @@ def labels(owner: str = "", role: str = "run") -> dict[str, str]:
     }
 
 
-def host_config(api, limits: Limits) -> dict:
-    """The docker ``HostConfig`` for ``limits``: all six layers but code validation."""
+def host_config(api, limits: Limits, init: bool = True) -> dict:
+    """The docker ``HostConfig`` for ``limits``: all six layers but code validation.
+
+    ``init=False`` leaves PID 1 to the command itself (the warm pool's agent).
+    """
     security = ["no-new-privileges:true"]
     if limits.seccomp:
         security.append(f"seccomp={seccomp_profile()}")
@@ -106,7 +119,7 @@ def host_config(api, limits: Limits) -> dict:
             docker.types.Ulimit(name="fsize", soft=limits.fsize, hard=limits.fsize),
             docker.types.Ulimit(name="core", soft=0, hard=0),
         ],
-        init=True,
+        init=init,
         log_config=docker.types.LogConfig(type="none"),
     )
 

@@ -5,6 +5,14 @@ of the weights. Code that scores at or above the threshold (``RISK_THRESHOLD``,
 30 in seed 003) is refused before any container starts. Code that does not parse
 is reported as a syntax error, never as safe.
 
+Code over ``MAX_CODE_BYTES`` is refused before it is parsed (parsing is the
+costly part: 10 MB of source would take tens of seconds and gigabytes). The
+parse is serialised with a lock (CPython's AST constructor keeps its recursion
+depth in per-interpreter state, so concurrent parses can fail with
+``SystemError``), and code the parser or the scanner cannot handle (a
+``RecursionError``, ``MemoryError`` or ``SystemError`` of the parser) is
+reported as "cannot score" and refused, never raised.
+
 Scoring is a first filter, not the boundary: the container's layers contain
 whatever scores low and still misbehaves.
 """
@@ -12,9 +20,22 @@ whatever scores low and still misbehaves.
 from __future__ import annotations
 
 import ast
+import threading
 from dataclasses import asdict, dataclass, field
 
 DEFAULT_THRESHOLD = 30
+MAX_CODE_BYTES = 100 * 1024
+_PARSE_LOCK = threading.Lock()
+
+
+def size_problem(code: str) -> str | None:
+    """Why ``code`` is too large to score or run (``None`` when it is not); cheap for any size."""
+    if len(code) > MAX_CODE_BYTES:  # at least one byte a character: over the cap without encoding it
+        return f"code is {len(code)} characters, over the {MAX_CODE_BYTES}-byte cap on source"
+    size = len(code.encode("utf-8", "surrogatepass"))
+    if size > MAX_CODE_BYTES:
+        return f"code is {size} bytes, over the {MAX_CODE_BYTES}-byte cap on source"
+    return None
 
 # module imported -> (weight, reason)
 DANGEROUS_MODULES = {
@@ -100,15 +121,18 @@ class RiskReport:
     findings: list[Finding] = field(default_factory=list)
     syntax_error: str | None = None
     threshold: int = DEFAULT_THRESHOLD
+    unscored: str | None = None  # why the code could not be scored (too large, parser failure): refused
 
     @property
     def refused(self) -> bool:
-        return self.syntax_error is not None or self.score >= self.threshold
+        return self.syntax_error is not None or self.unscored is not None or self.score >= self.threshold
 
     @property
     def verdict(self) -> str:
         if self.syntax_error is not None:
             return "syntax error"
+        if self.unscored is not None:
+            return "cannot score: refused"
         return "refused" if self.score >= self.threshold else "allowed"
 
     def rows(self) -> list[tuple]:
@@ -205,15 +229,27 @@ class _Scanner(ast.NodeVisitor):
 
 
 def score(code: str, threshold: int = DEFAULT_THRESHOLD) -> RiskReport:
-    """Score ``code``; a syntax error is reported in ``syntax_error`` (and refused)."""
+    """Score ``code``; a syntax error is reported in ``syntax_error``, code that cannot be
+    scored (over the size cap, or beyond the parser) in ``unscored``; both are refused."""
+    too_large = size_problem(code)
+    if too_large:
+        return RiskReport(unscored=too_large, threshold=threshold)
     try:
-        tree = ast.parse(code, filename="<sandbox>")
+        with _PARSE_LOCK:
+            tree = ast.parse(code, filename="<sandbox>")
     except SyntaxError as exc:
         where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "")
         return RiskReport(score=0, syntax_error=f"{exc.msg} ({where})", threshold=threshold)
     except ValueError as exc:  # e.g. source with NUL bytes
         return RiskReport(score=0, syntax_error=str(exc), threshold=threshold)
+    except (RecursionError, MemoryError, SystemError) as exc:
+        return RiskReport(unscored=f"the parser failed ({type(exc).__name__}: {exc or 'too deeply nested'})",
+                          threshold=threshold)
     scanner = _Scanner()
-    scanner.visit(tree)
+    try:
+        scanner.visit(tree)
+    except RecursionError:
+        return RiskReport(unscored="the syntax tree is too deeply nested to scan (RecursionError)",
+                          threshold=threshold)
     findings = sorted(scanner.findings, key=lambda f: (f.line, -f.weight))
     return RiskReport(score=sum(f.weight for f in findings), findings=findings, threshold=threshold)

@@ -22,11 +22,11 @@ import docker.errors
 from crosscheck import config
 from crosscheck.errors import ConfigurationError, CrosscheckError, ServiceUnavailable
 from crosscheck.sandbox import image as image_mod
-from crosscheck.sandbox import policy
+from crosscheck.sandbox import policy, risk
 from crosscheck.sandbox.policy import Limits
 from crosscheck.sandbox.result import Result
 
-MAX_CODE_BYTES = 100 * 1024
+MAX_CODE_BYTES = risk.MAX_CODE_BYTES
 PYTHON = ["python3", "-I", "-c"]
 
 
@@ -107,9 +107,11 @@ class StreamReader:
 
 
 def check_code(code: str) -> None:
-    if len(code.encode()) > MAX_CODE_BYTES:
-        raise ConfigurationError(f"Code is {len(code.encode())} bytes; the sandbox takes at most "
-                                 f"{MAX_CODE_BYTES} bytes of source. Split it or load data from output.")
+    """Refuse code over the size cap (``risk.MAX_CODE_BYTES``) before anything else is done with it."""
+    problem = risk.size_problem(code)
+    if problem:
+        raise ConfigurationError(f"Refused: {problem}; the sandbox takes at most {MAX_CODE_BYTES} bytes "
+                                 "of source. Split it or load data from output.")
 
 
 def kill_quietly(api, cid: str) -> None:
@@ -146,7 +148,7 @@ def run_fresh(client, code: str, limits: Limits, image: str, owner: str = "",
         raise CrosscheckError(f"Creating a sandbox container from {image} failed: {exc.explanation or exc}") from None
     if on_create:
         on_create(cid)
-    res = Result(container=cid[:12], mode="fresh")
+    res = Result(container=cid[:12], mode="fresh", limits=limits)
     try:
         attach = api.attach_socket(cid, params={"stdout": 1, "stderr": 1, "stream": 1})
         try:

@@ -33,7 +33,8 @@ def log_result(res: Result) -> None:
 
 def log_risk(report: risk_mod.RiskReport) -> None:
     caption = (f"Risk {report.verdict}: score {report.score}, threshold {report.threshold}"
-               + (f" - {report.syntax_error}" if report.syntax_error else ""))
+               + (f" - {report.syntax_error}" if report.syntax_error else "")
+               + (f" - {report.unscored}" if report.unscored else ""))
     reporting.log_html(reporting.html_table(report.rows() or [("-", "no findings", 0, "")],
                                             ["line", "rule", "weight", "detail"], caption))
 
@@ -48,10 +49,14 @@ class ExecutionKeywords:
                        output_limit: str | None = None, enforce_risk: bool = True) -> Result:
         """Runs ``code`` in a sandbox container and returns the result; never fails on the code's own failure.
 
-        The code is scored first (see `Get Risk Score`): at or above the risk
-        threshold, or with a syntax error, it is refused without starting a
-        container (status ``refused`` / ``syntax error``) and the breakdown is
-        logged. ``enforce_risk=False`` skips the refusal (the score is still
+        Code over 100 KB is refused first, before it is parsed and before any
+        container or pool starts (status ``refused``, limit ``code validation
+        (cannot score)``, the size in stderr). The code is then scored (see
+        `Get Risk Score`): at or above the risk threshold, or with a syntax
+        error, it is refused without starting a container (status ``refused`` /
+        ``syntax error``) and the breakdown is logged; so is code the parser
+        cannot handle (limit ``code validation (cannot score)``).
+        ``enforce_risk=False`` skips the refusal by score (the score is still
         recorded) so containment itself can be tested.
 
         ``mode=fresh`` (default) uses a new container per run; ``mode=warm`` uses
@@ -68,10 +73,14 @@ class ExecutionKeywords:
         | Execute Python | while True: pass | timeout=1 s | enforce_risk=False |
         | Get Run Status | == | timeout |
         """
-        report = risk_mod.score(code, self.ctx.risk_threshold)
+        too_large = risk_mod.size_problem(code)  # before parsing, before any container or pool
+        if too_large:
+            report = risk_mod.RiskReport(unscored=too_large, threshold=self.ctx.risk_threshold)
+        else:
+            report = risk_mod.score(code, self.ctx.risk_threshold)
         if report.findings or report.refused:
             log_risk(report)
-        if report.syntax_error or (enforce_risk and report.refused):
+        if report.syntax_error or report.unscored or (enforce_risk and report.refused):
             res = Result.from_risk(report, mode)
             logger.info(f"Refused without starting a container: {res.stderr}")
             self.ctx.last = res

@@ -66,6 +66,8 @@ class LoadKeywords:
                            assertion_expected: Any = None) -> float:
         """Returns the seconds one fresh run of ``print(1)`` takes end to end (create, start, output, remove).
 
+        Time targets need a unit (``100 ms``, ``2 s``); a bare number is refused.
+
         Example:
         | Measure Cold Start | <= | ${SANDBOX_COLD_START_TARGET} |
         """

@@ -28,9 +28,14 @@ class PoolKeywords:
         """Starts ``size`` pre-started containers under the current limits, for ``Execute Python    mode=warm``.
 
         The pool is stopped by `Stop Warm Pool` or at the end of the suite that
-        started it. A run that fails, times out, is truncated or hits a limit
-        recycles its container; clean runs leave nothing behind (files in
-        ``/tmp`` and every process are wiped between runs).
+        started it. Each container's agent is its PID 1, not dumpable, so run
+        code cannot reach the pipes that carry the next run's code and result;
+        when a run's main process ends, every other process is killed before
+        the exit is reported, and every writable place (``/tmp``, ``/dev/mqueue``,
+        any other read-write mount) is wiped and checked against its state at
+        start. The agent's messages are authenticated with a per-container
+        secret. A run that fails, times out, is truncated, hits a limit or
+        leaves a process or a file behind recycles its container.
 
         Example:
         | Start Warm Pool | size=3 |

@@ -21,7 +21,10 @@ class RiskKeywords:
         """Scores ``code`` without running it and returns the score; logs each finding with weight and line.
 
         Fails with ``Code has a syntax error ...`` when the code does not parse:
-        a syntax error is never reported as a score of 0.
+        a syntax error is never reported as a score of 0. Fails with ``Code
+        cannot be scored ...`` for code over 100 KB (refused before parsing)
+        or code the parser cannot handle (too deeply nested); such code is
+        refused by `Execute Python`.
 
         Example:
         | Get Risk Score | import os\\nos.system("ls") | >= | ${RISK_THRESHOLD} |
@@ -33,6 +36,10 @@ class RiskKeywords:
             from crosscheck.errors import CrosscheckError
 
             raise CrosscheckError(f"Code has a syntax error, so it has no risk score: {report.syntax_error}")
+        if report.unscored:
+            from crosscheck.errors import CrosscheckError
+
+            raise CrosscheckError(f"Code cannot be scored, so it is refused: {report.unscored}")
         return check(report.score, assertion_operator, assertion_expected,
                      f"Risk score (threshold {report.threshold})", convert=int)
 
@@ -40,7 +47,8 @@ class RiskKeywords:
     def get_risk_findings(self, code: str) -> list[dict]:
         """Returns the findings for ``code``: dictionaries with ``rule``, ``weight``, ``line``, ``detail``.
 
-        A syntax error gives one finding with rule ``syntax error`` and weight 0.
+        A syntax error gives one finding with rule ``syntax error`` and weight 0;
+        code that cannot be scored one with rule ``cannot score`` and the reason.
 
         Example:
         | ${findings} = | Get Risk Findings | import ctypes |
@@ -50,4 +58,6 @@ class RiskKeywords:
         log_risk(report)
         if report.syntax_error:
             return [{"rule": "syntax error", "weight": 0, "line": 0, "detail": report.syntax_error}]
+        if report.unscored:
+            return [{"rule": "cannot score", "weight": 0, "line": 0, "detail": report.unscored}]
         return [f.as_dict() for f in report.findings]
