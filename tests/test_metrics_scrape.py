@@ -115,7 +115,7 @@ def test_histogram_quantile_from_a_live_endpoint(endpoint):
         lib.get_histogram_quantile(0.5, 'app_latency_seconds{route="/a"}', since=before)
     for _ in range(4):
         m["latency"].labels("/a").observe(0.07)
-    assert lib.get_histogram_quantile(0.5, "app_latency_seconds", O["<"], 0.1, since=before) == pytest.approx(0.075)
+    assert lib.get_histogram_quantile(0.5, "app_latency_seconds", O["<"], "100 ms", since=before) == pytest.approx(0.075)
 
 
 def test_wait_until_metric_reaches(endpoint):
@@ -168,7 +168,7 @@ def test_demo_metrics_move_with_requests(api_url):
     for _ in range(3):
         assert requests.get(f"{api_url}/health", timeout=5).status_code == 200
     lib.get_counter_increase('demo_http_requests_total{route="/health"}', before, O[">="], 3)
-    lib.get_histogram_quantile(0.95, 'demo_http_request_duration_seconds{route="/health"}', O[">"], 0)
+    lib.get_histogram_quantile(0.95, 'demo_http_request_duration_seconds{route="/health"}', O[">"], "0 s")
 
 
 def _td(seconds):

@@ -3,6 +3,7 @@ its diff, single-object checks, the dump command, unreachable servers, hostile n
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -253,3 +254,117 @@ def test_expected_schema_as_json(pg, raw, scratch, tmp_path):  # noqa: F811
     path.write_text("{broken")
     with pytest.raises(ConfigurationError, match="is not valid JSON"):
         pg.database_schema_should_match(str(path))
+
+
+# --- every spelling of a type compares as that type -------------------------------------
+
+SPELLINGS = {  # column -> (declared type, spellings that must all compare equal to it)
+    "c_ts": ("timestamp", ["timestamp", "timestamp without time zone", "TIMESTAMP  WITHOUT TIME ZONE", "Timestamp"]),
+    "c_ts3": ("timestamp(3)", ["timestamp(3)", "timestamp(3) without time zone", "timestamp (3)"]),
+    "c_tstz": ("timestamptz", ["timestamptz", "timestamp with time zone", "TIMESTAMPTZ"]),
+    "c_tstz0": ("timestamp(0) with time zone", ["timestamptz(0)", "timestamp(0) with time zone"]),
+    "c_time": ("time", ["time", "time without time zone"]),
+    "c_timetz": ("timetz", ["timetz", "time with time zone"]),
+    "c_vc": ("varchar(50)", ["varchar(50)", "character varying(50)", "VARCHAR ( 50 )"]),
+    "c_ch": ("char(3)", ["char(3)", "character(3)"]),
+    "c_bp": ("bpchar", ["bpchar"]),
+    "c_int": ("int", ["int", "int4", "integer", "INTEGER", "serial"]),
+    "c_big": ("int8", ["int8", "bigint", "bigserial"]),
+    "c_small": ("int2", ["int2", "smallint", "smallserial"]),
+    "c_serial": ("serial", ["serial", "integer", "int4"]),
+    "c_bigserial": ("bigserial", ["bigserial", "bigint", "int8"]),
+    "c_smallserial": ("smallserial", ["smallserial", "smallint"]),
+    "c_f8": ("float8", ["float8", "double precision", "float"]),
+    "c_f4": ("float4", ["float4", "real", "float(10)"]),
+    "c_num": ("numeric(10,2)", ["numeric(10,2)", "decimal(10, 2)", "NUMERIC (10 , 2)"]),
+    "c_bool": ("bool", ["bool", "boolean"]),
+    "c_texts": ("text[]", ["text[]", "_text", "text ARRAY", "text[][]"]),
+    "c_ints": ("integer[]", ["integer[]", "int[]", "_int4", "int4[]"]),
+    "c_vcs": ("character varying(20)[]", ["character varying(20)[]", "varchar(20)[]"]),
+    "c_tsarr": ("timestamptz[]", ["timestamptz[]", "timestamp with time zone[]", "_timestamptz"]),
+    "c_jsonb": ("jsonb", ["jsonb", "JSONB"]),
+    "c_uuid": ("uuid", ["uuid"]),
+    "c_vec": ("vector(8)", ["vector(8)", "VECTOR(8)"]),
+    "c_dom": ("{schema}.money_amount", ["money_amount", "{schema}.money_amount"]),
+    "last_universe_update": ("timestamp", ["timestamp without time zone", "timestamp"]),
+}
+WRONG = {  # column -> a type it does not have
+    "c_ts": "timestamptz", "c_tstz": "timestamp", "c_ts3": "timestamp(6)", "c_time": "timetz",
+    "c_vc": "varchar(40)", "c_ch": "varchar(3)", "c_int": "bigint", "c_f8": "real", "c_num": "numeric(10,3)",
+    "c_texts": "text", "c_ints": "bigint[]", "c_vcs": "varchar(20)", "c_dom": "numeric(12,2)",
+    "c_vec": "vector(16)", "c_bool": "int",
+}
+
+
+def build_types(raw, schema):  # noqa: F811
+    columns = ", ".join(f"{name} {declared.format(schema=schema)}" for name, (declared, _) in SPELLINGS.items())
+    run(raw, f"""
+        CREATE DOMAIN {schema}.money_amount AS numeric(12,2) CHECK (VALUE >= 0);
+        CREATE TABLE {schema}.types ({columns});""")
+    return f"{schema}.types"
+
+
+def test_get_column_type_accepts_every_spelling_of_the_type(pg, raw, scratch):  # noqa: F811
+    table = build_types(raw, scratch)
+    for column, (_, spellings) in SPELLINGS.items():
+        actual = pg.get_column_type(table, column)
+        for spelling in spellings:
+            spelling = spelling.format(schema=scratch)
+            assert pg.get_column_type(table, column, EQ, spelling) == actual, (column, spelling)
+            pg.column_should_exist(table, column, spelling)
+            with pytest.raises(CrosscheckError, match=rf"^Column {scratch}\.types\.{column}: type expected anything "
+                                                      rf"but {re.escape(spelling)}, found {re.escape(actual)}\.$"):
+                pg.get_column_type(table, column, AssertionOperator["!="], spelling)
+    assert pg.get_column_type(table, "c_ts") == "timestamp without time zone"   # as Postgres prints it
+    assert pg.get_column_type(table, "c_dom") == f"{scratch}.money_amount"
+
+
+def test_get_column_type_fails_naming_table_column_expected_and_actual(pg, raw, scratch):  # noqa: F811
+    table = build_types(raw, scratch)
+    for column, wrong in WRONG.items():
+        actual = pg.get_column_type(table, column)
+        with pytest.raises(CrosscheckError) as err:
+            pg.get_column_type(table, column, EQ, wrong)
+        assert str(err.value) == f"Column {scratch}.types.{column}: type expected {wrong}, found {actual}.", err.value
+        assert pg.get_column_type(table, column, AssertionOperator["!="], wrong) == actual
+        with pytest.raises(CrosscheckError, match=rf"^Column {scratch}\.types\.{column}: type expected "
+                                                  rf"{re.escape(wrong)}, found {re.escape(actual)}\.$"):
+            pg.column_should_exist(table, column, wrong)
+    # a domain compares by its own name, in any schema named or none, but never in another schema
+    with pytest.raises(CrosscheckError, match="type expected other_schema.money_amount, found"):
+        pg.get_column_type(table, "c_dom", EQ, "other_schema.money_amount")
+    # other operators see the type as Postgres prints it
+    assert pg.get_column_type(table, "c_vc", AssertionOperator["contains"], "varying") == "character varying(50)"
+    with pytest.raises(AssertionError, match=rf"type of column {scratch}\.types\.c_vc"):
+        pg.get_column_type(table, "c_vc", AssertionOperator["contains"], "varchar")
+
+
+def test_the_schema_file_compares_types_with_the_same_rule(pg, raw, scratch, tmp_path):  # noqa: F811
+    build_types(raw, scratch)
+    path = tmp_path / "types.yaml"
+
+    def write(types: dict) -> None:
+        columns = {c: {"type": t.format(schema=scratch)} for c, t in types.items()}
+        path.write_text(yaml.safe_dump({"schemas": {scratch: {"tables": {"types": {"columns": columns}}}}}))
+
+    last = {column: spellings[-1] for column, (_, spellings) in SPELLINGS.items()}
+    first = {column: spellings[0] for column, (_, spellings) in SPELLINGS.items()}
+    for spelled in (first, last):
+        write(spelled)
+        assert pg.get_schema_differences(str(path), report_unexpected=False) == []
+    write({**last, "c_ts": "timestamptz", "c_texts": "text"})
+    diffs = pg.get_schema_differences(str(path), report_unexpected=False)
+    assert sorted(diffs) == [f"different  column {scratch}.types.c_texts: type expected text, found text[]",
+                             f"different  column {scratch}.types.c_ts: type expected timestamptz, "
+                             "found timestamp without time zone"]
+
+
+@pytest.mark.parametrize("a, b", [("timestamp", "timestamp without time zone"), ("timestamptz(3)", "timestamp(3) with time zone"),
+                                  ("p_name varchar, p_at timestamptz", "p_name character varying, p_at timestamp with time zone"),
+                                  ("TABLE(n int, t timestamp)", "TABLE(n integer, t timestamp without time zone)"),
+                                  ("p_int int4", "p_int integer"), ("_varchar", "character varying[]")])
+def test_normalize_type_gives_one_spelling(a, b):
+    from crosscheck.postgres.schema import normalize_type
+
+    assert normalize_type(a) == normalize_type(b)
+    assert "without time without" not in normalize_type(a)

@@ -46,3 +46,14 @@ def test_a_long_tail_is_counted_beyond_p99_instead_of_squeezing_the_bars():
     assert "10 beyond, up to 50.00" in svg and "#e08a2c" in svg
     tight = reporting.svg_histogram([1.0, 2.0, 3.0], "ms", "latency")
     assert "beyond" not in tight
+
+
+def test_histogram_labels_the_target_as_given_and_places_a_low_target_on_the_axis():
+    svg = reporting.svg_histogram([10, 11, 12, 20], "ms", "latency", target=8, target_label="target >")
+    assert "target &gt; 8.00 ms" in svg and "stroke-dasharray" in svg and "off the chart" not in svg
+    assert '<text x="40" y="164">8.00</text>' in svg, "the axis starts at the target"
+    far = reporting.svg_histogram([10, 11, 12, 20], "ms", "latency", target=1, target_label="target >")
+    assert "target &gt; 1.00 ms (off the chart, to the left)" in far and "stroke-dasharray" not in far
+    default = reporting.svg_histogram([1, 2, 3], "ms", "latency", target=2.5, target_label="default target")
+    assert "default target 2.50 ms" in default
+    assert "target" not in reporting.svg_histogram([1, 2, 3], "ms", "latency")

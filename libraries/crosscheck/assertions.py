@@ -7,41 +7,106 @@ that names the figure, the expected value and where it was measured.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
 from assertionengine import AssertionOperator, verify_assertion
 from robot.utils import timestr_to_secs
 
-__all__ = ["AssertionOperator", "check", "to_seconds", "to_millis"]
+from crosscheck.errors import ConfigurationError
+
+__all__ = ["AssertionOperator", "MissingTimeUnit", "check", "chart_target", "time_target", "to_seconds",
+           "to_millis"]
+
+TIME_RULE = ("A time-valued target must carry a unit (``100 ms``, ``0.2 s``, ``1 min``, or a timedelta): "
+             "a bare number such as ``0.2`` or ``50`` is refused.")
+
+# Operators whose expected value is not a value of the figure's kind.
+_UNCONVERTED = (AssertionOperator["validate"], AssertionOperator["then"])
+# Operators whose expected value is a bound worth drawing on a chart.
+_BOUNDS = ("<", "<=", ">", ">=", "==")
 
 
-def to_seconds(value: Any) -> float:
-    """Seconds from a number, a timedelta or a Robot time string (``100 ms``)."""
+def _figure(what: str | None) -> str:
+    """``what`` without its unit in brackets: "p95 delivery latency (ms) on ..." -> "p95 delivery latency on ..."."""
+    if not what:
+        return "this time target"
+    return re.sub(r"\s*\((?:ms|s)\)", "", what)
+
+
+class MissingTimeUnit(ConfigurationError):
+    """A time-valued target was given as a bare number: the message names the figure and the fix."""
+
+    def __init__(self, value: Any, what: str | None = None):
+        self.value = value
+        self.what = what
+        text = str(value).strip()
+        super().__init__(f"Expected value {text!r} for {_figure(what)} has no unit: "
+                         f"write it as '{text} ms' or '{text} s'.")
+
+
+def _is_bare_number(value: Any) -> bool:
+    if isinstance(value, (int, float)):
+        return True
+    try:
+        float(str(value).strip())
+    except ValueError:
+        return False
+    return True
+
+
+def to_seconds(value: Any, what: str | None = None) -> float:
+    """Seconds from a timedelta or a Robot time string with a unit (``100 ms``, ``0.2 s``, ``1 min``).
+
+    A bare number (``0.2``, ``50``, or an int or float) is refused with
+    :class:`MissingTimeUnit` naming ``what``: it could mean seconds or milliseconds.
+    """
     if isinstance(value, timedelta):
         return value.total_seconds()
-    if isinstance(value, (int, float)):
-        return float(value)
-    return float(timestr_to_secs(str(value)))
+    if _is_bare_number(value):
+        raise MissingTimeUnit(value, what)
+    try:
+        return float(timestr_to_secs(str(value), round_to=None))  # Robot rounds to 1 ms by default
+    except ValueError:
+        raise ConfigurationError(f"Expected value {str(value)!r} for {_figure(what)} is not a time: "
+                                 "write it with a unit, e.g. '100 ms' or '0.2 s'.") from None
 
 
-def to_millis(value: Any) -> float:
-    """Milliseconds from a number (taken as ms), a timedelta or a time string."""
-    if isinstance(value, (int, float)):
-        return float(value)
-    return to_seconds(value) * 1000.0
+def to_millis(value: Any, what: str | None = None) -> float:
+    """Milliseconds from a timedelta or a time string with a unit; a bare number is refused (see :func:`to_seconds`)."""
+    return to_seconds(value, what) * 1000.0
+
+
+def time_target(operator: AssertionOperator | None, expected: Any, what: str, unit: str = "ms") -> float | None:
+    """``expected`` in ``unit`` (``ms`` or ``s``) when ``operator`` compares against it, else None.
+
+    For getters that need the target before measuring (to draw it, or to refuse a
+    bare number before a long measurement). Pass the result to :func:`check`
+    without ``convert``.
+    """
+    if operator is None or expected is None or operator in _UNCONVERTED:
+        return None
+    return to_millis(expected, what) if unit == "ms" else to_seconds(expected, what)
+
+
+def chart_target(operator: AssertionOperator | None, target: float | None) -> tuple[float | None, str]:
+    """The value and label for a chart's target line: the bound the assertion used, or none."""
+    if operator is None or target is None or operator.value not in _BOUNDS:
+        return None, ""
+    return target, f"target {operator.value}"
 
 
 def check(value: Any, operator: AssertionOperator | None, expected: Any, what: str,
           convert=None) -> Any:
     """Verify ``value`` against ``operator expected`` if an operator is given.
 
-    ``convert`` turns ``expected`` into the value's unit (e.g. :func:`to_millis`).
+    ``convert`` turns ``expected`` into the value's unit (e.g. :func:`to_millis`, which
+    refuses a bare number, naming ``what``).
     The failure message names ``what`` (figure and place) and both values.
     """
     if operator is None:
         return value
-    if convert is not None and expected is not None and operator not in (
-            AssertionOperator["validate"], AssertionOperator["then"]):
-        expected = convert(expected)
+    if convert is not None and expected is not None and operator not in _UNCONVERTED:
+        expected = convert(expected, what) if convert in (to_millis, to_seconds) else convert(expected)
     return verify_assertion(value, operator, expected, what, None)

@@ -78,8 +78,13 @@ def summary_table(values: Sequence[float], unit: str, caption: str = "", extra: 
 
 
 def svg_histogram(values: Sequence[float], unit: str, title: str = "", bins: int = 30,
-                  target: float | None = None, width: int = 560, height: int = 180) -> str:
-    """An inline SVG histogram of ``values``; a red line marks ``target`` if given."""
+                  target: float | None = None, width: int = 560, height: int = 180,
+                  target_label: str = "target") -> str:
+    """An inline SVG histogram of ``values``; a red line marks ``target`` if given.
+
+    The line is labelled ``<target_label> <target> <unit>``: pass the bound the
+    assertion used (``target <``), or say that it is a default (``default target``).
+    """
     if not values:
         return "<p>(no values to chart)</p>"
     lo, hi = float(min(values)), float(max(values))
@@ -91,9 +96,12 @@ def svg_histogram(values: Sequence[float], unit: str, title: str = "", bins: int
         hi = p99
     # Stretch the axis to show the target only when it is near the data; a target far above
     # would squeeze every bar into one. Then it is named at the right edge instead.
-    target_on_axis = target is not None and float(target) <= max(hi, lo) * 1.5 + 1e-12
+    # A target below the data (a ">" bound) stretches the axis down in the same measure.
+    target_on_axis = target is not None and min(lo, lo / 1.5) - 1e-12 <= float(target) <= max(hi, lo) * 1.5 + 1e-12
+    target_below = target is not None and not target_on_axis and float(target) < lo
     if target_on_axis:
         hi = max(hi, float(target))
+        lo = min(lo, float(target))
     if hi <= lo:
         hi = lo + 1e-9
     counts = [0] * bins
@@ -128,16 +136,17 @@ def svg_histogram(values: Sequence[float], unit: str, title: str = "", bins: int
     parts.append(f'<text x="{pad_l + plot_w}" y="{base + 14}" text-anchor="end">{html.escape(right)}</text>')
     parts.append(f'<text x="4" y="{pad_t + 8}">{top}</text>')
     if target is not None:
-        label = f"target {_fmt(float(target))} {unit}".strip()
+        label = f"{target_label} {_fmt(float(target))} {unit}".strip()
         if target_on_axis:
             axis_w = bar_w * (bins - (1 if beyond else 0))  # the overflow bar is not on the value axis
             tx = pad_l + axis_w * (float(target) - lo) / (hi - lo)
-            anchor = "end" if tx > pad_l + plot_w * 0.8 else "middle"
+            anchor = "end" if tx > pad_l + plot_w * 0.8 else "start" if tx < pad_l + plot_w * 0.2 else "middle"
             parts.append(f'<line x1="{tx:.1f}" y1="{pad_t}" x2="{tx:.1f}" y2="{base}" stroke="#c00" stroke-dasharray="4 2"/>')
             parts.append(f'<text x="{tx:.1f}" y="{base + 27}" fill="#c00" text-anchor="{anchor}">{html.escape(label)}</text>')
         else:
+            side = "left" if target_below else "right"
             parts.append(f'<text x="{pad_l + plot_w}" y="{pad_t + 8}" fill="#c00" text-anchor="end">'
-                         f'{html.escape(label)} (off the chart, to the right)</text>')
+                         f'{html.escape(label)} (off the chart, to the {side})</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -169,7 +178,8 @@ def log_html(markup: str) -> None:
 
 
 def log_distribution(values: Sequence[float], unit: str, caption: str,
-                     target: float | None = None, extra: dict | None = None) -> None:
-    """The standard figure block: a percentile table and a histogram."""
+                     target: float | None = None, extra: dict | None = None,
+                     target_label: str = "target") -> None:
+    """The standard figure block: a percentile table and a histogram (``target`` as in :func:`svg_histogram`)."""
     log_html(summary_table(values, unit, caption, extra)
-             + svg_histogram(values, unit, title=caption, target=target))
+             + svg_histogram(values, unit, title=caption, target=target, target_label=target_label))

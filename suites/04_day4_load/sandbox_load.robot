@@ -15,7 +15,9 @@ Ten Concurrent Fresh Runs Beat The Seed Throughput
 
 Twenty Sequential Fresh Runs Stay Within The Warm Execution Target
     ${load} =    Run Sandbox Load    runs=${SANDBOX_SEQUENTIAL_RUNS}    concurrency=1
-    Should Be True    ${load}[p95_ms] <= 1000
+    ${target} =    Convert Time    ${SANDBOX_WARM_EXECUTION_TARGET}
+    Should Be True    ${load}[p95_ms] <= ${target} * 1000
+    ...    p95 ${load}[p95_ms] ms is over the warm execution target ${SANDBOX_WARM_EXECUTION_TARGET}
     Set Test Message    p50 ${load}[p50_ms] ms, p95 ${load}[p95_ms] ms, max ${load}[max_ms] ms
 
 Cold Start Is Within The Seed Target
@@ -25,6 +27,8 @@ Cold Start Is Within The Seed Target
 Warm Pool Runs Stay Within The Warm Execution Target
     Start Warm Pool    size=2
     ${load} =    Run Sandbox Load    runs=${SANDBOX_SEQUENTIAL_RUNS}    concurrency=2    mode=warm
-    Should Be True    ${load}[p50_ms] <= 1000
+    ${target} =    Convert Time    ${SANDBOX_WARM_EXECUTION_TARGET}
+    Should Be True    ${load}[p50_ms] <= ${target} * 1000
+    ...    p50 ${load}[p50_ms] ms is over the warm execution target ${SANDBOX_WARM_EXECUTION_TARGET}
     Set Test Message    warm p50 ${load}[p50_ms] ms, p95 ${load}[p95_ms] ms, ${load}[throughput_per_s] runs/s
     [Teardown]    Stop Warm Pool

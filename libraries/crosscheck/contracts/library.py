@@ -55,6 +55,18 @@ class Contracts(DynamicCore):
     `Rate Limit Should Allow Exactly` sends concurrent requests and checks that
     exactly the allowed number succeed and the rest get 429 with ``Retry-After``.
 
+    = Times =
+    A time-valued assertion target (the expected value of a latency, duration or
+    recovery-time getter) must carry a unit: ``100 ms``, ``0.2 s``, ``1 min``, or a
+    ``timedelta``. A bare number such as ``0.2`` or ``50`` is refused, because it could
+    mean seconds or milliseconds: the failure names the figure, the value given and
+    the fix (``Expected value '0.2' for p95 delivery latency ... has no unit: write it
+    as '0.2 ms' or '0.2 s'.``). Arguments that are not assertion targets
+    (``timeout=``, ``block=``, ``hold=``, ``duration=``) follow Robot Framework's own
+    time format, where a bare number means seconds.
+
+    No Contracts getter compares a time today; the rule holds for any that will.
+
     = Assertions =
     Getters (``Get ...``) take AssertionEngine's operator and expected value:
     | Get Breaking Changes    v1.json    v2.json    ==    ${{[]}}
@@ -68,4 +80,4 @@ class Contracts(DynamicCore):
         ctx = ContractsContext()
         self._ctx = ctx
         super().__init__([HttpKeywords(ctx), PayloadKeywords(ctx), SignatureKeywords(),
-                          CompatibilityKeywords(ctx), SweepKeywords(ctx), RateLimitKeywords()])
+                          CompatibilityKeywords(ctx), SweepKeywords(ctx), RateLimitKeywords(ctx)])

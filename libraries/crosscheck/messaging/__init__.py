@@ -58,6 +58,21 @@ class Messaging(DynamicCore):
     created are removed when it ends (suite setup: when the suite ends), also after a
     failure; keys of the test's namespace are deleted by ``SCAN``, never ``FLUSHDB``.
 
+    = Times =
+    A time-valued assertion target (the expected value of a latency, duration or
+    recovery-time getter) must carry a unit: ``100 ms``, ``0.2 s``, ``1 min``, or a
+    ``timedelta``. A bare number such as ``0.2`` or ``50`` is refused, because it could
+    mean seconds or milliseconds: the failure names the figure, the value given and
+    the fix (``Expected value '0.2' for p95 delivery latency ... has no unit: write it
+    as '0.2 ms' or '0.2 s'.``). Arguments that are not assertion targets
+    (``timeout=``, ``block=``, ``hold=``, ``duration=``) follow Robot Framework's own
+    time format, where a bare number means seconds.
+
+    `Get Delivery Latency` returns milliseconds and `Get Recovery Time` seconds; the
+    target may be written in either unit (``0.1 s`` and ``100 ms`` are the same target).
+    The ``latency=`` of `Delivery Should Meet Targets` and the ``target=`` of
+    `Log Delivery Statistics` are targets too, with the same rule.
+
     = Example =
 
     | ***** Settings *****

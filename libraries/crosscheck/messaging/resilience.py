@@ -11,7 +11,7 @@ from robot.api import logger
 from robotlibcore import keyword
 
 from crosscheck import config, reporting
-from crosscheck.assertions import AssertionOperator, check, to_seconds
+from crosscheck.assertions import AssertionOperator, check, time_target
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.messaging.core import Context, unreachable
 
@@ -81,8 +81,9 @@ class ResilienceKeywords:
 
         Probes are published every 50 ms on each listener's private probe channel (never
         on the channels under test) until one arrives. ``assertion_expected`` is a time
-        (``5 s``) or seconds. Fails naming the listener and its last connection error
-        if it does not receive again within ``timeout``.
+        with a unit (``5 s``, ``500 ms``); a bare number is refused. ``timeout`` follows
+        Robot's time format (a bare number is seconds). Fails naming the listener and
+        its last connection error if it does not receive again within ``timeout``.
 
         | `Get Recovery Time` | <= | ${REDIS_RECOVERY_TARGET} |
         """
@@ -90,6 +91,8 @@ class ResilienceKeywords:
         if fault is None:
             raise CrosscheckError("No fault to recover from: use 'Interrupt Redis' first.")
         names = [listener] if listener else fault["listeners"]
+        what = f"Recovery time (s) after Redis {fault['mode']} of {', '.join(names)}"
+        target = time_target(assertion_operator, assertion_expected, what, unit="s")
         if not names:
             raise CrosscheckError("No listener was running when Redis was interrupted; start one first.")
         conn = self.ctx.connection(alias)
@@ -122,5 +125,4 @@ class ResilienceKeywords:
         reporting.log_html(reporting.html_table(
             [(n, f"{t:.3f}", len(self.ctx.listener(n).drops)) for n, t in times.items()],
             ["listener", "recovery (s)", "drops"], caption=f"Recovery after Redis {fault['mode']}"))
-        return check(round(worst, 4), assertion_operator, assertion_expected,
-                     f"Recovery time (s) after Redis {fault['mode']} of {', '.join(names)}", convert=to_seconds)
+        return check(round(worst, 4), assertion_operator, assertion_expected if target is None else target, what)

@@ -32,8 +32,22 @@ class Metrics(DynamicCore):
     | ${before} =    Scrape Metrics
     | GET On Session    demo    /health
     | Get Counter Increase    demo_http_requests_total{route="/health"}    ${before}    ==    1
-    | Get Histogram Quantile    0.95    demo_http_request_duration_seconds    <    0.1
+    | Get Histogram Quantile    0.95    demo_http_request_duration_seconds    <    100 ms
     | Wait Until Metric Reaches    demo_db_pool_in_use    ==    0
+
+    = Times =
+    A time-valued assertion target (the expected value of a latency, duration or
+    recovery-time getter) must carry a unit: ``100 ms``, ``0.2 s``, ``1 min``, or a
+    ``timedelta``. A bare number such as ``0.2`` or ``50`` is refused, because it could
+    mean seconds or milliseconds: the failure names the figure, the value given and
+    the fix (``Expected value '0.2' for p95 delivery latency ... has no unit: write it
+    as '0.2 ms' or '0.2 s'.``). Arguments that are not assertion targets
+    (``timeout=``, ``block=``, ``hold=``, ``duration=``) follow Robot Framework's own
+    time format, where a bare number means seconds.
+
+    A histogram whose name ends in ``_seconds`` or ``_milliseconds`` measures time:
+    `Get Histogram Quantile` takes ``100 ms`` or ``0.1 s`` there and refuses ``0.1``.
+    Other series compare with plain numbers in their own unit (bytes, counts).
 
     = Processes =
     `Get Process Usage` reads CPU, memory, threads and connections of the

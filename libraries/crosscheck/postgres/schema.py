@@ -49,44 +49,89 @@ from crosscheck.errors import ConfigurationError, CrosscheckError
 
 # --- normalisation ------------------------------------------------------------------
 
-_TYPE_ALIASES = [
-    (r"\bvarchar\b", "character varying"),
-    (r"\bchar\b", "character"),
-    (r"\bbpchar\b", "character"),
-    (r"\bint4\b", "integer"),
-    (r"\bint\b", "integer"),
-    (r"\bint8\b", "bigint"),
-    (r"\bint2\b", "smallint"),
-    (r"\bserial4?\b", "integer"),
-    (r"\bbigserial\b|\bserial8\b", "bigint"),
-    (r"\bsmallserial\b|\bserial2\b", "smallint"),
-    (r"\bbool\b", "boolean"),
-    (r"\bfloat8\b", "double precision"),
-    (r"\bfloat4\b", "real"),
-    (r"\bdecimal\b", "numeric"),
-    (r"\btimestamptz\b", "timestamp with time zone"),
-    (r"\btimetz\b", "time with time zone"),
-    (r"\btimestamp\b(?!\s*(\(\d+\)\s*)?with)", "timestamp without time zone"),
-    (r"\btime\b(?!\s*(\(\d+\)\s*)?with)", "time without time zone"),
-]
-_TYPE_ALIASES = [(re.compile(p), r) for p, r in _TYPE_ALIASES]
+# One canonical spelling per type, as format_type() prints it where it can: both sides of a
+# comparison go through normalize_type, so any accepted spelling matches any other.
+_WORD_ALIASES = {
+    "varchar": "character varying", "char": "character", "bpchar": "character",
+    "int": "integer", "int4": "integer", "serial": "integer", "serial4": "integer",
+    "int8": "bigint", "bigserial": "bigint", "serial8": "bigint",
+    "int2": "smallint", "smallserial": "smallint", "serial2": "smallint",
+    "bool": "boolean", "float8": "double precision", "float4": "real", "decimal": "numeric",
+}
+# Array types are named with a leading underscore in pg_type (``_text``, ``_int4``).
+_ARRAY_BASES = set(_WORD_ALIASES) | {
+    "text", "integer", "bigint", "smallint", "boolean", "numeric", "real", "jsonb", "json", "uuid", "bytea",
+    "date", "time", "timetz", "timestamp", "timestamptz", "interval", "inet", "cidr", "macaddr", "oid",
+    "name", "money", "bit", "varbit", "xml", "tsvector", "point", "vector", "halfvec", "sparsevec", "float",
+}
+_UNDERSCORE_ARRAY = re.compile(r'(?<![\w".$])_(' + "|".join(sorted(_ARRAY_BASES, key=len, reverse=True))
+                               + r")\b(\(\d+(?:, \d+)*\))?")
+_ARRAY_KEYWORD = re.compile(r"\s+array\b(\[\d*\])?")
+_ARRAY_DIMS = re.compile(r"(?:\[\d*\])+")
+_TIME_TYPE = re.compile(r"\b(timestamptz|timestamp|timetz|time)\b(\(\d+\))?(?: (with|without) time zone\b)?")
+_FLOAT = re.compile(r"\bfloat\b(?:\((\d+)\))?")
+_WORD = re.compile(r"\b(" + "|".join(sorted(_WORD_ALIASES, key=len, reverse=True)) + r")\b")
+_QUOTED = re.compile(r'("(?:[^"]|"")*")')
+_QUALIFIED = re.compile(r'^((?:"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*))\.(.+)$')
 _SPACES = re.compile(r"\s+")
+
+
+def _time_type(match: re.Match) -> str:
+    name, precision, zone = match.group(1), match.group(2) or "", match.group(3)
+    with_zone = name.endswith("tz") or zone == "with"
+    base = "timestamp" if name.startswith("timestamp") else "time"
+    return f"{base}{precision} {'with' if with_zone else 'without'} time zone"
+
+
+def _float(match: re.Match) -> str:
+    bits = match.group(1)
+    return "real" if bits is not None and 1 <= int(bits) <= 24 else "double precision"
 
 
 @functools.lru_cache(maxsize=4096)
 def normalize_type(text: Any) -> str:
-    """``varchar(50)`` -> ``character varying(50)``, ``timestamptz`` -> ``timestamp with time zone``.
+    """One spelling per Postgres type, so that any two spellings of it compare equal.
 
-    Works on whole argument lists too (``p_name varchar, p_n int``); word
-    boundaries keep ``p_int`` intact.
+    ``varchar(50)`` -> ``character varying(50)``; ``timestamp`` and ``timestamp without
+    time zone`` -> ``timestamp without time zone``; ``timestamptz`` -> ``timestamp with
+    time zone``; ``int4`` -> ``integer``; ``serial`` -> ``integer`` (the column's type);
+    ``float8`` -> ``double precision``; ``decimal(10,2)`` -> ``numeric(10, 2)``; ``_text``,
+    ``text array`` and ``text[][]`` -> ``text[]``. Case and spacing do not matter (quoted
+    names keep their case); other names, such as domains and ``vector(8)``, stay as written.
+    Works on whole argument lists too (``p_name varchar, p_n int``); word boundaries
+    keep ``p_int`` intact.
     """
-    text = _SPACES.sub(" ", str(text).strip().lower())
-    text = re.sub(r"\s*([(),])\s*", r"\1", text).replace(",", ", ")
-    # "timestamp(3) without time zone" is what format_type prints; keep precision placement
-    for pattern, replacement in _TYPE_ALIASES:
-        text = pattern.sub(replacement, text)
-    text = re.sub(r"without time zone without time zone", "without time zone", text)
+    parts = _QUOTED.split(str(text).strip())
+    text = "".join(part if i % 2 else part.lower() for i, part in enumerate(parts))
+    text = _SPACES.sub(" ", text)
+    text = re.sub(r"\s*\(\s*", "(", text)
+    text = re.sub(r"\s*\)", ")", text)
+    text = re.sub(r"\s*\[\s*", "[", text)
+    text = re.sub(r"\s*\]", "]", text)
+    text = re.sub(r"\s*,\s*", ", ", text)
+    text = _UNDERSCORE_ARRAY.sub(lambda m: f"{m.group(1)}{m.group(2) or ''}[]", text)
+    text = _ARRAY_KEYWORD.sub("[]", text)
+    text = _ARRAY_DIMS.sub("[]", text)
+    text = _TIME_TYPE.sub(_time_type, text)
+    text = _FLOAT.sub(_float, text)
+    text = _WORD.sub(lambda m: _WORD_ALIASES[m.group(1)], text)
     return text
+
+
+def types_match(expected: Any, actual: Any) -> bool:
+    """True when ``expected`` and ``actual`` name the same type in any accepted spelling.
+
+    A name without a schema (``my_domain``) matches the same name in any schema
+    (``app.my_domain``, as ``format_type`` prints a type outside the search path); two
+    different schemas never match.
+    """
+    want, got = normalize_type(expected), normalize_type(actual)
+    if want == got:
+        return True
+    want_q, got_q = _QUALIFIED.match(want), _QUALIFIED.match(got)
+    want_schema, want_name = (want_q.group(1), want_q.group(2)) if want_q else (None, want)
+    got_schema, got_name = (got_q.group(1), got_q.group(2)) if got_q else (None, got)
+    return want_name == got_name and (want_schema is None or got_schema is None)
 
 
 _CAST = re.compile(r"::[a-z_][a-z0-9_ ]*(\([0-9, ]+\))?(\[\])?")
@@ -299,7 +344,8 @@ def _compare(props: dict, expected: dict, actual: dict, normalizers: dict) -> li
             continue
         norm = normalizers.get(key, lambda v: v)
         want, got = expected[key], actual.get(key)
-        if norm(want) != norm(got):
+        same = types_match(want, got) if norm is normalize_type else norm(want) == norm(got)
+        if not same:
             out.append(f"{props[key]} expected {_fmt(want)}, found {_fmt(got)}")
     return out
 
@@ -694,16 +740,31 @@ class SchemaKeywords:
                         assertion_expected: Any = None) -> str:
         """The type of ``column`` as Postgres prints it (``character varying(50)``), with an optional assertion.
 
+        With ``==`` and ``!=`` any spelling of a type compares as the same type:
+        ``timestamp`` and ``timestamp without time zone``, ``timestamptz``,
+        ``varchar(50)`` and ``character varying(50)``, ``int4`` and ``integer``,
+        ``decimal(10,2)``, ``_text`` and ``text[]``; a domain compares by its own
+        name. Other operators (``contains``, ``matches``) see the type as Postgres
+        prints it.
+
         | ${type} =    `Get Column Type`    cache_entries    universe_category
         | `Get Column Type`    cache_entries    liquidity_filter    ==    jsonb
+        | `Get Column Type`    cache_entries    last_universe_update    ==    timestamp
         """
         schema, name, info = self._table(table)
         got = info["columns"].get(column)
         if got is None:
             raise CrosscheckError(f"Column {schema}.{name}.{column} does not exist.")
-        return check(got["type"], assertion_operator, assertion_expected, f"type of column {schema}.{name}.{column}",
-                     normalize_type if assertion_expected is not None and not isinstance(assertion_expected, list)
-                     else None)
+        actual = got["type"]
+        if assertion_operator is not None and assertion_operator.value in ("==", "!=") and isinstance(
+                assertion_expected, str):
+            same = types_match(assertion_expected, actual)
+            if same != (assertion_operator.value == "=="):
+                relation = "expected" if assertion_operator.value == "==" else "expected anything but"
+                raise CrosscheckError(f"Column {schema}.{name}.{column}: type {relation} {assertion_expected}, "
+                                      f"found {actual}.")
+            return actual
+        return check(actual, assertion_operator, assertion_expected, f"type of column {schema}.{name}.{column}")
 
     @keyword
     def index_should_exist(self, table: str, index: str, columns: str | list[str] | None = None,

@@ -10,7 +10,7 @@ import psycopg2
 from robot.api import logger
 from robot.api.deco import keyword
 
-from crosscheck.assertions import AssertionOperator, check, to_millis
+from crosscheck.assertions import AssertionOperator, chart_target, check, time_target
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.postgres.connection import db_error
 from crosscheck.reporting import html_table, log_distribution, log_html, summary
@@ -99,9 +99,11 @@ class TimingKeywords:
 
         ``statistic`` is one of min, p50, p95, p99, max, mean. Each run is
         execute plus fetching every row, on one connection. The distribution
-        is logged (table and histogram, target line drawn). With an operator,
-        the figure is asserted against ``assertion_expected`` (a time:
-        ``50 ms``, ``${UI_QUERY_TARGET}``); when that fails, the query's
+        is logged (table and histogram; the expected value is drawn as the
+        target line). With an operator, the figure is asserted against
+        ``assertion_expected``, a time with a unit (``50 ms``, ``0.05 s``,
+        ``${UI_QUERY_TARGET}``); a bare number is refused before the query
+        runs. When the assertion fails, the query's
         ``EXPLAIN (ANALYZE, BUFFERS)`` is logged (in a rolled-back transaction)
         and the message says which indexes were used or which tables were
         scanned sequentially.
@@ -117,6 +119,8 @@ class TimingKeywords:
             raise ConfigurationError(f"Unknown statistic {statistic!r}; use one of {', '.join(STATISTICS)}.")
         if runs < 1 or warmup < 0:
             raise ConfigurationError(f"runs must be at least 1 and warmup at least 0 (got {runs}, {warmup}).")
+        what = f"{statistic} latency of query {_short(query)!r} in database {self.ctx.database}"
+        target = time_target(assertion_operator, assertion_expected, what)
         try:
             samples = measure(self.ctx.conn, query, parameters, runs, warmup)
         except psycopg2.Error as err:
@@ -124,23 +128,21 @@ class TimingKeywords:
         millis = [s * 1000.0 for s in samples]
         figures = summary(millis)
         value = figures[statistic]
-        target = None
-        if assertion_expected is not None and assertion_operator is not None:
-            try:
-                target = to_millis(assertion_expected)
-            except (TypeError, ValueError):
-                target = None
-        log_distribution(millis, "ms", f"Query latency, {runs} runs: {_short(query)}", target=target)
-        what = f"{statistic} latency of query {_short(query)!r} in database {self.ctx.database}"
+        line, label = chart_target(assertion_operator, target)
+        log_distribution(millis, "ms", f"Query latency, {runs} runs: {_short(query)}", target=line,
+                         target_label=label or "target")
         try:
-            return check(value, assertion_operator, assertion_expected, what, to_millis)
+            return check(value, assertion_operator, assertion_expected if target is None else target, what)
         except AssertionError:
             detail = ""
             if explain_when_slow:
                 detail = self._log_slow_plan(query, parameters)
+            wanted = assertion_expected if target is None else f"{target:g} ms"
+            if target is not None and str(assertion_expected).replace(" ", "") != f"{target:g}ms":
+                wanted += f" ({assertion_expected})"
             raise CrosscheckError(
                 f"Query too slow: {statistic} {value:.2f} ms, expected {getattr(assertion_operator, 'value', assertion_operator)} "
-                f"{assertion_expected} ({runs} runs, database {self.ctx.database}): {_short(query)}{detail}") from None
+                f"{wanted} ({runs} runs, database {self.ctx.database}): {_short(query)}{detail}") from None
 
     def _log_slow_plan(self, query: str, parameters) -> str:
         try:

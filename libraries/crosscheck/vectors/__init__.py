@@ -47,6 +47,19 @@ class Vectors(DynamicCore):
     collection fails the keyword with a message naming the point and the
     collection, and the store is left as it was.
 
+    = Times =
+    A time-valued assertion target (the expected value of a latency, duration or
+    recovery-time getter) must carry a unit: ``100 ms``, ``0.2 s``, ``1 min``, or a
+    ``timedelta``. A bare number such as ``0.2`` or ``50`` is refused, because it could
+    mean seconds or milliseconds: the failure names the figure, the value given and
+    the fix (``Expected value '0.2' for p95 delivery latency ... has no unit: write it
+    as '0.2 ms' or '0.2 s'.``). Arguments that are not assertion targets
+    (``timeout=``, ``block=``, ``hold=``, ``duration=``) follow Robot Framework's own
+    time format, where a bare number means seconds.
+
+    `Get Search Latency` returns milliseconds; its target may be written in any
+    time unit (``0.05 s`` and ``50 ms`` are the same target).
+
     = Example =
 
     | ***** Settings *****

@@ -9,7 +9,7 @@ import numpy as np
 from robot.api import SkipExecution, logger
 from robotlibcore import keyword
 
-from crosscheck.assertions import AssertionOperator, check, to_millis
+from crosscheck.assertions import AssertionOperator, chart_target, check, time_target
 from crosscheck.errors import ConfigurationError
 from crosscheck.reporting import html_table, log_distribution, log_html, summary, svg_histogram
 from crosscheck.vectors import data
@@ -18,17 +18,6 @@ from crosscheck.vectors.collections import Component
 from crosscheck.vectors.points import log_throughput
 
 STATISTICS = ("min", "p50", "p95", "p99", "max", "mean")
-
-
-def _target(operator, expected):
-    if operator is None or expected is None:
-        return None
-    if getattr(operator, "name", str(operator)) in ("<", "<=", "less than", "less_than", ">", ">="):
-        try:
-            return to_millis(expected)
-        except (TypeError, ValueError):
-            return None
-    return None
 
 
 class QualityKeywords(Component):
@@ -102,8 +91,9 @@ class QualityKeywords(Component):
         ``statistic`` is one of min, p50, p95, p99, max, mean. The queries are near
         stored points (chosen by ``seed``); ``warmup`` searches run first, untimed.
         Each search is timed around the store call, from this process. A
-        percentile table and a histogram (with the target as a red line) go to
-        log.html. The expected value accepts a time string (``50 ms``) or a number of ms.
+        percentile table and a histogram (with the expected value as a red target
+        line) go to log.html. The expected value is a time with a unit (``50 ms``,
+        ``0.05 s``); a bare number is refused before any search runs.
 
         | `Get Search Latency` | p95 | < | 50 ms |
         | ${p99} = | `Get Search Latency` | p99 | queries=500 |
@@ -112,6 +102,8 @@ class QualityKeywords(Component):
         if statistic not in STATISTICS:
             raise ConfigurationError(f"unknown statistic {statistic!r}: use one of {', '.join(STATISTICS)}")
         coll = self.ctx.resolve(collection)
+        what = f"{statistic} search latency (ms) of {coll.where}"
+        target = time_target(assertion_operator, assertion_expected, what)
         qs = [q.tolist() for q in self.queries(coll, queries, seed, 0.1)]
         for q in qs[:warmup]:
             coll.backend.search(coll, q, top, ef_search=ef_search)
@@ -121,11 +113,11 @@ class QualityKeywords(Component):
             coll.backend.search(coll, q, top, ef_search=ef_search)
             times.append((time.perf_counter() - t0) * 1000)
         figures = summary(times)
+        line, label = chart_target(assertion_operator, target)
         log_distribution(times, "ms", f"top-{top} search latency in {coll.name} ({coll.backend.describe()})",
-                         target=_target(assertion_operator, assertion_expected))
+                         target=line, target_label=label or "target")
         self.ctx.last["latency"] = figures
-        return check(figures[statistic], assertion_operator, assertion_expected,
-                     f"{statistic} search latency (ms) of {coll.where}", convert=to_millis)
+        return check(figures[statistic], assertion_operator, assertion_expected if target is None else target, what)
 
     @keyword
     def get_upsert_throughput(self, assertion_operator: AssertionOperator | None = None,

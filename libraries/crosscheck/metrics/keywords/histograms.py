@@ -7,7 +7,7 @@ from typing import Any
 
 from robot.api.deco import keyword
 
-from crosscheck.assertions import AssertionOperator, check
+from crosscheck.assertions import AssertionOperator, check, time_target
 from crosscheck.config import mask_url
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.metrics.keywords.context import MetricsContext
@@ -35,15 +35,26 @@ class HistogramKeywords:
         finite bound. With ``since`` (an earlier snapshot) only the
         observations made between the two scrapes count (``increase``, with
         resets handled). Values are in the metric's unit (seconds for
-        ``_seconds``). Fails when there are no observations (PromQL gives NaN).
+        ``_seconds``). For a time histogram (a name ending in ``_seconds`` or
+        ``_milliseconds``) the expected value is a time with a unit (``100 ms``,
+        ``0.1 s``) and a bare number is refused; for other histograms it is a
+        number in the metric's unit. Fails when there are no observations
+        (PromQL gives NaN).
 
         | ${p95} =    Get Histogram Quantile    0.95    demo_http_request_duration_seconds{route="/health"}
-        | Get Histogram Quantile    0.95    demo_http_request_duration_seconds    <    0.1    since=${before}
+        | Get Histogram Quantile    0.95    demo_http_request_duration_seconds    <    100 ms    since=${before}
         """
         snap = self.ctx.snapshot(snapshot)
         if not 0 <= quantile <= 1:
             raise ConfigurationError(f"quantile must be between 0 and 1, got {quantile}.")
         name, wanted = _selector(metric, labels)
+        what = f"Quantile {quantile:g} of {format_series(name + '_bucket', wanted)} at {mask_url(snap.url)}"
+        unit = _time_unit(name)
+        if unit:
+            target = time_target(assertion_operator, assertion_expected, what, unit=unit)
+            expected = assertion_expected if target is None else target
+        else:
+            expected = _number(assertion_expected)
         per_series = snap.buckets(name, wanted)
         fam = snap.require_family(name)
         series = format_series(fam.name + "_bucket", wanted)
@@ -63,5 +74,14 @@ class HistogramKeywords:
         if math.isnan(value):
             raise CrosscheckError(f"Quantile {quantile:g} of {series} at {mask_url(snap.url)} is undefined: "
                                   f"no observations{' since the earlier scrape' if since is not None else ''}.")
-        return check(value, assertion_operator, _number(assertion_expected),
-                     f"Quantile {quantile:g} of {series} at {mask_url(snap.url)}")
+        return check(value, assertion_operator, expected, f"Quantile {quantile:g} of {series} at {mask_url(snap.url)}")
+
+
+def _time_unit(name: str) -> str | None:
+    """``s`` or ``ms`` when the metric ``name`` says it measures time (Prometheus base unit suffix), else None."""
+    base = name[: -len("_bucket")] if name.endswith("_bucket") else name
+    if base.endswith("_seconds"):
+        return "s"
+    if base.endswith("_milliseconds"):
+        return "ms"
+    return None

@@ -9,7 +9,7 @@ from robot.api import logger
 from robotlibcore import keyword
 
 from crosscheck import config, reporting
-from crosscheck.assertions import AssertionOperator, check
+from crosscheck.assertions import AssertionOperator, check, time_target
 from crosscheck.errors import ConfigurationError
 from crosscheck.stack import api, probes
 
@@ -96,13 +96,21 @@ class ServiceKeywords:
         return rows
 
     @keyword
-    def restart_service(self, service: str = "redis", timeout: timedelta = timedelta(seconds=30)) -> float:
+    def restart_service(self, service: str = "redis", assertion_operator: AssertionOperator | None = None,
+                        assertion_expected: Any = None, timeout: timedelta = timedelta(seconds=30)) -> float:
         """Restarts an embedded server on the same port and returns how long it was down, in seconds.
 
         For recovery tests (seed 001: ``REDIS_RECOVERY_TARGET``). The server is killed, as a
         crash would, and the stack starts it again. Configured services are not restarted:
-        the keyword fails saying so.
+        the keyword fails saying so. ``assertion_expected`` is a time with a unit
+        (``5 s``, ``500 ms``); a bare number is refused before anything is restarted.
+        ``timeout`` follows Robot's time format (a bare number is seconds).
+
+        | `Restart Service` | redis | <= | ${REDIS_RECOVERY_TARGET} |
         """
-        down = api.restart(_name(service), timeout.total_seconds())
+        name = _name(service)
+        what = f"Downtime (s) of the restarted {name}"
+        target = time_target(assertion_operator, assertion_expected, what, unit="s")
+        down = api.restart(name, timeout.total_seconds())
         logger.info(f"{service} restarted; down for {down * 1000:.0f} ms")
-        return down
+        return check(round(down, 4), assertion_operator, assertion_expected if target is None else target, what)
