@@ -70,7 +70,7 @@ class ConnectionKeywords:
         Returns the alias.
 
         Example:
-        | `Connect To Redis` | redis://127.0.0.1:6379/14 | alias=flows |
+        | `Connect To Redis` | ${REDIS_URL} | alias=flows | db=14 |
         | `Connect To Redis` | db=13 | alias=resilience | # default server, database 13 |
         """
         if url is None:

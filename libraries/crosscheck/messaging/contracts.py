@@ -164,6 +164,8 @@ class ContractKeywords:
         Listen on a pattern (``tickstock.*``) to catch renamed or stray channels.
 
         | `Start Listening` | patterns=${{ ["tickstock.*"] }} |
+        | Run Process | crosscheck-demo | produce | --channel | tickstock.cache.sync_complete | --count | 1 |
+        | `Wait For Message` |
         | `Observed Channels Should Match Pattern` |
         """
         lst = self.ctx.listener(listener)

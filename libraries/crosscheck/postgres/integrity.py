@@ -105,7 +105,7 @@ class IntegrityKeywords:
         several columns are comma separated. Rows with a NULL in the key are
         not orphans.
 
-        | `Get Orphan Count`    historical_data    symbol    universe_members    symbol    ==    0
+        | `Get Orphan Count`    deepseek.requests    api_key_id    public.api_keys    id    ==    0
         """
         count, _, _, _ = self._orphans(child_table, child_columns, parent_table, parent_columns)
         return check(count, assertion_operator, assertion_expected,

@@ -127,7 +127,7 @@ class TestDataKeywords:
                            assertion_operator: AssertionOperator | None = None, assertion_expected: Any = None) -> int:
         """Rows of ``table`` whose ``column`` starts with the test prefix (``TEST_``), e.g. to prove cleanup.
 
-        | `Get Test Row Count`    cache_entries    name    ==    0
+        | `Get Test Row Count`    cache_entries    name    TEST_    ==    0
         """
         schema, name = split_name(table)
         self._exists(schema, name)

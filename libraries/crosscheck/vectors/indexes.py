@@ -111,7 +111,7 @@ class IndexKeywords(Component):
         Without ``vector``, a seeded query of the right dimension is used.
         The plan is logged.
 
-        | `Search Should Use Index` | ${query} |
+        | `Search Should Use Index` | ${query} | force=True |
         | `Search Should Use Index` | force=True |
         """
         coll = self.ctx.resolve(collection)

@@ -56,7 +56,7 @@ class SearchKeywords(Component):
         The hits are logged as a table.
 
         | ${hits} = | `Search Vectors` | ${query} | top=5 |
-        | ${hits} = | `Search Vectors` | ${query} | filter={"group": 1} | score_threshold=0.8 |
+        | ${hits} = | `Search Vectors` | ${query} | filter={"group": 2} | score_threshold=0.8 |
         | Should Be Equal | ${hits}[0][id] | doc-42 |
         """
         coll = self.ctx.resolve(collection)

@@ -68,7 +68,7 @@ class HttpKeywords:
         (``$.symbols[2]``). An empty list means the response matches.
 
         | ${problems} =    Get OpenAPI Mismatches    ${response}
-        | Get OpenAPI Mismatches    ${response}    ==    ${{[]}}
+        | Get OpenAPI Mismatches    ${response}    ${None}    ==    ${{[]}}
         """
         response = _response(response)
         found = [str(m) for m in openapi.response_mismatches(self.ctx.document(document), response)]

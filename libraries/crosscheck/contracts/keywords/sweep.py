@@ -37,7 +37,7 @@ class SweepKeywords:
 
         | &{auth} =    Create Dictionary    X-API-Key=${key}
         | Sweep OpenAPI Operations    ${API_URL}    headers=${auth}    max_examples=5
-        | ...    negative_only=PUT *
+        | ...    negative_only=${{["PUT *"]}}
         """
         from crosscheck.contracts.sweep import sweep
 

@@ -21,7 +21,7 @@ class ScrapingKeywords:
 
         The default is the demo API's ``/metrics`` (``crosscheck.stack.api_url()``).
 
-        | Set Metrics URL    http://127.0.0.1:9100/metrics
+        | Set Metrics URL    ${API_URL}/metrics
         """
         self.ctx.url = url
 
@@ -35,7 +35,7 @@ class ScrapingKeywords:
         with a later one in `Get Counter Increase`.
 
         | ${before} =    Scrape Metrics
-        | ${om} =    Scrape Metrics    http://127.0.0.1:9100/metrics    openmetrics=True
+        | ${om} =    Scrape Metrics    ${API_URL}/metrics    openmetrics=True
         """
         snap = self.ctx.scrape(url, openmetrics)
         rows = [[fam.name, fam.type, len(fam.samples)] for fam in snap.families.values()]
@@ -53,7 +53,7 @@ class ScrapingKeywords:
         the default URL when omitted.
 
         | Metric Should Exist    demo_http_requests_total    type=counter
-        | Metric Should Exist    demo_db_pool_in_use    type=gauge    help=Connections in use
+        | Metric Should Exist    demo_db_pool_in_use    type=gauge    help=Postgres connections lent out.
         """
         snap = self.ctx.snapshot(snapshot)
         fam = snap.require_family(name)
