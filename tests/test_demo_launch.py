@@ -78,7 +78,9 @@ def test_start_fails_with_the_reason_when_redis_is_unreachable(postgres_url, tmp
         s.bind(("127.0.0.1", 0))
         dead = f"redis://127.0.0.1:{s.getsockname()[1]}/0"
     before = {p.pid for p in psutil.Process(os.getpid()).children(recursive=True)}
-    with pytest.raises(RuntimeError, match=r"demo API at http://127\.0\.0\.1:\d+ not healthy within 3 s"):
+    with pytest.raises(RuntimeError, match=r"demo API at http://127\.0\.0\.1:\d+ not healthy within 3 s: "
+                                           r"GET /health answered HTTP 503 '\{\"status\":\"unavailable\",\"checks\":"
+                                           r"\{\"redis\":\"error: "):
         launch.start(dead, postgres_url, tmp_path, ready_timeout=3)
     after = {p.pid for p in psutil.Process(os.getpid()).children(recursive=True)}
     assert gone(list(after - before), timeout=5)

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route
 
-from crosscheck_demo import keys
+from crosscheck_demo import faults, keys
 from crosscheck_demo.messages import Publisher
 from crosscheck_demo.pool import Pool, PoolTimeout
 
@@ -66,11 +66,17 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
     POOL_IDLE.set_function(lambda: pool.idle)
     POOL_WAITING.set_function(lambda: pool.waiting)
 
+    leaked = []  # fault pool-leak: connections taken and never given back
+
     def query(sql: str, args=(), one: bool = True):
         def work(conn):
             with conn.cursor() as cur:
                 cur.execute(sql, args)
                 return cur.fetchone() if one else cur.fetchall()
+        if faults.active("pool-leak"):
+            conn = pool.acquire()
+            leaked.append(conn)
+            return work(conn)
         return pool.run(work)
 
     def lookup(supplied: str):
@@ -114,6 +120,8 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
         return endpoint
 
     async def health(request: Request) -> Response:
+        if faults.active("health-500"):
+            return JSONResponse({"error": "internal error: health check crashed"}, status_code=500)
         checks = {}
         try:
             await run_in_threadpool(client.ping)
@@ -136,6 +144,9 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
     async def openapi(request: Request) -> Response:
         doc = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
         doc["servers"] = [{"url": str(request.base_url).rstrip("/")}]  # where this copy was served
+        if faults.active("api-field-required"):
+            doc["info"]["version"] = "1.1.0"
+            doc["components"]["schemas"]["SearchRequest"]["required"].append("top_k")
         return JSONResponse(doc)
 
     async def metrics(request: Request) -> Response:
@@ -165,15 +176,21 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
             (json.dumps(symbols),), False)
         if invalid:
             raise ApiError(422, "invalid symbols", invalid=[{"symbol": s, "reason": r} for s, r in invalid])
+        stale = None  # fault api-stale-announcement: announce what was stored before this update
+        if faults.active("api-stale-announcement"):
+            stale = (await run_in_threadpool(query, "SELECT get_etf_universe(%s)", (name,)))[0] \
+                or {"symbols": [], "category": category}
         row = await run_in_threadpool(
             query, "SELECT update_etf_universe(%s, %s::jsonb, %s, %s::jsonb, %s::jsonb)",
             (name, json.dumps(symbols), category, json.dumps(body.get("liquidity_filter", {})),
              json.dumps(body.get("metadata", {}))))
         universe = row[0]
+        announced = stale or universe
         message = await run_in_threadpool(publisher.publish, UNIVERSE_CHANNEL, {
-            "universe": name, "symbols": universe["symbols"], "count": len(universe["symbols"]),
-            "category": universe["category"]})
-        return universe, 200, {"X-Message-Seq": str(message["seq"])}
+            "universe": name, "symbols": announced["symbols"], "count": len(announced["symbols"]),
+            "category": announced["category"]})
+        status = 201 if faults.active("api-status-201") else 200
+        return universe, status, {"X-Message-Seq": str(message["seq"])}
 
     async def universe_by_method(request: Request):  # one route, so 405 answers list both methods
         return await (put_universe if request.method == "PUT" else get_universe)(request)
@@ -187,14 +204,17 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
             raise ApiError(422, f"vector must be a list of {VECTOR_DIM} numbers within ±3.4e38")
         if not any(vector):
             raise ApiError(422, "vector must not be all zeros (cosine similarity is undefined)")
+        if faults.active("api-field-required") and "top_k" not in body:
+            raise ApiError(422, "top_k is required")
         top_k = body.get("top_k", 5)
         if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 100:
             raise ApiError(422, "top_k must be an integer from 1 to 100")
         scale = max(abs(x) for x in vector)  # cosine ignores scale; this keeps float4 from overflowing
         literal = "[" + ",".join(repr(x / scale) for x in vector) + "]"
+        distance = "<->" if faults.active("search-wrong-distance") else "<=>"
         rows = await run_in_threadpool(
-            query, "SELECT id, title, 1 - (embedding <=> %s::vector) AS score FROM documents"
-                   " ORDER BY embedding <=> %s::vector, id LIMIT %s", (literal, literal, top_k), False)
+            query, f"SELECT id, title, 1 - (embedding {distance} %s::vector) AS score FROM documents"
+                   f" ORDER BY embedding {distance} %s::vector, id LIMIT %s", (literal, literal, top_k), False)
         return {"results": [{"id": i, "title": t, "score": float(s)} for i, t, s in rows]}, 200, {}
 
     routes = [

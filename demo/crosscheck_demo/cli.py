@@ -85,6 +85,30 @@ def cmd_produce(args) -> None:
                       "last_seq": sent[-1]["seq"] if sent else None}))
 
 
+def cmd_switch_consumer(args) -> None:
+    import time
+
+    import redis
+
+    from crosscheck_demo.consumer import OFFLINE_KEY, STATE_KEY
+    client = redis.Redis.from_url(redis_url(args), socket_connect_timeout=5, socket_timeout=5)
+    try:
+        if args.state == "offline":
+            client.set(OFFLINE_KEY, "1", ex=max(1, int(args.ttl)))
+        else:
+            client.delete(OFFLINE_KEY)
+        key = STATE_KEY.format(name=args.name)
+        deadline = time.monotonic() + args.wait
+        while (seen := (client.get(key) or b"unknown").decode()) != args.state:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"consumer {args.name!r} still reports {seen!r} {args.wait:g} s after the "
+                                   f"switch to {args.state!r} (state key {key})")
+            time.sleep(0.05)
+    finally:
+        client.close()
+    print(f"consumer {args.name!r} is {args.state}")
+
+
 def cmd_api(args) -> None:
     import uvicorn
 
@@ -134,6 +158,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--fd", type=int, help="serve on this inherited listening socket")
     command("consumer", cmd_consumer, "run the consumer until SIGTERM", db=True, rd=True)
+    p = command("switch-consumer", cmd_switch_consumer,
+                "take the running consumer offline (it leaves Redis) or bring it back; waits until it reports so",
+                rd=True)
+    p.add_argument("state", choices=["offline", "online"])
+    p.add_argument("--name", default="demo-consumer", help="the consumer's name (DEMO_CONSUMER_NAME)")
+    p.add_argument("--wait", type=float, default=10.0, help="seconds to wait for the consumer to report the state")
+    p.add_argument("--ttl", type=float, default=120.0,
+                   help="seconds after which an offline switch expires on its own (the consumer comes back)")
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -10,6 +10,12 @@ Each message is checked against ``demo/contracts/<channel>.json`` and recorded o
 ``message_log`` (the two loops see the same message; ``(channel, seq, sent_at)`` is
 unique). A valid message is then applied through the universe functions. Both loops
 reconnect on their own after Redis or Postgres goes away.
+
+Admin switch: while the Redis key ``demo:consumer:offline`` exists (``crosscheck-demo
+switch-consumer offline``, with a time to live so it cannot stay offline for good), the
+consumer leaves Redis entirely, as if stopped: no subscription, no stream reads. When the
+key is gone it starts again and catches up from its group. It reports each change in
+``demo:consumer:state:<name>`` (``online`` / ``offline``).
 """
 
 from __future__ import annotations
@@ -24,10 +30,14 @@ import jsonschema
 import psycopg2
 import redis
 
-from crosscheck_demo import CHANNELS, CONSUMER_GROUP, CONTRACTS_DIR, stream_name
+from crosscheck_demo import CHANNELS, CONSUMER_GROUP, CONTRACTS_DIR, faults, stream_name
 
 log = logging.getLogger("crosscheck_demo.consumer")
 RETRY_DELAY = 0.2  # seconds between reconnection attempts
+OFFLINE_KEY = "demo:consumer:offline"  # the admin switch: while it exists, the consumer stays offline
+STATE_KEY = "demo:consumer:state:{name}"  # online / offline, as the consumer last reported
+SWITCH_POLL = 0.1  # seconds between looks at the switch
+DEFAULT_NAME = "demo-consumer"
 
 
 def load_validators() -> dict:
@@ -42,9 +52,10 @@ def load_validators() -> dict:
 class Consumer:
     def __init__(self, redis_url: str, postgres_url: str, name: str | None = None):
         self.redis_url, self.postgres_url = redis_url, postgres_url
-        self.name = name or os.environ.get("DEMO_CONSUMER_NAME", "demo-consumer")
+        self.name = name or os.environ.get("DEMO_CONSUMER_NAME", DEFAULT_NAME)
         self.validators = load_validators()
         self.stopping = threading.Event()
+        self.subscribed = threading.Event()  # the live loop's subscription is confirmed
         self.threads: list[threading.Thread] = []
 
     # -- handling -----------------------------------------------------------------------
@@ -71,7 +82,7 @@ class Consumer:
             new = cur.fetchone() is not None
             if new and problem:
                 log.warning("rejected message on %s (seq %s): %s", channel, seq, problem)
-            if new and not problem:
+            if new and not problem and not faults.active("consumer-skips-writes"):
                 self.apply(cur, channel, message)
         return new
 
@@ -126,6 +137,7 @@ class Consumer:
         pubsub = client.pubsub(ignore_subscribe_messages=True)
         pubsub.subscribe(*CHANNELS)
         log.info("subscribed to %s", ", ".join(CHANNELS))
+        self.subscribed.set()
         try:
             while not self.stopping.is_set():
                 msg = pubsub.get_message(timeout=0.5)
@@ -144,6 +156,9 @@ class Consumer:
 
     def catch_up(self, conn, client: redis.Redis) -> None:
         self.ensure_groups(client)
+        if faults.active("consumer-no-catch-up"):
+            for channel in CHANNELS:
+                client.xgroup_setid(stream_name(channel), CONSUMER_GROUP, "$")
         streams = {stream_name(c): "0" for c in CHANNELS}  # first our own pending entries, then new ones
         while not self.stopping.is_set():
             try:
@@ -178,13 +193,43 @@ class Consumer:
             thread.join(timeout)
 
 
+def _switched_off(client: redis.Redis) -> bool | None:
+    """Whether the admin switch says offline; None when Redis cannot tell (keep as is)."""
+    try:
+        return bool(client.exists(OFFLINE_KEY))
+    except (redis.RedisError, OSError):
+        return None
+
+
+def _report(client: redis.Redis, name: str, state: str) -> None:
+    try:
+        client.set(STATE_KEY.format(name=name), state)
+    except (redis.RedisError, OSError) as exc:
+        log.warning("could not report state %s: %s", state, exc)
+
+
 def main(redis_url: str, postgres_url: str) -> None:
-    """Run until SIGTERM or SIGINT."""
-    consumer = Consumer(redis_url, postgres_url)
+    """Run until SIGTERM or SIGINT; go offline and come back as the admin switch says."""
+    shutdown = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: consumer.stopping.set())
-    consumer.start()
-    log.info("consumer %s running (group %s)", consumer.name, CONSUMER_GROUP)
-    while not consumer.stopping.wait(1):
-        pass
-    consumer.stop()
+        signal.signal(sig, lambda *_: shutdown.set())
+    switch = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
+    name = os.environ.get("DEMO_CONSUMER_NAME", DEFAULT_NAME)
+    consumer: Consumer | None = None
+    while not shutdown.is_set():
+        offline = _switched_off(switch)
+        if consumer is None and not offline:
+            consumer = Consumer(redis_url, postgres_url)
+            consumer.start()
+            consumer.subscribed.wait(5)
+            log.info("consumer %s running (group %s)", consumer.name, CONSUMER_GROUP)
+            _report(switch, name, "online")
+        elif consumer is not None and offline:
+            consumer.stop()
+            consumer = None
+            log.info("consumer %s offline (admin switch %s)", name, OFFLINE_KEY)
+            _report(switch, name, "offline")
+        shutdown.wait(SWITCH_POLL)
+    if consumer is not None:
+        consumer.stop()
+    switch.close()

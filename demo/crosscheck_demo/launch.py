@@ -64,6 +64,12 @@ def _tail(path: Path, lines: int = 15) -> str:
         return ""
 
 
+def _answer(status: int, body: bytes) -> str:
+    """``HTTP 500 {"error": ...`` : the status and the start of the body, on one line."""
+    text = " ".join(body.decode("utf-8", "replace").split())
+    return f"HTTP {status} {text[:200]!r}" if text else f"HTTP {status} (empty body)"
+
+
 def start(redis_url: str, postgres_url: str, log_dir: Path, ready_timeout: float = 10.0) -> Handle:
     """Migrate, start the API and the consumer, wait for ``/health``; return a :class:`Handle`."""
     faults.validate()
@@ -95,6 +101,7 @@ def start(redis_url: str, postgres_url: str, log_dir: Path, ready_timeout: float
         listener.close()  # the API child holds its own copy
     handle = Handle(api_url, processes, logs)
     deadline = time.monotonic() + ready_timeout
+    last = "no answer"  # what /health said last, for the failure message
     while True:
         for name, p in processes.items():
             if p.poll() is not None:
@@ -105,10 +112,14 @@ def start(redis_url: str, postgres_url: str, log_dir: Path, ready_timeout: float
             with urllib.request.urlopen(f"{api_url}/health", timeout=1) as response:
                 if response.status == 200:
                     return handle
-        except (urllib.error.URLError, OSError):
-            pass
+                last = _answer(response.status, response.read(400))
+        except urllib.error.HTTPError as exc:  # 4xx / 5xx
+            last = _answer(exc.code, exc.read(400))
+        except (urllib.error.URLError, OSError) as exc:
+            last = f"no answer ({type(getattr(exc, 'reason', exc)).__name__})"
         if time.monotonic() > deadline:
             handle.stop()
-            raise RuntimeError(f"demo API at {api_url} not healthy within {ready_timeout:g} s; "
+            raise RuntimeError(f"demo API at {api_url} not healthy within {ready_timeout:g} s: "
+                               f"GET /health answered {last}, expected HTTP 200; "
                                f"end of {logs['api']}:\n{_tail(logs['api'])}")
         time.sleep(0.05)

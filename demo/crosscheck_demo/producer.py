@@ -6,7 +6,7 @@ import datetime
 import random
 import time
 
-from crosscheck_demo import CHANNELS
+from crosscheck_demo import CHANNELS, faults
 from crosscheck_demo.messages import Publisher
 
 _ETFS = ["SPY", "QQQ", "IWM", "DIA", "XLF", "XLK", "XLE", "XLV", "VTI", "EFA"]
@@ -43,7 +43,9 @@ def produce(publisher: Publisher, channel: str, count: int, rate: float | None =
             delay = start + i / rate - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
-        fields = sample(channel, i, universe)
+        if i % 10 == 9 and faults.active("producer-skips-silently"):
+            continue
+        fields = sample(channel, i - 1 if i % 10 == 9 and faults.active("producer-resends") else i, universe)
         fields.update(extra or {})
         sent.append(publisher.publish(channel, fields))
     return sent

@@ -1,12 +1,12 @@
 *** Settings ***
 Documentation       Checkpoint 3, API contracts: the demo API answers as its OpenAPI document says, survives a
-...                 bounded property-based sweep, and the served document is compatible with the one in the
-...                 repository.
+...                 bounded property-based sweep, and the served document is compatible with the previous
+...                 release's document kept in resources/api/.
 Resource            ../../resources/demo_api.resource
 Resource            ../../resources/contracts.resource
 Suite Setup         Run Keywords    Connect To The Demo API    AND    The Demo API Document Is Loaded
 Suite Teardown      Disconnect From The Demo API
-Test Teardown       Delete The API Keys Of This Test
+Test Teardown       Run Keywords    Delete The API Keys Of This Test    AND    Remove The Test Universe
 Test Tags           checkpoint3    day1    api
 
 
@@ -38,6 +38,16 @@ Document Search Answers As Documented
     ${response} =    Search The Documents    top_k=3
     The Response Should Follow The API Contract    ${response}
 
+A Universe Written And Read Through The API Answers As Documented
+    [Documentation]    Success answers too: the PUT and the GET of a test universe follow the document.
+    [Tags]    postgres    redis
+    ${key} =    Create An API Key With Rate Limit    60/minute
+    Open A Demo API Session With Key    ${key}
+    ${name} =    A Test Universe Is Written Through The API    SPY    QQQ
+    ${response} =    Call The Demo API    GET    /v1/universes/${name}
+    Should Be Equal    ${response.json()}[symbols]    ${{ ["SPY", "QQQ"] }}
+    ...    GET /v1/universes/${name} answered symbols ${response.json()}[symbols], expected the ones written
+
 Every Operation Survives A Bounded Property-Based Sweep
     [Documentation]    Generated valid and invalid requests: no 5xx, invalid data rejected with a 4xx.
     ...    Writing operations get invalid requests only, so the sweep leaves no data behind.
@@ -48,5 +58,5 @@ Every Operation Survives A Bounded Property-Based Sweep
     ...    negative_only=${writes}    deadline=45 s
     Should Be True    ${summary}[requests] > 10
 
-The Served Document Is Compatible With The One In The Repository
-    OpenAPI Changes Should Be Compatible    ${DEMO_OPENAPI_IN_REPOSITORY}    demo
+The Served Document Is Compatible With The Previous Release
+    The Served Document Should Be Compatible With The Previous Release

@@ -28,6 +28,14 @@ The API Ranks Documents As An Exact Search Does
     ${vector} =    Generate Query Near    ${{ [0.3, 0.5, 0.2, 0.1, 0.0, 0.0, 0.1, 0.0] }}    noise=0.05
     Demo Search Should Agree With Exact Search    ${key}    ${vector}    top_k=5
 
+The API Ranks Documents Of Different Norms By The Declared Distance
+    [Documentation]    The seeded documents all have one norm, where every distance ranks alike.
+    [Tags]    checkpoint4
+    ${key} =    Demo API Key Is Created
+    VAR    ${query} =    ${{ [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0] }}
+    Documents Of Different Norms Are Added    ${query}
+    Demo Search Should Agree With Exact Search    ${key}    ${query}    top_k=3
+
 A Document Added To The Table Is Found Through The API
     [Tags]    checkpoint4
     ${key} =    Demo API Key Is Created
@@ -39,4 +47,5 @@ A Search Without An API Key Is Refused
     [Tags]    checkpoint3
     ${api} =    Evaluate    __import__('crosscheck.stack', fromlist=['x']).api_url()
     VAR    &{body} =    vector=${{ [0.1] * 8 }}    top_k=${3}
-    POST    ${api}/v1/search    json=${body}    expected_status=401
+    ${response} =    POST    ${api}/v1/search    json=${body}    expected_status=401
+    Demo Search Response Should Follow The Document    ${response}

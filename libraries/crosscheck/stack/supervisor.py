@@ -89,7 +89,10 @@ class Supervisor:
         try:
             self.demo = launch.start(self.servers["redis"].url, self.servers["postgres"].url, self.logs)
         except Exception as exc:  # the rest of the stack stays usable
-            entry.update(status="failed", error=f"{type(exc).__name__}: {exc}"[-1500:])
+            error = f"{type(exc).__name__}: {exc}"
+            if len(error) > 1500:  # keep the reason (its start) and the end of the log it quotes
+                error = f"{error[:600]} [...] {error[-900:]}"
+            entry.update(status="failed", error=error)
             return
         entry.update(status="running", url=self.demo.api_url, pids=list(getattr(self.demo, "pids", [])),
                      version="crosscheck-demo", log=str(self.logs))

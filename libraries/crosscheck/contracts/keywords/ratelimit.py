@@ -11,6 +11,8 @@ import requests
 from robot.api.deco import keyword
 
 from crosscheck.config import mask_url
+from crosscheck.contracts import openapi
+from crosscheck.contracts.keywords.context import ContractsContext
 from crosscheck.errors import ConfigurationError, CrosscheckError, ServiceUnavailable
 from crosscheck.reporting import html_table, log_html
 
@@ -24,36 +26,90 @@ def send_concurrent(method: str, url: str, count: int, headers: dict | None = No
         raise ConfigurationError(f"count must be between 1 and {MAX_REQUESTS}, got {count}.")
 
     def one(_):
-        with requests.Session() as session:
-            return session.request(method, url, headers=headers, json=json_body, timeout=timeout)
+        try:
+            with requests.Session() as session:
+                return session.request(method, url, headers=headers, json=json_body, timeout=timeout)
+        except requests.RequestException as exc:
+            return exc
 
-    try:
-        with ThreadPoolExecutor(max_workers=min(workers, count)) as pool:
-            return list(pool.map(one, range(count)))
-    except requests.RequestException as exc:
-        raise ServiceUnavailable(f"Cannot reach {mask_url(url)}: {type(exc).__name__}. "
-                                 "Check that the API is running.") from None
+    with ThreadPoolExecutor(max_workers=min(workers, count)) as pool:
+        outcomes = list(pool.map(one, range(count)))
+    failed = [o for o in outcomes if isinstance(o, requests.RequestException)]
+    if not failed:
+        return outcomes
+    # A server that accepted the connection but did not answer in time is running: say so, with
+    # what the other requests got, instead of suggesting it is down.
+    unanswered = [e for e in failed if isinstance(e, requests.ReadTimeout)]
+    if len(unanswered) < len(failed):
+        other = next(e for e in failed if not isinstance(e, requests.ReadTimeout))
+        raise ServiceUnavailable(f"Cannot reach {mask_url(url)}: {type(other).__name__} for {len(failed)} of "
+                                 f"{count} concurrent requests. Check that the API is running.")
+    answered = dict(sorted(Counter(o.status_code for o in outcomes if isinstance(o, requests.Response)).items()))
+    raise CrosscheckError(f"{method} {urlsplit(url).path}: {len(unanswered)} of {count} concurrent requests got no "
+                          f"answer within {timeout:g} s (the server accepted the connections; the others got "
+                          f"{answered or 'nothing'}). A server that accepts requests but does not answer is "
+                          "usually waiting for an exhausted pool (database connections or workers).")
+
+
+def contract_mismatches(document, responses: list[requests.Response]) -> tuple[dict[str, int], int]:
+    """Each mismatch (``POST /v1/search -> 201: status: expected ..., got 201``) with how many
+    responses had it, and how many responses had any."""
+    found: Counter = Counter()
+    bad = 0
+    for response in responses:
+        mismatches = {str(m) for m in openapi.response_mismatches(document, response)}
+        bad += bool(mismatches)
+        for mismatch in sorted(mismatches):
+            found[f"{openapi.describe(response)}: {mismatch}"] += 1
+    return dict(found), bad
+
+
+def _check_contract(ctx: ContractsContext, document, responses: list[requests.Response], where: str) -> None:
+    if document is None:
+        return
+    doc = ctx.document(document)
+    found, bad = contract_mismatches(doc, responses)
+    if found:
+        raise CrosscheckError(f"{where}: {bad} of {len(responses)} responses do not match their contract "
+                              f"({doc.title}): " + "; ".join(f"{m} ({n} responses)" for m, n in found.items()))
 
 
 class RateLimitKeywords:
+    def __init__(self, ctx: ContractsContext | None = None):
+        self.ctx = ctx or ContractsContext()
+
     @keyword
     def send_concurrent_requests(self, method: str, url: str, count: int, headers: dict | None = None,
-                                 json: dict | None = None, timeout: timedelta = timedelta(seconds=30)) -> dict:
+                                 json: dict | None = None, timeout: timedelta = timedelta(seconds=30),
+                                 document: str | None = None) -> dict:
         """Sends ``count`` requests at once and returns how many got each status: ``{200: 5, 429: 3}``.
 
+        With ``document`` (an OpenAPI document's alias, file or URL) every response
+        is also checked against it as `Response Should Match OpenAPI` does; the
+        failure lists each mismatch with the number of responses that had it.
+
+        Requests that get no answer within ``timeout`` from a server that accepted
+        them fail the keyword with their number and what the others got, e.g.
+        ``POST /v1/search: 11 of 40 concurrent requests got no answer within 30 s
+        (the server accepted the connections; the others got {200: 29}) ...``;
+        only a server that cannot be connected to is reported as unreachable.
+
         | ${counts} =    Send Concurrent Requests    GET    ${API}/v1/universes/x    8    headers=${auth}
+        | ${counts} =    Send Concurrent Requests    GET    ${API}/health    50    document=demo
         """
         responses = send_concurrent(method.upper(), url, count, headers, json, timeout.total_seconds())
         counts = dict(sorted(Counter(r.status_code for r in responses).items()))
-        log_html(html_table([[s, n] for s, n in counts.items()], ["status", "responses"],
-                            f"{count} concurrent {method.upper()} {urlsplit(url).path}"))
+        where = f"{count} concurrent {method.upper()} {urlsplit(url).path}"
+        log_html(html_table([[s, n] for s, n in counts.items()], ["status", "responses"], where))
+        _check_contract(self.ctx, document, responses, where)
         return counts
 
     @keyword
     def rate_limit_should_allow_exactly(self, limit: int, method: str, url: str, count: int,
                                         headers: dict | None = None, json: dict | None = None,
                                         rejected_status: int = 429,
-                                        timeout: timedelta = timedelta(seconds=30)) -> dict:
+                                        timeout: timedelta = timedelta(seconds=30),
+                                        document: str | None = None) -> dict:
         """Sends ``count`` concurrent requests and fails unless exactly ``limit`` are admitted and the rest get 429.
 
         Admitted means any answer but ``rejected_status`` and 5xx (a 404 for
@@ -63,6 +119,9 @@ class RateLimitKeywords:
         both counts: ``Rate limit of GET /v1/universes/x: expected exactly 5
         of 8 concurrent requests to succeed and 3 to get 429, got 6 admitted,
         2 got 429``.
+
+        With ``document`` every response, admitted or rejected, is also checked
+        against that OpenAPI document (see `Send Concurrent Requests`).
 
         | Rate Limit Should Allow Exactly    5    GET    ${API}/v1/universes/x    8    headers=${auth}
         """
@@ -85,4 +144,5 @@ class RateLimitKeywords:
         if missing:
             raise CrosscheckError(f"{where}: {len(missing)} of {len(rejected)} {rejected_status} responses "
                                   "have no Retry-After header.")
+        _check_contract(self.ctx, document, responses, where)
         return counts
