@@ -189,6 +189,42 @@ def test_duplicated_messages_fail_with_duplicate_count(lib, raw):
         lib.get_duplicate_count(EQ, 0, channel=channel)
 
 
+def test_content_resent_under_a_fresh_seq_fails_as_duplicates_by_content(lib, raw):
+    channel = lib.test_channel("tickstock.cache.sync_complete")
+    lib.start_listening(channel)
+    bodies = [{"task": "eod_cache_sync", "universes_updated": n} for n in (1, 2, 2, 3, 1)]  # 3rd and 5th re-sent
+    for seq, body in enumerate(bodies, 1):
+        raw.publish(channel, json.dumps({"seq": seq, "sent_at": time.time(), **body}))
+    stats = lib.get_delivery_statistics(channel, expected=5)
+    assert (stats["unique"], stats["duplicates"], stats["content_duplicates"]) == (5, 0, 2)
+    with pytest.raises(CrosscheckError) as err:
+        lib.delivery_should_meet_targets(channel, expected=5)
+    assert (f"Delivery on channel {channel!r} missed its targets: 2 duplicates by content "
+            f"(same fields under another seq)") in str(err.value)
+    assert "0 duplicates, 2 duplicates by content" in str(err.value)
+    assert lib.delivery_should_meet_targets(channel, expected=5, duplicates_allowed=True)["content_duplicates"] == 2
+    assert lib.get_duplicate_count(EQ, 0, channel=channel) == 0
+    assert lib.get_duplicate_count(EQ, 2, channel=channel, by="content") == 2
+    with pytest.raises(AssertionError, match=r"Duplicate messages by content \(same fields, another seq\) on channel "
+                                             r".* \(5 received\) '2' \(int\) should be '0'"):
+        lib.get_duplicate_count(EQ, 0, channel=channel, by="content")
+    assert lib.get_duplicate_count(channel=channel, by="any") == 2
+    with pytest.raises(ConfigurationError, match="Unknown duplicate kind 'payload'; use seq, content or any"):
+        lib.get_duplicate_count(channel=channel, by="payload")
+
+
+def test_content_duplicates_ignore_seq_timestamp_key_order_and_stamped_messages(lib, raw):
+    channel = lib.test_channel("tickstock.universe.updated")
+    lib.start_listening(channel)
+    raw.publish(channel, '{"seq": 1, "sent_at": 1.0, "universe": "TEST_a", "symbols": ["SPY"]}')
+    raw.publish(channel, '{"symbols": ["SPY"], "universe": "TEST_a", "sent_at": 2.0, "seq": 2}')  # same content
+    raw.publish(channel, '{"seq": 3, "sent_at": 3.0, "universe": "TEST_a", "symbols": ["QQQ"]}')
+    sut_publish(raw, channel, [4, 5])                    # nothing but seq and time: not compared
+    lib.publish_messages(channel, 3, body={"universe": "TEST_a"})   # own stamped messages share a body
+    stats = lib.get_delivery_statistics(channel, expected=8)
+    assert stats["unique"] == 8 and stats["content_duplicates"] == 1, stats
+
+
 def test_renamed_channel_fails_as_nothing_received(lib, raw):
     channel = lib.test_channel("tickstock.universe.updated")
     lib.start_listening(channel)

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from crosscheck.assertions import AssertionOperator
-from crosscheck.errors import CrosscheckError
+from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.messaging import Messaging
 
 EQ = AssertionOperator("==")
@@ -74,6 +74,35 @@ def test_entries_trimmed_by_maxlen_are_reported_as_loss(lib):
     with pytest.raises(AssertionError) as err:
         lib.get_stream_loss(stream, "g", EQ, 0)
     assert f"Entries of stream {stream!r} lost to trimming before group 'g' read them (500 added) '400'" in str(err.value)
+
+
+def test_stream_entries_are_read_without_a_group_and_trimmed_exactly(lib):
+    stream = lib.test_key("stream:tickstock.cache.sync_complete")
+    lib.create_consumer_group(stream, "g")
+    lib.add_stream_entries(stream, 10, body={"task": "eod_cache_sync"})
+    oldest = lib.get_stream_entries(stream, 3)
+    newest = lib.get_stream_entries(stream, 3, newest=True)
+    assert [e["payload"]["seq"] for e in oldest] == [1, 2, 3]
+    assert [e["payload"]["seq"] for e in newest] == [8, 9, 10]
+    everything = lib.get_stream_entries(stream, 100)
+    assert lib.trim_stream(stream, minid=everything[4]["id"]) == 4         # entries 1-4 go
+    assert [e["payload"]["seq"] for e in lib.get_stream_entries(stream)] == list(range(5, 11))
+    assert lib.trim_stream(stream, maxlen=2) == 4
+    caught = lib.catch_up_as_consumer(stream, "g", "late")
+    assert [e["payload"]["seq"] for e in caught] == [9, 10]
+    with pytest.raises(AssertionError, match=r"lost to trimming before group 'g' read them \(10 added\) '8'"):
+        lib.get_stream_loss(stream, "g", EQ, 0)
+    assert lib.get_stream_entries(lib.test_key("no-such-stream")) == []
+
+
+def test_trim_stream_needs_exactly_one_bound(lib):
+    stream = lib.test_key("trim-args")
+    with pytest.raises(ConfigurationError, match="Trim Stream needs exactly one of maxlen and minid"):
+        lib.trim_stream(stream)
+    with pytest.raises(ConfigurationError, match="Trim Stream needs exactly one of maxlen and minid"):
+        lib.trim_stream(stream, maxlen=1, minid="0-1")
+    with pytest.raises(CrosscheckError, match=f"Could not trim stream {stream!r}"):
+        lib.trim_stream(stream, minid="not-an-id")
 
 
 def test_listener_recovers_after_its_connection_is_killed_and_gap_is_lost(lib):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,7 +11,7 @@ from typing import Any
 from robotlibcore import keyword
 
 from crosscheck import reporting
-from crosscheck.assertions import AssertionOperator, check, to_millis
+from crosscheck.assertions import AssertionOperator, chart_target, check, time_target, to_millis
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.messaging.core import Context
 from crosscheck.messaging.publishing import TAG_FIELD
@@ -32,6 +34,7 @@ class Stats:
     expected: int = 0
     out_of_order: int = 0
     duplicates: int = 0
+    content_duplicates: int = 0  # same content as an earlier message, under another seq
     non_json: int = 0
     latencies: list[float] = field(default_factory=list)   # ms
     drops: list[str] = field(default_factory=list)         # the listener's connection losses
@@ -54,7 +57,8 @@ class Stats:
     def as_dict(self) -> dict:
         out = {"channel": self.channel, "received": self.received, "unique": self.unique,
                "expected": self.expected, "lost": self.lost, "success_rate": round(self.success_rate, 3),
-               "out_of_order": self.out_of_order, "duplicates": self.duplicates, "non_json": self.non_json,
+               "out_of_order": self.out_of_order, "duplicates": self.duplicates,
+               "content_duplicates": self.content_duplicates, "non_json": self.non_json,
                "latency_count": len(self.latencies)}
         for name in STATISTICS:
             out[f"latency_{name}_ms"] = self.latency(name)
@@ -65,12 +69,23 @@ class Stats:
         if self.latencies:
             s = reporting.summary(self.latencies)
             parts.append(f"latency p50 {s['p50']:.1f} ms, p95 {s['p95']:.1f} ms, max {s['max']:.1f} ms")
-        parts.append(f"{self.out_of_order} out of order, {self.duplicates} duplicates")
+        parts.append(f"{self.out_of_order} out of order, {self.duplicates} duplicates, "
+                     f"{self.content_duplicates} duplicates by content")
         if self.non_json:
             parts.append(f"{self.non_json} not JSON")
         if self.drops:
             parts.append(f"the listener lost its connection {len(self.drops)} times (last: {self.drops[-1]})")
         return "; ".join(parts)
+
+
+def fingerprint(payload: dict, ignore: tuple[str, ...]) -> str | None:
+    """A digest of ``payload`` without the fields in ``ignore`` (seq, send time, run tag), or
+    None when nothing else is left to compare. Key order does not matter."""
+    rest = {k: v for k, v in payload.items() if k not in ignore}
+    if not rest:
+        return None
+    text = json.dumps(rest, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def compute(ctx: Context, listener, channel: str, expected: int | None = None) -> Stats:
@@ -79,14 +94,18 @@ def compute(ctx: Context, listener, channel: str, expected: int | None = None) -
     Own messages (stamped by `Publish Messages`) are matched to their monotonic
     send time; other messages use the payload's timestamp field (epoch seconds)
     against the wall clock at arrival. Ordering and duplicates are judged by the
-    seq field per source. ``expected`` defaults to what this library published on
-    the channel while the listener ran plus, for other sources, the span of the
-    seq numbers seen (first to last).
+    seq field per source; a message of the system under test whose content (all
+    fields but seq and timestamp) equals an earlier one's under another seq is
+    counted in ``content_duplicates`` (a re-send under a fresh seq). ``expected``
+    defaults to what this library published on the channel while the listener ran
+    plus, for other sources, the span of the seq numbers seen (first to last).
     """
     stats = Stats(channel)
     seq_field, ts_field, tag = ctx.seq_field, ctx.timestamp_field, ctx.tag
     published = ctx.published.get(channel)
     seen: set = set()
+    contents: set[str] = set()
+    ignore = (seq_field, ts_field, TAG_FIELD)
     highest: dict[Any, int] = {}
     lowest: dict[Any, int] = {}
     for m in listener.messages(channel):
@@ -111,6 +130,12 @@ def compute(ctx: Context, listener, channel: str, expected: int | None = None) -
                 stats.out_of_order += 1
             highest[source] = max(highest.get(source, seq), seq)
             lowest[source] = min(lowest.get(source, seq), seq)
+        if TAG_FIELD not in payload:  # stamped messages repeat their body on purpose
+            digest = fingerprint(payload, ignore)
+            if digest is not None:
+                if digest in contents:
+                    stats.content_duplicates += 1
+                contents.add(digest)
         stats.unique += 1
         sent = None
         if source == tag and published is not None and isinstance(seq, int):
@@ -145,6 +170,7 @@ def settle_down(ctx: Context, listener, channels: list[str], expected: int | Non
         ctx.published[c].count_since(listener.started_mono) for c in channels if c in ctx.published)
     wanted = {c.encode() for c in channels}
     scanned = got = 0
+    unique = None
     deadline = time.monotonic() + timeout
     last_count, last_change = -1, time.monotonic()
     while time.monotonic() < deadline:
@@ -152,12 +178,17 @@ def settle_down(ctx: Context, listener, channels: list[str], expected: int | Non
         total = len(records)
         if total < scanned:
             scanned = got = 0
+            unique = None
         if total != last_count:
             last_count, last_change = total, time.monotonic()
         if want:
-            got += sum(1 for r in records[scanned:total] if r[0] in wanted)
+            fresh = sum(1 for r in records[scanned:total] if r[0] in wanted)
+            got += fresh
             scanned = total
-            if got >= want:
+            # arrivals include duplicates: only distinct messages count toward what was expected
+            if got >= want and (fresh or unique is None):
+                unique = sum(compute(ctx, listener, c).unique for c in channels)
+            if unique is not None and unique >= want:
                 return
         if time.monotonic() - last_change >= QUIET:
             return
@@ -172,6 +203,7 @@ def combine(parts: list[Stats], name: str) -> Stats:
         total.expected += s.expected
         total.out_of_order += s.out_of_order
         total.duplicates += s.duplicates
+        total.content_duplicates += s.content_duplicates
         total.non_json += s.non_json
         total.latencies.extend(s.latencies)
     return total
@@ -220,7 +252,8 @@ class StatisticsKeywords:
         """All delivery figures of ``channel`` (default: every channel of the listener) as a dictionary.
 
         Keys: ``received`` (with duplicates), ``unique``, ``expected``, ``lost``,
-        ``success_rate`` (%), ``out_of_order``, ``duplicates``, ``non_json``,
+        ``success_rate`` (%), ``out_of_order``, ``duplicates`` (same seq again),
+        ``content_duplicates`` (same content again under another seq), ``non_json``,
         ``latency_count`` and ``latency_<min|p50|p95|p99|max|mean>_ms``.
 
         ``expected`` is how many messages should have arrived. By default it is what
@@ -245,8 +278,9 @@ class StatisticsKeywords:
         on the monotonic clock in-process; for the system under test's messages from the
         payload's timestamp field (``timestamp_field`` library argument, default
         ``sent_at``, epoch seconds) against the wall clock. ``assertion_expected`` is a
-        time (``100 ms``, ``0.1 s``) or a number of milliseconds. The distribution is
-        logged as a percentile table and histogram.
+        time with a unit (``100 ms``, ``0.1 s``); a bare number is refused. The
+        distribution is logged as a percentile table and a histogram that marks the
+        expected value as the target line (no line without an assertion).
 
         | `Get Delivery Latency` | p95 | < | ${MESSAGE_DELIVERY_TARGET} |
         | ${p50}= | `Get Delivery Latency` | p50 | channel=${channel} |
@@ -255,14 +289,16 @@ class StatisticsKeywords:
         if statistic not in STATISTICS:
             raise ConfigurationError(f"Unknown latency statistic {statistic!r}; use one of {', '.join(STATISTICS)}.")
         stats = self.stats(channel, None, listener)
-        self._log(stats)
+        what = f"{statistic} delivery latency (ms) {self._where(stats)}"
+        target = time_target(assertion_operator, assertion_expected, what)
+        line, label = chart_target(assertion_operator, target)
+        self._log(stats, target=line, label=label)
         value = stats.latency(statistic)
         if value is None:
             raise CrosscheckError(
                 f"No latency {self._where(stats)}: {stats.received} messages arrived, none with a send time "
                 f"(own stamped messages or a {self.ctx.timestamp_field!r} field).")
-        return check(value, assertion_operator, assertion_expected,
-                     f"{statistic} delivery latency (ms) {self._where(stats)}", convert=to_millis)
+        return check(value, assertion_operator, assertion_expected if target is None else target, what)
 
     @keyword
     def get_success_rate(self, assertion_operator: AssertionOperator | None = None, assertion_expected: Any = None,
@@ -322,14 +358,25 @@ class StatisticsKeywords:
     @keyword
     def get_duplicate_count(self, assertion_operator: AssertionOperator | None = None,
                             assertion_expected: Any = None, channel: str | None = None,
-                            listener: str | None = None) -> int:
-        """Messages whose seq (from the same source) had already arrived.
+                            listener: str | None = None, by: str = "seq") -> int:
+        """Messages that had already arrived: ``by`` ``seq`` (the default) counts a seq
+        (from the same source) seen again; ``content`` counts a message of the system
+        under test whose fields, all but seq and timestamp, equal an earlier message's
+        under another seq (a re-send under a fresh number); ``any`` counts both.
 
         | `Get Duplicate Count` | == | 0 | channel=${channel} |
+        | `Get Duplicate Count` | == | 0 | channel=${channel} | by=content |
         """
+        by = by.lower()
+        if by not in ("seq", "content", "any"):
+            raise ConfigurationError(f"Unknown duplicate kind {by!r}; use seq, content or any.")
         stats = self.stats(channel, None, listener)
-        return check(stats.duplicates, assertion_operator, assertion_expected,
-                     f"Duplicate messages {self._where(stats)}", convert=int)
+        value = {"seq": stats.duplicates, "content": stats.content_duplicates,
+                 "any": stats.duplicates + stats.content_duplicates}[by]
+        what = {"seq": "Duplicate messages", "content": "Duplicate messages by content (same fields, another seq)",
+                "any": "Duplicate messages (by seq or content)"}[by]
+        return check(value, assertion_operator, assertion_expected,
+                     f"{what} {self._where(stats)} ({stats.received} received)", convert=int)
 
     @keyword
     def delivery_should_meet_targets(self, channel: str | None = None, expected: int | None = None,
@@ -341,7 +388,8 @@ class StatisticsKeywords:
 
         Targets: ``statistic`` latency below ``latency`` (default ``100 ms``), success
         rate at least ``success_rate`` % (default 95), no message out of order
-        (``ordered``), no duplicates (unless ``duplicates_allowed``), every payload
+        (``ordered``), no duplicates by seq or by content (unless ``duplicates_allowed``;
+        see `Get Duplicate Count`), every payload
         JSON, and at least ``minimum`` messages received if given. Returns the figures
         as `Get Delivery Statistics` does.
 
@@ -351,8 +399,9 @@ class StatisticsKeywords:
         statistic = statistic.lower()
         if statistic not in STATISTICS:
             raise ConfigurationError(f"Unknown latency statistic {statistic!r}; use one of {', '.join(STATISTICS)}.")
+        limit = to_millis(latency, f"{statistic} delivery latency")
         stats = self.stats(channel, expected, listener)
-        self._log(stats, target=to_millis(latency))
+        self._log(stats, target=limit, label="target <")
         problems = []
         rate_target = _percent(success_rate)
         if stats.success_rate < rate_target:
@@ -361,7 +410,6 @@ class StatisticsKeywords:
         if minimum is not None and stats.unique < int(minimum):
             problems.append(f"{stats.unique:,} messages < minimum {int(minimum):,}")
         value = stats.latency(statistic)
-        limit = to_millis(latency)
         if value is None:
             problems.append("no latency figure (no message carried a send time)")
         elif value >= limit:
@@ -370,6 +418,8 @@ class StatisticsKeywords:
             problems.append(f"{stats.out_of_order:,} out of order")
         if not duplicates_allowed and stats.duplicates:
             problems.append(f"{stats.duplicates:,} duplicates")
+        if not duplicates_allowed and stats.content_duplicates:
+            problems.append(f"{stats.content_duplicates:,} duplicates by content (same fields under another seq)")
         if stats.non_json:
             problems.append(f"{stats.non_json:,} not JSON")
         if problems:
@@ -379,15 +429,22 @@ class StatisticsKeywords:
 
     @keyword
     def log_delivery_statistics(self, channel: str | None = None, expected: int | None = None,
-                                listener: str | None = None, target: Any = MESSAGE_DELIVERY_TARGET) -> None:
-        """Writes the percentile table and latency histogram of ``channel`` to the log."""
-        self._log(self.stats(channel, expected, listener), target=to_millis(target))
+                                listener: str | None = None, target: Any = None) -> None:
+        """Writes the percentile table and latency histogram of ``channel`` to the log.
 
-    def _log(self, stats: Stats, target: float | None = None) -> None:
+        The histogram marks ``target`` (a time with a unit, ``50 ms``); without one it
+        marks seed 001's ``100 ms``, labelled as the default target.
+        """
         if target is None:
-            target = to_millis(MESSAGE_DELIVERY_TARGET)
+            line, label = to_millis(MESSAGE_DELIVERY_TARGET), "default target"
+        else:
+            line, label = to_millis(target, "delivery latency target"), "target"
+        self._log(self.stats(channel, expected, listener), target=line, label=label)
+
+    def _log(self, stats: Stats, target: float | None = None, label: str = "target") -> None:
+        """Percentile table and histogram; the histogram marks ``target`` (ms) only when given."""
         extra = {"received": stats.unique, "expected": stats.expected,
                  "success %": round(stats.success_rate, 2), "out of order": stats.out_of_order,
-                 "duplicates": stats.duplicates}
+                 "duplicates": stats.duplicates, "duplicates by content": stats.content_duplicates}
         reporting.log_distribution(stats.latencies, "ms", f"Delivery latency {self._where(stats)}",
-                                   target=target, extra=extra)
+                                   target=target, extra=extra, target_label=label)

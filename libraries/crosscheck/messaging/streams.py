@@ -151,6 +151,52 @@ class StreamKeywords:
         length = int(self._run(conn, conn.client.xlen, stream))
         return check(length, assertion_operator, assertion_expected, f"Length of stream {stream!r}", convert=int)
 
+    @keyword
+    def get_stream_entries(self, stream: str, count: int = 100, newest: bool = False,
+                           alias: str | None = None) -> list[dict]:
+        """Up to ``count`` entries of ``stream``, oldest first (``XRANGE``); with ``newest``
+        the newest ``count`` entries, still in stream order (``XREVRANGE``). Reads only:
+        no consumer group is involved. Returns ``{"id", "fields", "payload"}`` as
+        `Read As Consumer` does.
+
+        | ${entries}= | `Get Stream Entries` | stream:tickstock.universe.updated | 50 | newest=${True} |
+        """
+        conn = self._conn(alias)
+        if newest:
+            raw = list(reversed(self._run(conn, conn.client.xrevrange, stream, "+", "-", count=int(count))))
+        else:
+            raw = self._run(conn, conn.client.xrange, stream, "-", "+", count=int(count))
+        return [entry(i, f) for i, f in raw]
+
+    @keyword
+    def trim_stream(self, stream: str, maxlen: int | None = None, minid: str | None = None,
+                    alias: str | None = None) -> int:
+        """Trims ``stream`` exactly (``XTRIM``): to the newest ``maxlen`` entries, or removing every
+        entry older than id ``minid``. Returns how many entries were removed.
+
+        This is what a producer's ``MAXLEN`` does to a consumer that is offline: entries it
+        had not read are gone. Trim only streams of your test system; consumer groups keep
+        their position, and `Get Stream Loss` counts what this library added and lost.
+
+        | ${removed}= | `Trim Stream` | ${stream} | maxlen=100 |
+        | ${removed}= | `Trim Stream` | ${stream} | minid=${entries}[5][id] |
+        """
+        if (maxlen is None) == (minid is None):
+            raise ConfigurationError("Trim Stream needs exactly one of maxlen and minid.")
+        conn = self._conn(alias)
+        try:
+            if maxlen is not None:
+                removed = conn.client.xtrim(stream, maxlen=int(maxlen), approximate=False)
+            else:
+                removed = conn.client.xtrim(stream, minid=str(minid), approximate=False)
+        except redis.ResponseError as exc:
+            raise CrosscheckError(f"Could not trim stream {stream!r}: {exc}") from None
+        except _ERRORS as exc:
+            raise unreachable(conn.url, exc) from None
+        how = f"to {int(maxlen)} entries" if maxlen is not None else f"below id {minid}"
+        logger.info(f"Trimmed stream {stream!r} {how}: {removed} entries removed.")
+        return int(removed)
+
     # --- consumer groups ----------------------------------------------------------------
     @keyword
     def create_consumer_group(self, stream: str, group: str, start: str = "$", exists_ok: bool = False,
