@@ -98,15 +98,17 @@ def chart_target(operator: AssertionOperator | None, target: float | None) -> tu
 
 
 def check(value: Any, operator: AssertionOperator | None, expected: Any, what: str,
-          convert=None) -> Any:
+          convert=None, message: str | None = None) -> Any:
     """Verify ``value`` against ``operator expected`` if an operator is given.
 
     ``convert`` turns ``expected`` into the value's unit (e.g. :func:`to_millis`, which
     refuses a bare number, naming ``what``).
-    The failure message names ``what`` (figure and place) and both values.
+    The failure message names ``what`` (figure and place) and both values; ``message``,
+    when given, replaces it (AssertionEngine fills ``{value}``, ``{value_type}``,
+    ``{expected}`` and ``{expected_type}`` in it).
     """
     if operator is None:
         return value
     if convert is not None and expected is not None and operator not in _UNCONVERTED:
         expected = convert(expected, what) if convert in (to_millis, to_seconds) else convert(expected)
-    return verify_assertion(value, operator, expected, what, None)
+    return verify_assertion(value, operator, expected, what, message or None)

@@ -116,6 +116,16 @@ def _service_url(name: str) -> str:
     return entry["url"]
 
 
+def embedded_url(name: str) -> str:
+    """The URL of ``name`` as this run's stack serves it (configured URLs are returned as given)."""
+    return _service_url(name)
+
+
+def wants_system_under_test() -> bool:
+    """Whether the stack runs the system under test (only on its own embedded Redis and Postgres)."""
+    return _wants_demo()
+
+
 def redis_url() -> str:
     """``CROSSCHECK_REDIS_URL``, or the embedded Redis (started on first use)."""
     return _service_url("redis")

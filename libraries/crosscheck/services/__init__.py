@@ -1,0 +1,31 @@
+"""One module per service (the model: testcontainers-python).
+
+Each module owns its environment variable, how its URL is resolved (configured, else
+embedded, else a skip that says why), how a connection is opened, its version probe,
+its ``crosscheck doctor`` line and the fix text of its failures. No other module opens
+a connection to a service: libraries get theirs from here.
+
+| module | service | variable |
+| ``redis`` | Redis | ``CROSSCHECK_REDIS_URL`` |
+| ``postgres`` | Postgres | ``CROSSCHECK_POSTGRES_URL`` |
+| ``api`` | the HTTP API under test | ``CROSSCHECK_API_URL`` |
+| ``qdrant`` | a Qdrant server | ``CROSSCHECK_QDRANT_URL`` |
+| ``docker`` | the Docker engine | ``DOCKER_HOST`` |
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+NAMES = ("redis", "postgres", "api", "qdrant", "docker")
+
+
+def get(name: str):
+    """The service object of ``name`` (``redis``, ``postgres``, ``api``, ``qdrant``, ``docker``)."""
+    if name not in NAMES:
+        raise KeyError(f"unknown service {name!r}; known: {', '.join(NAMES)}")
+    return import_module(f"crosscheck.services.{name}").SERVICE
+
+
+def all_services() -> list:
+    return [get(name) for name in NAMES]
