@@ -6,12 +6,13 @@ RESULTS ?= results
 PROCESSES ?= 2
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test install pytest dryrun lint docs clean
+.PHONY: run test install check pytest dryrun lint docs clean
 
-$(STAMP): pyproject.toml
+# the library and, as its own distribution, the demo system under test the suites check
+$(STAMP): pyproject.toml demo/pyproject.toml
 	python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev]' -e ./demo
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -22,11 +23,17 @@ run: $(STAMP)
 	@$(BIN)/pabot --processes $(PROCESSES) --outputdir $(RESULTS) --xunit xunit.xml suites; rc=$$?; \
 	  echo; echo "Report: $(abspath $(RESULTS))/report.html"; echo "Log:    $(abspath $(RESULTS))/log.html"; exit $$rc
 
-## test: pytest against real services, a dry run of every suite, and Robocop
-test: pytest dryrun lint
+## test: ruff and mypy, pytest against real services (the library's tests and the demo's), a dry run of every suite, and Robocop
+test: check pytest dryrun lint
+
+## check: ruff (lint and format) and mypy, configured in pyproject.toml
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 pytest: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests demo/tests
 
 dryrun: $(STAMP)
 	$(BIN)/robot --dryrun --outputdir $(RESULTS)/dryrun --log NONE --report NONE suites
@@ -34,9 +41,9 @@ dryrun: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/robocop check suites resources
 
-## docs: keyword documentation with libdoc
+## docs: keyword documentation with libdoc, for every library crosscheck registers (crosscheck._LIBRARIES)
 docs: $(STAMP)
-	@for lib in Stack Messaging Postgres Vectors Sandbox Contracts Metrics; do \
+	@for lib in $$($(BIN)/python -c 'import crosscheck; print(" ".join(crosscheck._LIBRARIES))'); do \
 	  $(BIN)/python -m robot.libdoc --format HTML crosscheck.$$lib docs/keywords/$$lib.html || exit 1; done
 
 clean:

@@ -24,7 +24,7 @@ from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAP
 from prometheus_client import CollectorRegistry, Counter, start_http_server
 from prometheus_client.parser import text_string_to_metric_families
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "contracts"))
 from test_contracts_openapi import SPEC, _Handler  # noqa: E402
 
 from crosscheck.contracts import Contracts  # noqa: E402
@@ -48,12 +48,13 @@ def main():
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     response = requests.get(f"http://127.0.0.1:{srv.server_port}/v1/universes/good", timeout=5)
     lib = Contracts()
-    lib._ctx.documents["b"] = __import__("crosscheck.contracts.openapi", fromlist=["load"]).load(SPEC)
-    lib._ctx.active = "b"
+    lib.ctx.documents["b"] = __import__("crosscheck.contracts.openapi", fromlist=["load"]).load(SPEC)
+    lib.ctx.active = "b"
     raw_api = OpenAPI.from_dict(dict(SPEC, servers=[{"url": "/"}]))
     ours_resp = timed(lambda: lib.response_should_match_openapi(response))
-    raw_resp = timed(lambda: raw_api.validate_response(RequestsOpenAPIRequest(response.request),
-                                                       RequestsOpenAPIResponse(response)))
+    raw_resp = timed(
+        lambda: raw_api.validate_response(RequestsOpenAPIRequest(response.request), RequestsOpenAPIResponse(response))
+    )
     lib.load_message_contracts(str(CONTRACTS))
     schema = json.loads((CONTRACTS / "tickstock.universe.updated.json").read_text())
     ours_pay = timed(lambda: lib.payload_should_match_contract("tickstock.universe.updated", PAYLOAD))
@@ -73,7 +74,9 @@ def main():
         text = requests.get(url, timeout=5).text
         for fam in text_string_to_metric_families(text):
             if fam.name == "bench_requests":
-                return sum(s.value for s in fam.samples if s.name == "bench_requests_total" and s.labels["route"] == "/r7")
+                return sum(
+                    s.value for s in fam.samples if s.name == "bench_requests_total" and s.labels["route"] == "/r7"
+                )
 
     ours_met = timed(lambda: metrics.get_metric_value('bench_requests_total{route="/r7"}'), 100)
     raw_met = timed(raw_metrics, 100)
@@ -81,15 +84,25 @@ def main():
     msrv.server_close()
     mthread.join(5)
 
-    rows = [("response vs openapi-core", ours_resp, raw_resp), ("payload vs jsonschema", ours_pay, raw_pay),
-            ("metric value vs prometheus_client", ours_met, raw_met)]
+    rows = [
+        ("response vs openapi-core", ours_resp, raw_resp),
+        ("payload vs jsonschema", ours_pay, raw_pay),
+        ("metric value vs prometheus_client", ours_met, raw_met),
+    ]
     for name, ours, raw in rows:
         print(f"{name:36s} crosscheck {ours:9.1f} us   raw {raw:9.1f} us   ratio {ours / raw:5.2f}")
-    print(json.dumps({
-        "response_check_us": round(ours_resp, 1), "response_check_ratio_vs_openapi_core": round(ours_resp / raw_resp, 2),
-        "payload_check_us": round(ours_pay, 1), "payload_check_ratio_vs_jsonschema": round(ours_pay / raw_pay, 2),
-        "metric_value_us": round(ours_met, 1), "metric_value_ratio_vs_prometheus_client": round(ours_met / raw_met, 2),
-    }))
+    print(
+        json.dumps(
+            {
+                "response_check_us": round(ours_resp, 1),
+                "response_check_ratio_vs_openapi_core": round(ours_resp / raw_resp, 2),
+                "payload_check_us": round(ours_pay, 1),
+                "payload_check_ratio_vs_jsonschema": round(ours_pay / raw_pay, 2),
+                "metric_value_us": round(ours_met, 1),
+                "metric_value_ratio_vs_prometheus_client": round(ours_met / raw_met, 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

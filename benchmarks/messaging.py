@@ -21,9 +21,10 @@ import time
 
 import redis
 
-from crosscheck import namespace, stack
+from crosscheck import namespace
 from crosscheck.messaging import Messaging
 from crosscheck.reporting import percentile
+from crosscheck.services import redis as redis_service
 
 LAT_COUNT = 2000
 LAT_RATE = 1000.0
@@ -90,7 +91,7 @@ def keyword_throughput(lib: Messaging, channel: str) -> float:
 
 
 def main() -> None:
-    url = stack.redis_url()
+    url = redis_service.url()
     ns = namespace.new("bench")
     lib = Messaging()
     lib.connect_to_redis(url)
@@ -104,7 +105,9 @@ def main() -> None:
         kw_tp = max(keyword_throughput(lib, f"{ns}.kw.tp") for _ in range(3))
     finally:
         lib.close()
-    print(f"p50 latency, {LAT_COUNT} messages at {LAT_RATE:g}/s: keywords {kw_p50:.3f} ms, bare redis-py {bare_p50:.3f} ms")
+    print(
+        f"p50 latency, {LAT_COUNT} messages at {LAT_RATE:g}/s: keywords {kw_p50:.3f} ms, bare redis-py {bare_p50:.3f} ms"
+    )
     print(f"publish {VOLUME:,} messages pipelined: keywords {kw_tp:,.0f} msg/s, bare redis-py {bare_tp:,.0f} msg/s")
     result = {
         "latency_ratio": round(kw_p50 / bare_p50, 3),

@@ -25,9 +25,11 @@ from pathlib import Path
 from psycopg2 import sql
 
 from crosscheck import namespace
-from crosscheck.postgres import catalog, schema
-from crosscheck.postgres.connection import connect
+from crosscheck.postgres import catalog, schemafile
+from crosscheck.postgres.diff import diff
+from crosscheck.postgres.dump import dump_text
 from crosscheck.postgres.timing import measure
+from crosscheck.services.postgres import connect
 
 
 def build(conn, name: str, tables: int, columns: int) -> None:
@@ -37,12 +39,22 @@ def build(conn, name: str, tables: int, columns: int) -> None:
         for t in range(tables):
             table = sql.Identifier(name, f"t{t:04d}")
             cols = [sql.SQL("id bigserial PRIMARY KEY")]
-            types = ["text", "integer", "jsonb", "timestamp DEFAULT now()", "varchar(50)", "numeric(12,4)",
-                     "boolean NOT NULL DEFAULT false", "bigint", "double precision"]
+            types = [
+                "text",
+                "integer",
+                "jsonb",
+                "timestamp DEFAULT now()",
+                "varchar(50)",
+                "numeric(12,4)",
+                "boolean NOT NULL DEFAULT false",
+                "bigint",
+                "double precision",
+            ]
             cols += [sql.SQL(f"c{c} {types[c % len(types)]}") for c in range(1, columns)]
             cur.execute(sql.SQL("CREATE TABLE {} ({})").format(table, sql.SQL(", ").join(cols)))
-            cur.execute(sql.SQL("CREATE INDEX {} ON {} (c1, c2 DESC)").format(
-                sql.Identifier(f"idx_t{t:04d}_c1"), table))
+            cur.execute(
+                sql.SQL("CREATE INDEX {} ON {} (c1, c2 DESC)").format(sql.Identifier(f"idx_t{t:04d}_c1"), table)
+            )
         conn.commit()
         conn.autocommit = True
 
@@ -51,21 +63,26 @@ def time_diff(conn, path: Path, rounds: int = 5) -> dict:
     """Median seconds of: loading the file; reading the live catalog plus comparing (the diff)."""
     load, diffs, read, compare, found = [], [], [], [], None
     for _ in range(rounds):
-        schema._CACHE.clear()  # time a first read of the file, not the cache
+        schemafile._CACHE.clear()  # time a first read of the file, not the cache
         start = time.perf_counter()
-        expected = schema.load_expected(path)
+        expected = schemafile.load_expected(path)
         loaded = time.perf_counter()
         actual = catalog.read_schema(conn, list(expected["schemas"]))
         mid = time.perf_counter()
-        found = schema.diff(expected, actual)
+        found = diff(expected, actual)
         end = time.perf_counter()
         load.append(loaded - start)
         diffs.append(end - loaded)
         read.append(mid - loaded)
         compare.append(end - mid)
     med = statistics.median
-    return {"diff_seconds": med(diffs), "read_seconds": med(read), "compare_seconds": med(compare),
-            "load_seconds": med(load), "differences": len(found)}
+    return {
+        "diff_seconds": med(diffs),
+        "read_seconds": med(read),
+        "compare_seconds": med(compare),
+        "load_seconds": med(load),
+        "differences": len(found),
+    }
 
 
 def bare_loop(conn, query: str, runs: int) -> None:
@@ -88,8 +105,14 @@ def time_overhead(conn, runs: int, rounds: int = 7) -> dict:
         measure(conn, query, None, runs, 0)
         timed.append(time.perf_counter() - start)
     b, t = statistics.median(bare), statistics.median(timed)
-    return {"bare_loop_seconds": b, "timed_loop_seconds": t, "timing_overhead_ratio": t / b,
-            "runs_per_loop": runs, "bare_us_per_query": b / runs * 1e6, "timed_us_per_query": t / runs * 1e6}
+    return {
+        "bare_loop_seconds": b,
+        "timed_loop_seconds": t,
+        "timing_overhead_ratio": t / b,
+        "runs_per_loop": runs,
+        "bare_us_per_query": b / runs * 1e6,
+        "timed_us_per_query": t / runs * 1e6,
+    }
 
 
 def main(argv=None) -> int:
@@ -100,10 +123,11 @@ def main(argv=None) -> int:
     parser.add_argument("--database-url")
     args = parser.parse_args(argv)
 
-    from crosscheck import config, stack
+    from crosscheck import config
+    from crosscheck.services import postgres
 
-    url = args.database_url or config.configured("postgres") or stack.postgres_url()
-    conn = connect(url, "crosscheck-benchmark")
+    url = args.database_url or config.configured("postgres") or postgres.url()
+    conn = connect(url, application_name="crosscheck-benchmark")
     name = namespace.new("bench")
     try:
         start = time.perf_counter()
@@ -115,11 +139,11 @@ def main(argv=None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "expected.yaml"
             start = time.perf_counter()
-            path.write_text(schema.dump_text(conn, [name], "benchmark"))
+            path.write_text(dump_text(conn, [name], "benchmark"))
             dump_seconds = time.perf_counter() - start
             figures = time_diff(conn, path)
             json_path = Path(tmp) / "expected.json"
-            json_path.write_text(schema.dump_text(conn, [name], "benchmark", as_json=True))
+            json_path.write_text(dump_text(conn, [name], "benchmark", as_json=True))
             json_figures = time_diff(conn, json_path)
             if figures["differences"]:
                 raise SystemExit(f"expected no differences, found {figures['differences']}")
@@ -136,7 +160,9 @@ def main(argv=None) -> int:
         conn.close()
 
     result = {
-        "tables": len(shape), "columns": n_cols, "indexes": n_idx,
+        "tables": len(shape),
+        "columns": n_cols,
+        "indexes": n_idx,
         "diff_seconds": round(figures["diff_seconds"], 4),
         "diff_read_catalog_seconds": round(figures["read_seconds"], 4),
         "diff_compare_seconds": round(figures["compare_seconds"], 4),
@@ -146,23 +172,32 @@ def main(argv=None) -> int:
         "diff_with_json_load_seconds": round(json_figures["diff_seconds"] + json_figures["load_seconds"], 4),
         "diff_seconds_with_differences": round(changed["diff_seconds"], 4),
         "differences_found": changed["differences"],
-        "dump_seconds": round(dump_seconds, 4), "build_seconds": round(build_seconds, 2),
+        "dump_seconds": round(dump_seconds, 4),
+        "build_seconds": round(build_seconds, 2),
         "timing_overhead_ratio": round(overhead["timing_overhead_ratio"], 4),
         "bare_us_per_query": round(overhead["bare_us_per_query"], 1),
         "timed_us_per_query": round(overhead["timed_us_per_query"], 1),
         "runs_per_loop": overhead["runs_per_loop"],
         "targets": {"diff_seconds": 1.0, "timing_overhead_ratio": 1.1},
     }
-    print(f"schema: {result['tables']} tables, {result['columns']} columns, {result['indexes']} indexes "
-          f"(built in {build_seconds:.1f} s)")
-    print(f"diff (read live catalog + compare), median of 5: {result['diff_seconds']:.3f} s "
-          f"(read {result['diff_read_catalog_seconds']:.3f} s, compare {result['diff_compare_seconds']:.3f} s); "
-          f"with {changed['differences']} differences: {result['diff_seconds_with_differences']:.3f} s")
-    print(f"loading the expected-schema file ({result['columns']} columns): {result['expected_file_load_seconds']:.3f} s;"
-          f" load + diff: {result['diff_with_file_load_seconds']:.3f} s; as JSON: load "
-          f"{result['expected_json_load_seconds']:.3f} s, load + diff {result['diff_with_json_load_seconds']:.3f} s")
-    print(f"timing loop vs bare psycopg2 loop ({args.runs} x SELECT 1): {result['timed_us_per_query']} us vs "
-          f"{result['bare_us_per_query']} us per query, ratio {result['timing_overhead_ratio']:.3f}")
+    print(
+        f"schema: {result['tables']} tables, {result['columns']} columns, {result['indexes']} indexes "
+        f"(built in {build_seconds:.1f} s)"
+    )
+    print(
+        f"diff (read live catalog + compare), median of 5: {result['diff_seconds']:.3f} s "
+        f"(read {result['diff_read_catalog_seconds']:.3f} s, compare {result['diff_compare_seconds']:.3f} s); "
+        f"with {changed['differences']} differences: {result['diff_seconds_with_differences']:.3f} s"
+    )
+    print(
+        f"loading the expected-schema file ({result['columns']} columns): {result['expected_file_load_seconds']:.3f} s;"
+        f" load + diff: {result['diff_with_file_load_seconds']:.3f} s; as JSON: load "
+        f"{result['expected_json_load_seconds']:.3f} s, load + diff {result['diff_with_json_load_seconds']:.3f} s"
+    )
+    print(
+        f"timing loop vs bare psycopg2 loop ({args.runs} x SELECT 1): {result['timed_us_per_query']} us vs "
+        f"{result['bare_us_per_query']} us per query, ratio {result['timing_overhead_ratio']:.3f}"
+    )
     print(json.dumps(result))
     return 0
 

@@ -30,15 +30,50 @@ CODE = "print(sum(range(1000)))"
 def bare_command(limits: Limits, img: str) -> list[str]:
     """`docker run --rm` with the same six layers and limits as a sandbox run."""
     mib = limits.memory
-    return ["docker", "run", "--rm", "--network", "none", "--read-only",
-            "--tmpfs", f"/tmp:rw,noexec,nosuid,nodev,size={limits.tmpfs},mode=1777", "--ipc", "none",
-            "--cap-drop", "ALL", "--security-opt", "no-new-privileges:true",
-            "--security-opt", f"seccomp={policy.SECCOMP_PATH}", "--memory", str(mib), "--memory-swap", str(mib),
-            "--cpus", str(limits.cpus), "--pids-limit", str(limits.pids),
-            "--ulimit", f"nofile={limits.nofile}:{limits.nofile}", "--ulimit", f"fsize={limits.fsize}",
-            "--init", "--user", policy.SANDBOX_USER, "--log-driver", "none",
-            "--label", "crosscheck=1", "--label", f"crosscheck.run={namespace.run_id()}",
-            img, "python3", "-I", "-c", CODE]
+    return [
+        "docker",
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--read-only",
+        "--tmpfs",
+        f"/tmp:rw,noexec,nosuid,nodev,size={limits.tmpfs},mode=1777",
+        "--ipc",
+        "none",
+        "--cap-drop",
+        "ALL",
+        "--security-opt",
+        "no-new-privileges:true",
+        "--security-opt",
+        f"seccomp={policy.SECCOMP_PATH}",
+        "--memory",
+        str(mib),
+        "--memory-swap",
+        str(mib),
+        "--cpus",
+        str(limits.cpus),
+        "--pids-limit",
+        str(limits.pids),
+        "--ulimit",
+        f"nofile={limits.nofile}:{limits.nofile}",
+        "--ulimit",
+        f"fsize={limits.fsize}",
+        "--init",
+        "--user",
+        policy.SANDBOX_USER,
+        "--log-driver",
+        "none",
+        "--label",
+        "crosscheck=1",
+        "--label",
+        f"crosscheck.run={namespace.run_id()}",
+        img,
+        "python3",
+        "-I",
+        "-c",
+        CODE,
+    ]
 
 
 def timed(fn, runs: int, concurrency: int) -> tuple[float, list[float]]:
@@ -46,6 +81,7 @@ def timed(fn, runs: int, concurrency: int) -> tuple[float, list[float]]:
         t = time.monotonic()
         fn()
         return time.monotonic() - t
+
     t0 = time.monotonic()
     with ThreadPoolExecutor(concurrency) as ex:
         times = list(ex.map(one, range(runs)))
@@ -106,11 +142,15 @@ def main(argv=None) -> int:
         "sequential_fresh_p50_s": round(reporting.percentile(seq, 50), 3),
         "fresh_p50_s": round(reporting.percentile(fresh_times, 50), 3),
         "bare_p50_s": round(reporting.percentile(bare_times, 50), 3),
-        "runs": args.runs, "concurrency": args.concurrency, "warm_runs": args.warm_runs,
+        "runs": args.runs,
+        "concurrency": args.concurrency,
+        "warm_runs": args.warm_runs,
         "seed_003_per_s": 1.07,
     }
-    print(f"fresh  : {figures['fresh_per_s']}/s with {args.concurrency} concurrent "
-          f"(bare docker run: {figures['bare_per_s']}/s, ratio {figures['fresh_vs_bare']})")
+    print(
+        f"fresh  : {figures['fresh_per_s']}/s with {args.concurrency} concurrent "
+        f"(bare docker run: {figures['bare_per_s']}/s, ratio {figures['fresh_vs_bare']})"
+    )
     print(f"warm   : p50 {figures['warm_p50_ms']} ms, p95 {figures['warm_p95_ms']} ms")
     print(f"cold   : {figures['cold_start_s']} s (sequential fresh p50 {figures['sequential_fresh_p50_s']} s)")
     print(f"refuse : 10 MB of code refused in {figures['refuse_10mb_ms']} ms, before parsing, no container")

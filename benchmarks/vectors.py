@@ -31,9 +31,9 @@ import time
 
 import psycopg2
 
-from crosscheck import stack
 from crosscheck.config import mask_url
 from crosscheck.reporting import summary
+from crosscheck.services import postgres
 from crosscheck.vectors import Vectors, data
 
 
@@ -60,11 +60,16 @@ def main() -> int:
     parser.add_argument("--maintenance-work-mem", default="1GB")
     args = parser.parse_args()
 
-    url = stack.postgres_url()
+    url = postgres.url()
     print(f"pgvector at {mask_url(url)}: {args.count:,} x {args.dimension} vectors, cosine", flush=True)
     lib = Vectors(url)
-    figures: dict = {"count": args.count, "dimension": args.dimension, "m": args.m,
-                     "ef_construction": args.ef_construction, "ef_search": args.ef_search}
+    figures: dict = {
+        "count": args.count,
+        "dimension": args.dimension,
+        "m": args.m,
+        "ef_construction": args.ef_construction,
+        "ef_search": args.ef_search,
+    }
     try:
         keyword(lib, "Connect To Vector Store")
         physical = keyword(lib, "Create Collection", "bench", args.dimension)
@@ -75,19 +80,29 @@ def main() -> int:
         generate_s = time.perf_counter() - t0
         ids = [f"doc-{i}" for i in range(args.count)]
         t0 = time.perf_counter()
-        timings = lib.keywords["upsert_vectors"].__self__.upsert(coll, ids, vectors, None, 5000)
+        timings = lib.ctx.upsert(coll, ids, vectors, None, 5000)
         load_s = time.perf_counter() - t0
         figures["upsert_points_per_s"] = round(args.count / load_s, 1)
-        print(f"generated in {generate_s:.1f} s; upserted in {load_s:.1f} s ({args.count / load_s:,.0f} points/s, "
-              f"{len(timings)} batches)", flush=True)
+        print(
+            f"generated in {generate_s:.1f} s; upserted in {load_s:.1f} s ({args.count / load_s:,.0f} points/s, "
+            f"{len(timings)} batches)",
+            flush=True,
+        )
         del vectors
 
         t0 = time.perf_counter()
-        keyword(lib, "Create HNSW Index", m=args.m, ef_construction=args.ef_construction,
-                maintenance_work_mem=args.maintenance_work_mem)
+        keyword(
+            lib,
+            "Create HNSW Index",
+            m=args.m,
+            ef_construction=args.ef_construction,
+            maintenance_work_mem=args.maintenance_work_mem,
+        )
         figures["index_build_s"] = round(time.perf_counter() - t0, 1)
-        print(f"HNSW index (m={args.m}, ef_construction={args.ef_construction}) built in "
-              f"{figures['index_build_s']} s", flush=True)
+        print(
+            f"HNSW index (m={args.m}, ef_construction={args.ef_construction}) built in {figures['index_build_s']} s",
+            flush=True,
+        )
         index = keyword(lib, "Search Should Use Index")
         print(f"the search uses {index} (no planner settings changed)", flush=True)
 
@@ -95,25 +110,31 @@ def main() -> int:
             t0 = time.perf_counter()
             recall = keyword(lib, "Get Recall At K", 10, queries=args.recall_queries, ef_search=ef)
             figures[f"recall_at_10_ef{ef}"] = round(recall, 4)
-            print(f"recall@10 with ef_search={ef}: {recall:.4f} over {args.recall_queries} queries "
-                  f"({time.perf_counter() - t0:.1f} s)", flush=True)
+            print(
+                f"recall@10 with ef_search={ef}: {recall:.4f} over {args.recall_queries} queries "
+                f"({time.perf_counter() - t0:.1f} s)",
+                flush=True,
+            )
         figures["recall_at_10"] = figures[f"recall_at_10_ef{args.ef_search}"]
 
         p95 = keyword(lib, "Get Search Latency", "p95", queries=args.queries, ef_search=args.ef_search)
         latency = lib.ctx.last["latency"]
         figures.update({f"search_{k}_ms": round(v, 3) for k, v in latency.items() if k != "count"})
         figures["search_p95_ms"] = round(p95, 3)
-        print("search latency (ms): " + ", ".join(f"{k} {v:.2f}" for k, v in latency.items() if k != "count"),
-              flush=True)
+        print(
+            "search latency (ms): " + ", ".join(f"{k} {v:.2f}" for k, v in latency.items() if k != "count"), flush=True
+        )
 
         # overhead: the keyword against bare psycopg2, same queries, same session settings, interleaved
-        queries = lib.keywords["get_search_latency"].__self__.queries(coll, args.queries, 23, 0.1)
+        queries = data.queries_near_points(coll, args.queries, 23, 0.1)
         raw = psycopg2.connect(url, application_name="crosscheck-bench-raw")
         raw.autocommit = True
         cur = raw.cursor()
         cur.execute("SET hnsw.ef_search = %s", (args.ef_search,))
-        sql = (f'SELECT id, payload, embedding <=> %s::vector AS distance FROM "{physical.split(".")[0]}".'
-               f'"{physical.split(".")[1]}" ORDER BY embedding <=> %s::vector LIMIT 10')
+        sql = (
+            f'SELECT id, payload, embedding <=> %s::vector AS distance FROM "{physical.split(".")[0]}".'
+            f'"{physical.split(".")[1]}" ORDER BY embedding <=> %s::vector LIMIT 10'
+        )
         lib_ms, raw_ms = [], []
         for i, q in enumerate(queries):
             qlist = q.tolist()
@@ -134,11 +155,14 @@ def main() -> int:
         figures["keyword_search_p50_ms"] = round(summary(lib_ms)["p50"], 3)
         figures["raw_psycopg2_search_p50_ms"] = round(summary(raw_ms)["p50"], 3)
         figures["overhead_ratio"] = round(ratio, 3)
-        print(f"Search Vectors keyword vs bare psycopg2 over {len(queries)} queries: p50 "
-              f"{figures['keyword_search_p50_ms']:.2f} ms vs {figures['raw_psycopg2_search_p50_ms']:.2f} ms; "
-              f"total ratio {ratio:.3f} (target <= 1.1)", flush=True)
+        print(
+            f"Search Vectors keyword vs bare psycopg2 over {len(queries)} queries: p50 "
+            f"{figures['keyword_search_p50_ms']:.2f} ms vs {figures['raw_psycopg2_search_p50_ms']:.2f} ms; "
+            f"total ratio {ratio:.3f} (target <= 1.1)",
+            flush=True,
+        )
     finally:
-        lib.cleanup()
+        lib.close()
     print(json.dumps(figures))
     return 0
 

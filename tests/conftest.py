@@ -10,17 +10,17 @@ import os
 
 import pytest
 
-from crosscheck import stack
+from crosscheck import services
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    return stack.redis_url()
+    return services.get("redis").url()
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
-    return stack.postgres_url()
+    return services.get("postgres").url()
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +28,7 @@ def api_url() -> str:
     from robot.api import SkipExecution
 
     try:
-        return stack.api_url()
+        return services.get("api").url()
     except SkipExecution as exc:
         pytest.skip(str(exc))
 
@@ -43,10 +43,10 @@ def docker_client():
     import docker
 
     try:
-        client = docker.DockerClient(base_url=stack.docker_url(), timeout=60)
+        client = docker.DockerClient(base_url=services.get("docker").url(), timeout=60)
         client.ping()
     except Exception as exc:
-        message = f"no Docker engine at {stack.docker_url()}: {exc}"
+        message = f"no Docker engine at {services.get('docker').url()}: {exc}"
         if os.environ.get("CROSSCHECK_REQUIRE_DOCKER") == "1":
             pytest.fail(message + " (CROSSCHECK_REQUIRE_DOCKER=1)")
         pytest.skip(message)
@@ -78,8 +78,13 @@ def create_demo_key(api_url, postgres_url):
 
     def create(rate: str = "1000/minute") -> str:
         name = f"TEST_{namespace.new('key')}"
-        out = subprocess.run(["crosscheck-demo", "create-key", "--rate", rate, "--name", name,
-                              "--database-url", postgres_url], capture_output=True, text=True, timeout=60, check=True)
+        out = subprocess.run(
+            ["crosscheck-demo", "create-key", "--rate", rate, "--name", name, "--database-url", postgres_url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
         names.append(name)
         return out.stdout.strip().splitlines()[-1]
 

@@ -24,8 +24,8 @@ class SuiteRun:
     rc: int
     output: Path
     stdout: str
-    statuses: dict[str, str] = field(default_factory=dict)   # test name -> PASS / FAIL / SKIP
-    messages: dict[str, str] = field(default_factory=dict)   # test name -> message
+    statuses: dict[str, str] = field(default_factory=dict)  # test name -> PASS / FAIL / SKIP
+    messages: dict[str, str] = field(default_factory=dict)  # test name -> message
 
     @property
     def failed(self) -> dict[str, str]:
@@ -46,8 +46,15 @@ class _Collect(ResultVisitor):
         self.run.messages[test.name] = test.message
 
 
-def run_suites(tmp_path: Path, *suites: str | Path, faults: str | list[str] = "", include: list[str] = (),
-               tests: list[str] = (), variables: dict[str, str] | None = None, timeout: float = 600) -> SuiteRun:
+def run_suites(
+    tmp_path: Path,
+    *suites: str | Path,
+    faults: str | list[str] = "",
+    include: list[str] = (),
+    tests: list[str] = (),
+    variables: dict[str, str] | None = None,
+    timeout: float = 600,
+) -> SuiteRun:
     """Run ``suites`` (paths relative to ``suites/`` or absolute) in a fresh robot process.
 
     The process gets its own results folder and so its own embedded stack, whose demo
@@ -61,8 +68,19 @@ def run_suites(tmp_path: Path, *suites: str | Path, faults: str | list[str] = ""
     if os.environ.get("CROSSCHECK_REQUIRE_DOCKER"):
         env["CROSSCHECK_REQUIRE_DOCKER"] = os.environ["CROSSCHECK_REQUIRE_DOCKER"]
     out = tmp_path / "out"
-    argv = [sys.executable, "-m", "robot", "--outputdir", str(out), "--log", "log.html", "--report", "NONE",
-            "--console", "dotted"]
+    argv = [
+        sys.executable,
+        "-m",
+        "robot",
+        "--outputdir",
+        str(out),
+        "--log",
+        "log.html",
+        "--report",
+        "NONE",
+        "--console",
+        "dotted",
+    ]
     for tag in include:
         argv += ["--include", tag]
     for name in tests:

@@ -50,8 +50,10 @@ def test_a_request_field_made_required_fails_the_compatibility_check(tmp_path):
 def test_a_success_status_the_document_does_not_list_fails_the_contract_check(tmp_path):
     run = run_suites(tmp_path, API_CONTRACTS, faults="api-status-201", tests=[WRITE_AND_READ])
     message = only_failure(run, WRITE_AND_READ)
-    assert "PUT /v1/universes/TEST_" in message and "-> 201 (crosscheck demo API gateway 1.0.0) does not match its " \
-           "contract" in message, message
+    assert (
+        "PUT /v1/universes/TEST_" in message
+        and "-> 201 (crosscheck demo API gateway 1.0.0) does not match its contract" in message
+    ), message
     assert "status: expected one of the documented statuses" in message and "got 201" in message, message
 
 

@@ -36,8 +36,11 @@ def test_the_data_flow_checks_pass_against_the_healthy_demo(tmp_path):
 def test_a_consumer_that_does_not_write_fails_the_row_check(tmp_path):
     run = run_suites(tmp_path, FLOWS, faults="consumer-skips-writes", tests=[PRODUCER_ROW])
     message = only_failure(run, PRODUCER_ROW)
-    assert re.search(r"cache_entries has no etf_universe row 'TEST_\S+' for the message seq \d+ on "
-                     r"tickstock\.universe\.updated \(symbols \[", message), message
+    assert re.search(
+        r"cache_entries has no etf_universe row 'TEST_\S+' for the message seq \d+ on "
+        r"tickstock\.universe\.updated \(symbols \[",
+        message,
+    ), message
     assert "the update was not written" in message, message
 
 
@@ -59,13 +62,18 @@ def test_a_producer_that_resends_under_a_fresh_seq_fails_the_duplicate_check(tmp
 def test_a_consumer_that_does_not_catch_up_fails_the_offline_check(tmp_path):
     run = run_suites(tmp_path, FLOWS, faults="consumer-no-catch-up", tests=[CATCH_UP])
     message = only_failure(run, CATCH_UP)
-    assert ("The demo's consumer (group tickstock-app) did not catch up on stream:tickstock.cache.sync_complete: "
-            "processed 0 of the 15 entries left after trimming (20 published while it was offline, 5 trimmed, "
-            "0 received by pub-sub); lost 20, trimming removed 5") in message, message
+    assert (
+        "The demo's consumer (group tickstock-app) did not catch up on stream:tickstock.cache.sync_complete: "
+        "processed 0 of the 15 entries left after trimming (20 published while it was offline, 5 trimmed, "
+        "0 received by pub-sub); lost 20, trimming removed 5"
+    ) in message, message
 
 
 def test_an_api_that_announces_the_old_state_fails_the_message_check(tmp_path):
     run = run_suites(tmp_path, FLOWS, faults="api-stale-announcement", tests=[API_ROW])
     message = only_failure(run, API_ROW)
-    assert re.search(r"The message seq \d+ on tickstock\.universe\.updated differs from the update: "
-                     r"symbols: message \[\], sent \['XLF', 'XLK', 'XLE'\]; count: message 0, sent 3", message), message
+    assert re.search(
+        r"The message seq \d+ on tickstock\.universe\.updated differs from the update: "
+        r"symbols: message \[\], sent \['XLF', 'XLK', 'XLE'\]; count: message 0, sent 3",
+        message,
+    ), message

@@ -58,12 +58,13 @@ SEP = "    "
 @dataclass
 class Item:
     """The examples of one documented item: a keyword, the introduction, the importing section or a guide block."""
-    source: str                  # library name, or guide path
-    name: str                    # keyword name, "Introduction", "Importing", or "<guide> block <n>"
-    rows: list[str] = field(default_factory=list)       # Robot steps, 4-space separated
-    imports: list[str] = field(default_factory=list)    # Library / Resource / Variables rows
-    suites: list[str] = field(default_factory=list)     # whole-suite snippets
-    samples: list[str] = field(default_factory=list)    # first lines of message samples
+
+    source: str  # library name, or guide path
+    name: str  # keyword name, "Introduction", "Importing", or "<guide> block <n>"
+    rows: list[str] = field(default_factory=list)  # Robot steps, 4-space separated
+    imports: list[str] = field(default_factory=list)  # Library / Resource / Variables rows
+    suites: list[str] = field(default_factory=list)  # whole-suite snippets
+    samples: list[str] = field(default_factory=list)  # first lines of message samples
 
     @property
     def count(self) -> int:
@@ -122,8 +123,9 @@ def extract_doc(item: Item, doc: str) -> Item:
             continue
         lines = [_unlink(line[2:]) for line in block]
         first = next((line for line in lines if line.strip()), "")
-        if any(item.source == lib and item.name == name and first.startswith(start)
-               for lib, name, start in MESSAGE_SAMPLES):
+        if any(
+            item.source == lib and item.name == name and first.startswith(start) for lib, name, start in MESSAGE_SAMPLES
+        ):
             item.samples.append(first)
             continue
         _add_code(item, lines)
@@ -161,6 +163,7 @@ def _add_code_item(rel: str, n: int, lines: list[str]) -> Item:
 
 
 # --- generating and running the suites --------------------------------------------------------
+
 
 def _resource_keywords(resource: Path) -> set[str]:
     from robot.running import ResourceFileBuilder
@@ -202,12 +205,18 @@ def write_suites(group: str, items: list[Item], folder: Path, main_import: str |
     if "example suite teardown" in setups:
         fixtures.append(f"Suite Teardown{SEP}Example Suite Teardown")
     settings = [main_import or "", *fixtures]
-    main_libs = {_lib_import(main_import)[1] if main_import else None: _lib_import(main_import) if main_import else None}
+    main_libs = {
+        _lib_import(main_import)[1] if main_import else None: _lib_import(main_import) if main_import else None
+    }
     shared, own = [], []
     for item in items:
-        conflicting = [row for row in item.imports
-                       if _lib_import(row)[0] == "library" and _lib_import(row)[1] in main_libs
-                       and _lib_import(row) != main_libs[_lib_import(row)[1]]]
+        conflicting = [
+            row
+            for row in item.imports
+            if _lib_import(row)[0] == "library"
+            and _lib_import(row)[1] in main_libs
+            and _lib_import(row) != main_libs[_lib_import(row)[1]]
+        ]
         if conflicting:
             own.append(item)
         else:
@@ -222,15 +231,22 @@ def write_suites(group: str, items: list[Item], folder: Path, main_import: str |
 
     if any(item.rows or item.imports for item in shared):
         tests = [_test(item, setups, default_setup) for item in shared if item.rows or item.imports]
-        write(group, "*** Settings ***\n" + "\n".join(filter(None, settings)) + "\n\n*** Test Cases ***\n" + "\n".join(tests))
+        write(
+            group,
+            "*** Settings ***\n" + "\n".join(filter(None, settings)) + "\n\n*** Test Cases ***\n" + "\n".join(tests),
+        )
     for item in own:
         # one file per import of the library itself: a library is imported once per suite
         mine = [row for row in item.imports if _lib_import(row)[0] == "library" and _lib_import(row)[1] in main_libs]
         others = [row for row in item.imports if row not in mine]
         for row in mine:
-            write(f"{group}_{re.sub(r'[^A-Za-z0-9]+', '_', item.name)}",
-                  "*** Settings ***\n" + "\n".join([row, *others, *fixtures])
-                  + "\n\n*** Test Cases ***\n" + _test(item, setups, default_setup))
+            write(
+                f"{group}_{re.sub(r'[^A-Za-z0-9]+', '_', item.name)}",
+                "*** Settings ***\n"
+                + "\n".join([row, *others, *fixtures])
+                + "\n\n*** Test Cases ***\n"
+                + _test(item, setups, default_setup),
+            )
     for item in items:
         for k, snippet in enumerate(item.suites, 1):
             write(f"{group}_{re.sub(r'[^A-Za-z0-9]+', '_', item.name)}_snippet_{k}", snippet)
@@ -260,15 +276,15 @@ def _failures(output: Path) -> list[Failure]:
     def walk(suite):
         for test in suite.tests:
             if test.setup and test.setup.status == "FAIL":
-                failures.append(Failure(suite.longname, test.name, f"[Setup] {_row_text(test.setup)}",
-                                        test.setup.message))
+                failures.append(
+                    Failure(suite.longname, test.name, f"[Setup] {_row_text(test.setup)}", test.setup.message)
+                )
             for step in test.body:
                 if getattr(step, "status", "PASS") not in ("PASS", "NOT RUN"):
                     row = _row_text(step) if hasattr(step, "assign") else str(step)
                     message = step.message or test.message
                     failures.append(Failure(suite.longname, test.name, row, message))
-            if test.status != "PASS" and not any(f.test == test.name and f.suite == suite.longname
-                                                 for f in failures):
+            if test.status != "PASS" and not any(f.test == test.name and f.suite == suite.longname for f in failures):
                 failures.append(Failure(suite.longname, test.name, "(test)", f"{test.status}: {test.message}"))
         for child in suite.suites:
             walk(child)
@@ -300,8 +316,9 @@ class Run:
     stdout: str
 
 
-def run_examples(tmp: Path, groups: dict[str, list[Item]], imports: dict[str, str | None],
-                 resources: dict[str, Path]) -> Run:
+def run_examples(
+    tmp: Path, groups: dict[str, list[Item]], imports: dict[str, str | None], resources: dict[str, Path]
+) -> Run:
     folder = _workdir(tmp)
     for k, (group, items) in enumerate(groups.items(), 1):
         runnable = [i for i in items if (i.source, i.name) not in CANNOT_RUN]
@@ -309,8 +326,22 @@ def run_examples(tmp: Path, groups: dict[str, list[Item]], imports: dict[str, st
     out = tmp / "out"
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    argv = [sys.executable, "-m", "robot", "--outputdir", str(out), "--log", "log.html", "--report", "NONE",
-            "--console", "dotted", "--name", "Examples", str(folder)]
+    argv = [
+        sys.executable,
+        "-m",
+        "robot",
+        "--outputdir",
+        str(out),
+        "--log",
+        "log.html",
+        "--report",
+        "NONE",
+        "--console",
+        "dotted",
+        "--name",
+        "Examples",
+        str(folder),
+    ]
     proc = subprocess.run(argv, cwd=tmp, env=env, capture_output=True, text=True, timeout=900)
     output = out / "output.xml"
     failures = _failures(output) if output.exists() else [Failure("(robot)", "", "", proc.stdout + proc.stderr)]
@@ -318,6 +349,7 @@ def run_examples(tmp: Path, groups: dict[str, list[Item]], imports: dict[str, st
 
 
 # --- the tests ------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def library_examples(api_url, tmp_path_factory) -> Run:
@@ -339,8 +371,10 @@ def test_every_keyword_page_example_passes(library, library_examples):
     rows = sum(i.count for i in items)
     assert rows > 0, f"no examples found on the {library} keyword page"
     failed = _report(library_examples, LIBRARIES.index(library) + 1, library.replace("_", " "))
-    assert not failed, (f"{len(failed)} of {rows} {library} example rows failed "
-                        f"(log: {library_examples.output.parent / 'log.html'}):\n" + "\n".join(failed))
+    assert not failed, (
+        f"{len(failed)} of {rows} {library} example rows failed "
+        f"(log: {library_examples.output.parent / 'log.html'}):\n" + "\n".join(failed)
+    )
 
 
 def test_message_samples_and_exceptions_still_exist():
@@ -358,13 +392,16 @@ def test_message_samples_and_exceptions_still_exist():
 def guide_examples(api_url, tmp_path_factory) -> Run:
     """The ```robotframework blocks of README.md and docs/*.md, as written, in one robot run."""
     groups = {"Guides": [item for path in GUIDES for item in guide_items(path)]}
-    return run_examples(tmp_path_factory.mktemp("guide-examples"), groups, {"Guides": None},
-                        {"Guides": EXAMPLES / "guides.resource"})
+    return run_examples(
+        tmp_path_factory.mktemp("guide-examples"), groups, {"Guides": None}, {"Guides": EXAMPLES / "guides.resource"}
+    )
 
 
 def test_every_guide_snippet_passes(guide_examples):
     items = guide_examples.items["Guides"]
     assert sum(i.count for i in items) > 0, "no ```robotframework blocks found in README.md and docs/*.md"
     failed = _report(guide_examples, 1, "Guides")
-    assert not failed, (f"{len(failed)} guide snippet rows failed "
-                        f"(log: {guide_examples.output.parent / 'log.html'}):\n" + "\n".join(failed))
+    assert not failed, (
+        f"{len(failed)} guide snippet rows failed "
+        f"(log: {guide_examples.output.parent / 'log.html'}):\n" + "\n".join(failed)
+    )

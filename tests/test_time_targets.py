@@ -14,11 +14,10 @@ import os
 import re
 import subprocess
 import sys
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable
 
 import pytest
 import requests
@@ -39,43 +38,59 @@ def kw(library, name, args=(), kwargs=None):
 
 # --- the rule itself ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("value", ["0.2", "50", " 50 ", 0.2, 50, "1e3"])
 def test_a_bare_number_is_refused_naming_the_figure_and_the_fix(value):
     text = str(value).strip()
     for convert in (to_millis, to_seconds):
         with pytest.raises(MissingTimeUnit) as err:
             convert(value, "p95 delivery latency (ms) on channel 'c'")
-        assert str(err.value) == (f"Expected value '{text}' for p95 delivery latency on channel 'c' has no unit: "
-                                  f"write it as '{text} ms' or '{text} s'.")
+        assert str(err.value) == (
+            f"Expected value '{text}' for p95 delivery latency on channel 'c' has no unit: "
+            f"write it as '{text} ms' or '{text} s'."
+        )
         assert isinstance(err.value, ConfigurationError) and isinstance(err.value, AssertionError)
 
 
-@pytest.mark.parametrize("value, millis", [("100 ms", 100.0), ("0.2 s", 200.0), ("1 min", 60000.0),
-                                           ("0.2 ms", 0.2), ("250us", 0.25), ("1:00", 60000.0),
-                                           (timedelta(milliseconds=7), 7.0)])
+@pytest.mark.parametrize(
+    "value, millis",
+    [
+        ("100 ms", 100.0),
+        ("0.2 s", 200.0),
+        ("1 min", 60000.0),
+        ("0.2 ms", 0.2),
+        ("250us", 0.25),
+        ("1:00", 60000.0),
+        (timedelta(milliseconds=7), 7.0),
+    ],
+)
 def test_a_time_with_a_unit_converts_without_rounding_to_whole_milliseconds(value, millis):
     assert to_millis(value) == pytest.approx(millis)
     assert to_seconds(value) == pytest.approx(millis / 1000)
 
 
 def test_a_string_that_is_no_time_is_refused_with_the_fix():
-    with pytest.raises(ConfigurationError, match=r"^Expected value 'soon' for p95 search latency of c is not a "
-                                                 r"time: write it with a unit, e\.g\. '100 ms' or '0\.2 s'\.$"):
+    with pytest.raises(
+        ConfigurationError,
+        match=r"^Expected value 'soon' for p95 search latency of c is not a "
+        r"time: write it with a unit, e\.g\. '100 ms' or '0\.2 s'\.$",
+    ):
         to_millis("soon", "p95 search latency (ms) of c")
 
 
 # --- every getter whose target is a time ------------------------------------------------
+
 
 @dataclass
 class Getter:
     """``call(operator, expected)`` runs the getter on a real service and returns its figure."""
 
     call: Callable
-    unit: str            # the unit of the returned figure: "ms" or "s"
-    figure: str          # regex: how the refusal names the figure
-    stable: bool         # True: calling again returns the same figure (no new measurement)
+    unit: str  # the unit of the returned figure: "ms" or "s"
+    figure: str  # regex: how the refusal names the figure
+    stable: bool  # True: calling again returns the same figure (no new measurement)
     untouched: Callable | None = None  # for getters that must refuse before acting: state to compare
-    upper_bound_only: bool = False      # the keyword only checks "figure < target"
+    upper_bound_only: bool = False  # the keyword only checks "figure < target"
 
 
 def messaging_lib(redis_url):
@@ -93,8 +108,12 @@ def delivery_latency(request):
     lib.start_listening(channel)
     lib.publish_messages(channel, 50)
     assert lib.get_received_count(AssertionOperator["=="], 50, channel=channel) == 50
-    return Getter(lambda op, exp: kw(lib, "Get Delivery Latency", ["p95", op, exp], {"channel": channel}),
-                  "ms", rf"p95 delivery latency on channel '{re.escape(channel)}'", stable=True)
+    return Getter(
+        lambda op, exp: kw(lib, "Get Delivery Latency", ["p95", op, exp], {"channel": channel}),
+        "ms",
+        rf"p95 delivery latency on channel '{re.escape(channel)}'",
+        stable=True,
+    )
 
 
 def delivery_targets(request):
@@ -110,6 +129,7 @@ def delivery_targets(request):
             return p95
         kw(lib, "Delivery Should Meet Targets", [channel], {"latency": exp, "expected": 50})
         return p95
+
     return Getter(call, "ms", "p95 delivery latency", stable=True, upper_bound_only=True)
 
 
@@ -118,8 +138,12 @@ def recovery_time(request):
     request.addfinalizer(lib.close)
     lib.start_listening(lib.test_channel("recovery"))
     lib.interrupt_redis(mode="kill", offline=timedelta(milliseconds=100))
-    return Getter(lambda op, exp: kw(lib, "Get Recovery Time", [op, exp]), "s",
-                  "Recovery time after Redis kill of listener1", stable=True)
+    return Getter(
+        lambda op, exp: kw(lib, "Get Recovery Time", [op, exp]),
+        "s",
+        "Recovery time after Redis kill of listener1",
+        stable=True,
+    )
 
 
 def query_latency(request):
@@ -129,20 +153,27 @@ def query_latency(request):
     lib.ctx.push()
     request.addfinalizer(lambda: (lib.ctx.pop(), lib.ctx.close()))
     database = lib.ctx.database
-    return Getter(lambda op, exp: kw(lib, "Get Query Latency", ["SELECT 1", "p95", op, exp],
-                                     {"runs": 20, "warmup": 2}),
-                  "ms", rf"p95 latency of query 'SELECT 1' in database {database}", stable=False)
+    return Getter(
+        lambda op, exp: kw(lib, "Get Query Latency", ["SELECT 1", "p95", op, exp], {"runs": 20, "warmup": 2}),
+        "ms",
+        rf"p95 latency of query 'SELECT 1' in database {database}",
+        stable=False,
+    )
 
 
 def search_latency(request):
-    from vectors_support import open_library
+    from tests.vectors.vectors_support import open_library
 
     lib, call = open_library(request.getfixturevalue("postgres_url"))
-    request.addfinalizer(lib.cleanup)
+    request.addfinalizer(lib.close)
     call("Create Collection", "latency", 8)
     call("Upsert Seeded Vectors", 200)
-    return Getter(lambda op, exp: kw(lib, "Get Search Latency", ["p95", op, exp], {"queries": 20, "warmup": 2}),
-                  "ms", r"p95 search latency of collection '\S+' \(.+\)", stable=False)
+    return Getter(
+        lambda op, exp: kw(lib, "Get Search Latency", ["p95", op, exp], {"queries": 20, "warmup": 2}),
+        "ms",
+        r"p95 search latency of collection '\S+' \(.+\)",
+        stable=False,
+    )
 
 
 def sandbox_lib(request):
@@ -152,8 +183,11 @@ def sandbox_lib(request):
     lib = Sandbox(timeout=timedelta(seconds=20))
 
     def close():
-        lib.ROBOT_LIBRARY_LISTENER.close()
+        listeners = lib.ROBOT_LIBRARY_LISTENER
+        for listener in listeners if isinstance(listeners, list) else [listeners]:
+            listener.close()
         assert runner.ours(runner.connect()) == []
+
     request.addfinalizer(close)
     return lib
 
@@ -161,14 +195,17 @@ def sandbox_lib(request):
 def run_duration(request):
     lib = sandbox_lib(request)
     kw(lib, "Execute Python", ["import time\ntime.sleep(0.05)\nprint('done')"])
-    return Getter(lambda op, exp: kw(lib, "Get Run Duration", [op, exp]), "ms",
-                  r"Run duration in sandbox container \w+ \(.+\)", stable=True)
+    return Getter(
+        lambda op, exp: kw(lib, "Get Run Duration", [op, exp]),
+        "ms",
+        r"Run duration in sandbox container \w+ \(.+\)",
+        stable=True,
+    )
 
 
 def cold_start(request):
     lib = sandbox_lib(request)
-    return Getter(lambda op, exp: kw(lib, "Measure Cold Start", [op, exp]), "s", "Sandbox cold start",
-                  stable=False)
+    return Getter(lambda op, exp: kw(lib, "Measure Cold Start", [op, exp]), "s", "Sandbox cold start", stable=False)
 
 
 def restart_service(request):
@@ -179,9 +216,13 @@ def restart_service(request):
 
     request.getfixturevalue("redis_url")
     lib = Stack()
-    return Getter(lambda op, exp: kw(lib, "Restart Service", ["redis", op, exp]), "s",
-                  "Downtime of the restarted redis", stable=False,
-                  untouched=lambda: api.ensure()["services"]["redis"]["pid"])
+    return Getter(
+        lambda op, exp: kw(lib, "Restart Service", ["redis", op, exp]),
+        "s",
+        "Downtime of the restarted redis",
+        stable=False,
+        untouched=lambda: api.ensure()["services"]["redis"]["pid"],
+    )
 
 
 def histogram_quantile(request):
@@ -193,10 +234,12 @@ def histogram_quantile(request):
     lib = Metrics(f"{api_url}/metrics")
     snapshot = lib.scrape_metrics()
     metric = 'demo_http_request_duration_seconds{route="/health"}'
-    return Getter(lambda op, exp: kw(lib, "Get Histogram Quantile", [0.95, metric, op, exp],
-                                     {"snapshot": snapshot}),
-                  "s", r'Quantile 0\.95 of demo_http_request_duration_seconds_bucket\{route="/health"\} at http\S+',
-                  stable=True)
+    return Getter(
+        lambda op, exp: kw(lib, "Get Histogram Quantile", [0.95, metric, op, exp], {"snapshot": snapshot}),
+        "s",
+        r'Quantile 0\.95 of demo_http_request_duration_seconds_bucket\{route="/health"\} at http\S+',
+        stable=True,
+    )
 
 
 GETTERS = {
@@ -225,9 +268,11 @@ def test_every_time_getter_refuses_a_bare_number_and_compares_a_unit_both_ways(n
     for bare, text in (("0.2", "0.2"), ("50", "50"), (0.2, "0.2")):
         with pytest.raises(MissingTimeUnit) as err:
             getter.call(LT, bare)
-        assert re.fullmatch(rf"Expected value '{re.escape(text)}' for {getter.figure} has no unit: "
-                            rf"write it as '{re.escape(text)} ms' or '{re.escape(text)} s'\.", str(err.value)), \
-            str(err.value)
+        assert re.fullmatch(
+            rf"Expected value '{re.escape(text)}' for {getter.figure} has no unit: "
+            rf"write it as '{re.escape(text)} ms' or '{re.escape(text)} s'\.",
+            str(err.value),
+        ), str(err.value)
     if getter.untouched:
         assert getter.untouched() == before, f"{name} acted before refusing the bare number"
 
@@ -250,8 +295,9 @@ def test_every_time_getter_refuses_a_bare_number_and_compares_a_unit_both_ways(n
         with pytest.raises(AssertionError) as err:
             getter.call(LT, far_below)
         assert not isinstance(err.value, MissingTimeUnit)
-        assert "0.001" in str(err.value) or "1e-06" in str(err.value), \
+        assert "0.001" in str(err.value) or "1e-06" in str(err.value), (
             f"the failure should show the converted bound: {err.value}"
+        )
 
 
 def test_log_delivery_statistics_target_takes_a_unit_too(redis_url):
@@ -345,9 +391,25 @@ def robot_run(tmp_path_factory, redis_url, postgres_url):
     suite = folder / "time_targets.robot"
     suite.write_text(SUITE)
     env = dict(os.environ)  # CROSSCHECK_STACK_KEY: the child uses this session's stack
-    proc = subprocess.run([sys.executable, "-m", "robot", "--outputdir", str(folder), "--loglevel", "DEBUG",
-                           "--console", "none", str(suite)], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "robot",
+            "--outputdir",
+            str(folder),
+            "--loglevel",
+            "DEBUG",
+            "--console",
+            "none",
+            str(suite),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     result = ExecutionResult(str(folder / "output.xml"))
     tests = {}
 
@@ -356,6 +418,7 @@ def robot_run(tmp_path_factory, redis_url, postgres_url):
             tests[test.name] = test
         for child in suite.suites:
             collect(child)
+
     collect(result.suite)
     return proc, tests, folder
 
@@ -368,6 +431,7 @@ def messages_of(test) -> list:
             if getattr(child, "type", "") == "MESSAGE":
                 out.append(child)
             walk(child)
+
     walk(test)
     return out
 
@@ -376,16 +440,22 @@ def test_robot_shows_the_refusal_as_one_line(robot_run):
     _, tests, _ = robot_run
     delivery = tests["Delivery Latency With A Bare Number"]
     assert delivery.status == "FAIL"
-    assert re.fullmatch(r"Expected value '0\.2' for p95 delivery latency on channel '\S+' "
-                        + re.escape(NO_UNIT.format("0.2")), delivery.message), delivery.message
+    assert re.fullmatch(
+        r"Expected value '0\.2' for p95 delivery latency on channel '\S+' " + re.escape(NO_UNIT.format("0.2")),
+        delivery.message,
+    ), delivery.message
     query = tests["Query Latency With A Bare Number"]
     assert query.status == "FAIL"
-    assert re.fullmatch(r"Expected value '50' for p95 latency of query 'SELECT 1' in database \S+ "
-                        + re.escape(NO_UNIT.format("50")), query.message), query.message
+    assert re.fullmatch(
+        r"Expected value '50' for p95 latency of query 'SELECT 1' in database \S+ " + re.escape(NO_UNIT.format("50")),
+        query.message,
+    ), query.message
     search = tests["Search Latency With A Bare Number"]
     assert search.status == "FAIL"
-    assert re.fullmatch(r"Expected value '50' for p95 search latency of collection \S+ .*"
-                        + re.escape(NO_UNIT.format("50")), search.message), search.message
+    assert re.fullmatch(
+        r"Expected value '50' for p95 search latency of collection \S+ .*" + re.escape(NO_UNIT.format("50")),
+        search.message,
+    ), search.message
     for test in (delivery, query, search):
         assert "\n" not in test.message and "Traceback" not in test.message
         assert not any("Traceback" in m.message for m in messages_of(test) if m.level in ("FAIL", "ERROR", "WARN"))
@@ -411,8 +481,7 @@ def axis(svg: str) -> tuple[float, float, bool]:
     low = re.search(r'<text x="40" y="164">([^<]*)</text>', svg)
     high = re.search(r'<text x="550" y="164" text-anchor="end">([^<]*)</text>', svg)
     hi_text = high.group(1)
-    return (float(low.group(1).replace(",", "")), float(hi_text.split()[0].replace(",", "")),
-            "beyond" in hi_text)
+    return (float(low.group(1).replace(",", "")), float(hi_text.split()[0].replace(",", "")), "beyond" in hi_text)
 
 
 def test_the_delivery_chart_draws_the_target_the_assertion_used_where_it_lies(robot_run):
@@ -424,10 +493,9 @@ def test_the_delivery_chart_draws_the_target_the_assertion_used_where_it_lies(ro
     x, label, off = target_line(second)
     found = re.fullmatch(r"target &lt; ([\d,.]+) ms", label or "")
     assert found and not off, label
-    used = [float(m) * 1000 for msg in messages_of(test)
-            for m in re.findall(r"\$\{target\} = ([\d.]+) s", msg.message)]
+    used = [float(m) * 1000 for msg in messages_of(test) for m in re.findall(r"\$\{target\} = ([\d.]+) s", msg.message)]
     assert len(used) == 1
-    target = used[0]   # the target given to the assertion, in seconds, as ms
+    target = used[0]  # the target given to the assertion, in seconds, as ms
     assert float(found.group(1).replace(",", "")) == pytest.approx(target, abs=0.005)
     low, high, overflow = axis(second)
     assert not overflow
@@ -444,8 +512,10 @@ def test_a_chart_without_an_assertion_draws_no_target_and_a_default_is_labelled(
     assert "default target 100.00 ms" in target_line(default)[1]
 
 
-@pytest.mark.parametrize("name, target_ms", [("Query Latency Chart Draws The Target Used", 10000.0),
-                                             ("Search Latency Chart Draws The Target Used", 700.0)])
+@pytest.mark.parametrize(
+    "name, target_ms",
+    [("Query Latency Chart Draws The Target Used", 10000.0), ("Search Latency Chart Draws The Target Used", 700.0)],
+)
 def test_postgres_and_vector_charts_draw_the_target_the_assertion_used(robot_run, name, target_ms):
     _, tests, _ = robot_run
     test = tests[name]

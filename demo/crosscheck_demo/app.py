@@ -16,8 +16,15 @@ from pathlib import Path
 
 import psycopg2
 import redis
-from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram,
-                               disable_created_metrics, generate_latest)
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -34,10 +41,15 @@ VECTOR_DIM = 8
 FLOAT4_MAX = 3.4e38  # pgvector stores single precision
 
 disable_created_metrics()  # no *_created series: plainer /metrics
-REQUESTS = Counter("demo_http_requests_total", "HTTP requests by route, method and status.",
-                   ["route", "method", "status"])
-LATENCY = Histogram("demo_http_request_duration_seconds", "HTTP request duration by route.", ["route"],
-                    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+REQUESTS = Counter(
+    "demo_http_requests_total", "HTTP requests by route, method and status.", ["route", "method", "status"]
+)
+LATENCY = Histogram(
+    "demo_http_request_duration_seconds",
+    "HTTP request duration by route.",
+    ["route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
 POOL_IN_USE = Gauge("demo_db_pool_in_use", "Postgres connections lent out.")
 POOL_IDLE = Gauge("demo_db_pool_idle", "Postgres connections open and free.")
 POOL_WAITING = Gauge("demo_db_pool_waiting", "Requests waiting for a Postgres connection.")
@@ -73,6 +85,7 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
             with conn.cursor() as cur:
                 cur.execute(sql, args)
                 return cur.fetchone() if one else cur.fetchall()
+
         if faults.active("pool-leak"):
             conn = pool.acquire()
             leaked.append(conn)
@@ -94,8 +107,14 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
         headers = {"X-RateLimit-Limit": str(key.limit), "X-RateLimit-Remaining": str(remaining)}
         if not allowed:
             REJECTIONS.inc()
-            raise ApiError(429, "rate limit exceeded", {**headers, "Retry-After": str(reset)},
-                           limit=key.limit, window_seconds=key.window_seconds, retry_after=reset)
+            raise ApiError(
+                429,
+                "rate limit exceeded",
+                {**headers, "Retry-After": str(reset)},
+                limit=key.limit,
+                window_seconds=key.window_seconds,
+                retry_after=reset,
+            )
         return headers
 
     def keyed(handler):
@@ -138,8 +157,7 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
         except (PoolTimeout, psycopg2.Error) as exc:
             checks["postgres"] = f"error: {type(exc).__name__}"
         ok = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
-                            status_code=200 if ok else 503)
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
 
     async def openapi(request: Request) -> Response:
         doc = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
@@ -172,23 +190,42 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
             if not isinstance(body.get(field, {}), dict):
                 raise ApiError(422, f"{field} must be a JSON object")
         invalid = await run_in_threadpool(
-            query, "SELECT symbol, reason FROM validate_etf_universe_symbols(%s) WHERE NOT is_valid",
-            (json.dumps(symbols),), False)
+            query,
+            "SELECT symbol, reason FROM validate_etf_universe_symbols(%s) WHERE NOT is_valid",
+            (json.dumps(symbols),),
+            False,
+        )
         if invalid:
             raise ApiError(422, "invalid symbols", invalid=[{"symbol": s, "reason": r} for s, r in invalid])
         stale = None  # fault api-stale-announcement: announce what was stored before this update
         if faults.active("api-stale-announcement"):
-            stale = (await run_in_threadpool(query, "SELECT get_etf_universe(%s)", (name,)))[0] \
-                or {"symbols": [], "category": category}
+            stale = (await run_in_threadpool(query, "SELECT get_etf_universe(%s)", (name,)))[0] or {
+                "symbols": [],
+                "category": category,
+            }
         row = await run_in_threadpool(
-            query, "SELECT update_etf_universe(%s, %s::jsonb, %s, %s::jsonb, %s::jsonb)",
-            (name, json.dumps(symbols), category, json.dumps(body.get("liquidity_filter", {})),
-             json.dumps(body.get("metadata", {}))))
+            query,
+            "SELECT update_etf_universe(%s, %s::jsonb, %s, %s::jsonb, %s::jsonb)",
+            (
+                name,
+                json.dumps(symbols),
+                category,
+                json.dumps(body.get("liquidity_filter", {})),
+                json.dumps(body.get("metadata", {})),
+            ),
+        )
         universe = row[0]
         announced = stale or universe
-        message = await run_in_threadpool(publisher.publish, UNIVERSE_CHANNEL, {
-            "universe": name, "symbols": announced["symbols"], "count": len(announced["symbols"]),
-            "category": announced["category"]})
+        message = await run_in_threadpool(
+            publisher.publish,
+            UNIVERSE_CHANNEL,
+            {
+                "universe": name,
+                "symbols": announced["symbols"],
+                "count": len(announced["symbols"]),
+                "category": announced["category"],
+            },
+        )
         status = 201 if faults.active("api-status-201") else 200
         return universe, status, {"X-Message-Seq": str(message["seq"])}
 
@@ -198,9 +235,11 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
     async def search(request: Request):
         body = await json_body(request)
         vector = body.get("vector")
-        if (not isinstance(vector, list) or len(vector) != VECTOR_DIM
-                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and abs(x) <= FLOAT4_MAX
-                           for x in vector)):
+        if (
+            not isinstance(vector, list)
+            or len(vector) != VECTOR_DIM
+            or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and abs(x) <= FLOAT4_MAX for x in vector)
+        ):
             raise ApiError(422, f"vector must be a list of {VECTOR_DIM} numbers within ±3.4e38")
         if not any(vector):
             raise ApiError(422, "vector must not be all zeros (cosine similarity is undefined)")
@@ -213,8 +252,12 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
         literal = "[" + ",".join(repr(x / scale) for x in vector) + "]"
         distance = "<->" if faults.active("search-wrong-distance") else "<=>"
         rows = await run_in_threadpool(
-            query, f"SELECT id, title, 1 - (embedding {distance} %s::vector) AS score FROM documents"
-                   f" ORDER BY embedding {distance} %s::vector, id LIMIT %s", (literal, literal, top_k), False)
+            query,
+            f"SELECT id, title, 1 - (embedding {distance} %s::vector) AS score FROM documents"
+            f" ORDER BY embedding {distance} %s::vector, id LIMIT %s",
+            (literal, literal, top_k),
+            False,
+        )
         return {"results": [{"id": i, "title": t, "score": float(s)} for i, t, s in rows]}, 200, {}
 
     routes = [
@@ -224,6 +267,7 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
         Route("/v1/universes/{name}", keyed(universe_by_method), methods=["GET", "PUT"]),
         Route("/v1/search", keyed(search), methods=["POST"]),
     ]
+
     @contextlib.asynccontextmanager
     async def lifespan(app):
         yield

@@ -2,7 +2,7 @@
 
 Addresses: ``--database-url`` / ``--redis-url``, else ``DEMO_POSTGRES_URL`` /
 ``DEMO_REDIS_URL``, else ``CROSSCHECK_POSTGRES_URL`` / ``CROSSCHECK_REDIS_URL``,
-else crosscheck's embedded stack.
+else crosscheck's embedded stack, where crosscheck is installed beside the demo.
 """
 
 from __future__ import annotations
@@ -16,43 +16,57 @@ import sys
 
 
 def postgres_url(args) -> str:
-    url = getattr(args, "database_url", None) or os.environ.get("DEMO_POSTGRES_URL") \
+    url = (
+        getattr(args, "database_url", None)
+        or os.environ.get("DEMO_POSTGRES_URL")
         or os.environ.get("CROSSCHECK_POSTGRES_URL")
-    if url:
-        return url
-    from crosscheck import stack
-    return stack.postgres_url()
+    )
+    return url or _embedded("postgres")
 
 
 def redis_url(args) -> str:
-    url = getattr(args, "redis_url", None) or os.environ.get("DEMO_REDIS_URL") \
-        or os.environ.get("CROSSCHECK_REDIS_URL")
-    if url:
-        return url
-    from crosscheck import stack
-    return stack.redis_url()
+    url = getattr(args, "redis_url", None) or os.environ.get("DEMO_REDIS_URL") or os.environ.get("CROSSCHECK_REDIS_URL")
+    return url or _embedded("redis")
+
+
+def _embedded(service: str) -> str:
+    """The address crosscheck's embedded stack serves ``service`` on (the stack of the run that started us)."""
+    try:
+        from crosscheck import services
+    except ImportError:
+        raise ValueError(
+            f"no {service} address: pass --{'database' if service == 'postgres' else 'redis'}-url "
+            f"or set DEMO_{service.upper()}_URL"
+        ) from None
+    return services.get(service).url()
 
 
 def cmd_migrate(args) -> None:
     from crosscheck_demo import migrate
+
     applied = migrate.apply(postgres_url(args))
     print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none (up to date)'}")
 
 
 def cmd_create_key(args) -> None:
     from crosscheck_demo import keys
+
     conn = keys.connect(postgres_url(args))
     try:
         key, record = keys.create_key(conn, args.rate, args.name)
     finally:
         conn.close()
-    print(f"created key {record.prefix}... (id {record.id}, name {record.name!r}, "
-          f"{record.limit} requests per {record.window_seconds} s)", file=sys.stderr)
+    print(
+        f"created key {record.prefix}... (id {record.id}, name {record.name!r}, "
+        f"{record.limit} requests per {record.window_seconds} s)",
+        file=sys.stderr,
+    )
     print(key)
 
 
 def cmd_revoke_key(args) -> None:
     from crosscheck_demo import keys
+
     conn = keys.connect(postgres_url(args))
     try:
         print(f"revoked {keys.revoke_key(conn, args.prefix)} key(s)")
@@ -65,6 +79,7 @@ def cmd_produce(args) -> None:
 
     from crosscheck_demo.messages import Publisher
     from crosscheck_demo.producer import produce
+
     rate = None
     if args.rate:
         m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:/\s*s(?:ec(?:ond)?)?)?\s*", args.rate)
@@ -73,16 +88,29 @@ def cmd_produce(args) -> None:
         rate = float(m.group(1))
     client = redis.Redis.from_url(redis_url(args), socket_connect_timeout=5)
     try:
-        sent = produce(Publisher(client, source="producer"), args.channel, args.count, rate,
-                       args.universe, json.loads(args.fields) if args.fields else None)
+        sent = produce(
+            Publisher(client, source="producer"),
+            args.channel,
+            args.count,
+            rate,
+            args.universe,
+            json.loads(args.fields) if args.fields else None,
+        )
     finally:
         client.close()
     if args.verbose:
         for message in sent:
             print(json.dumps(message))
-    print(json.dumps({"channel": args.channel, "count": len(sent),
-                      "first_seq": sent[0]["seq"] if sent else None,
-                      "last_seq": sent[-1]["seq"] if sent else None}))
+    print(
+        json.dumps(
+            {
+                "channel": args.channel,
+                "count": len(sent),
+                "first_seq": sent[0]["seq"] if sent else None,
+                "last_seq": sent[-1]["seq"] if sent else None,
+            }
+        )
+    )
 
 
 def cmd_switch_consumer(args) -> None:
@@ -91,6 +119,7 @@ def cmd_switch_consumer(args) -> None:
     import redis
 
     from crosscheck_demo.consumer import OFFLINE_KEY, STATE_KEY
+
     client = redis.Redis.from_url(redis_url(args), socket_connect_timeout=5, socket_timeout=5)
     try:
         if args.state == "offline":
@@ -101,8 +130,10 @@ def cmd_switch_consumer(args) -> None:
         deadline = time.monotonic() + args.wait
         while (seen := (client.get(key) or b"unknown").decode()) != args.state:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"consumer {args.name!r} still reports {seen!r} {args.wait:g} s after the "
-                                   f"switch to {args.state!r} (state key {key})")
+                raise RuntimeError(
+                    f"consumer {args.name!r} still reports {seen!r} {args.wait:g} s after the "
+                    f"switch to {args.state!r} (state key {key})"
+                )
             time.sleep(0.05)
     finally:
         client.close()
@@ -113,21 +144,25 @@ def cmd_api(args) -> None:
     import uvicorn
 
     from crosscheck_demo.app import create_app
+
     app = create_app(redis_url(args), postgres_url(args))
     if args.fd is not None:
         uvicorn.run(app, fd=args.fd, access_log=False, log_level="info", timeout_graceful_shutdown=2)
     else:
-        uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="info",
-                    timeout_graceful_shutdown=2)
+        uvicorn.run(
+            app, host=args.host, port=args.port, access_log=False, log_level="info", timeout_graceful_shutdown=2
+        )
 
 
 def cmd_consumer(args) -> None:
     from crosscheck_demo import consumer
+
     consumer.main(redis_url(args), postgres_url(args))
 
 
 def main(argv: list[str] | None = None) -> None:
     from crosscheck_demo import CHANNELS
+
     parser = argparse.ArgumentParser(prog="crosscheck-demo", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -158,19 +193,27 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--fd", type=int, help="serve on this inherited listening socket")
     command("consumer", cmd_consumer, "run the consumer until SIGTERM", db=True, rd=True)
-    p = command("switch-consumer", cmd_switch_consumer,
-                "take the running consumer offline (it leaves Redis) or bring it back; waits until it reports so",
-                rd=True)
+    p = command(
+        "switch-consumer",
+        cmd_switch_consumer,
+        "take the running consumer offline (it leaves Redis) or bring it back; waits until it reports so",
+        rd=True,
+    )
     p.add_argument("state", choices=["offline", "online"])
     p.add_argument("--name", default="demo-consumer", help="the consumer's name (DEMO_CONSUMER_NAME)")
     p.add_argument("--wait", type=float, default=10.0, help="seconds to wait for the consumer to report the state")
-    p.add_argument("--ttl", type=float, default=120.0,
-                   help="seconds after which an offline switch expires on its own (the consumer comes back)")
+    p.add_argument(
+        "--ttl",
+        type=float,
+        default=120.0,
+        help="seconds after which an offline switch expires on its own (the consumer comes back)",
+    )
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     import psycopg2
     import redis
+
     try:
         args.func(args)
     except (ValueError, RuntimeError, psycopg2.Error, redis.RedisError) as exc:

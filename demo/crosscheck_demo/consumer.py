@@ -45,7 +45,8 @@ def load_validators() -> dict:
     for channel in CHANNELS:
         schema = json.loads((CONTRACTS_DIR / f"{channel}.json").read_text(encoding="utf-8"))
         validators[channel] = jsonschema.Draft202012Validator(
-            schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+            schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        )
     return validators
 
 
@@ -78,7 +79,8 @@ class Consumer:
                 "INSERT INTO message_log (channel, seq, sent_at, payload, valid, error, via)"
                 " VALUES (%s, %s, %s, %s::jsonb, %s, %s, %s)"
                 " ON CONFLICT (channel, seq, sent_at) DO NOTHING RETURNING id",
-                (channel, seq, sent_at, json.dumps(message), problem is None, problem, via))
+                (channel, seq, sent_at, json.dumps(message), problem is None, problem, via),
+            )
             new = cur.fetchone() is not None
             if new and problem:
                 log.warning("rejected message on %s (seq %s): %s", channel, seq, problem)
@@ -89,14 +91,18 @@ class Consumer:
     @staticmethod
     def apply(cur, channel: str, message: dict) -> None:
         if channel == "tickstock.universe.updated":
-            cur.execute("SELECT update_etf_universe(%s, %s::jsonb, %s)",
-                        (message["universe"], json.dumps(message["symbols"]), message.get("category")))
+            cur.execute(
+                "SELECT update_etf_universe(%s, %s::jsonb, %s)",
+                (message["universe"], json.dumps(message["symbols"]), message.get("category")),
+            )
         elif channel == "tickstock.cache.ipo_assignment":
             cur.execute("SELECT get_etf_universe(%s) -> 'symbols'", (message["universe"],))
             symbols = (cur.fetchone()[0]) or []
             if message["symbol"] not in symbols:
-                cur.execute("SELECT update_etf_universe(%s, %s::jsonb)",
-                            (message["universe"], json.dumps(symbols + [message["symbol"]])))
+                cur.execute(
+                    "SELECT update_etf_universe(%s, %s::jsonb)",
+                    (message["universe"], json.dumps(symbols + [message["symbol"]])),
+                )
         elif channel == "tickstock.cache.delisting_cleanup":
             for universe in message["universes_affected"]:
                 cur.execute("SELECT get_etf_universe(%s) -> 'symbols'", (universe,))
@@ -108,8 +114,7 @@ class Consumer:
 
     # -- loops --------------------------------------------------------------------------
     def _db(self):
-        conn = psycopg2.connect(self.postgres_url, application_name="crosscheck-demo-consumer",
-                                connect_timeout=5)
+        conn = psycopg2.connect(self.postgres_url, application_name="crosscheck-demo-consumer", connect_timeout=5)
         conn.autocommit = True
         return conn
 

@@ -18,22 +18,21 @@ ENV = "CROSSCHECK_DEMO_FAULTS"
 KNOWN: dict[str, str] = {
     # API contract and search (checked by api_contracts.robot, vectors_demo_search.robot, day 2 suites)
     "api-field-required": "the served OpenAPI document makes top_k of POST /v1/search required (and the API "
-                          "refuses a search without it), a breaking change from the previous release",
+    "refuses a search without it), a breaking change from the previous release",
     "api-status-201": "PUT /v1/universes/{name} answers 201 where the document says 200",
     "search-wrong-distance": "POST /v1/search ranks by Euclidean (L2) distance instead of the declared cosine",
     "health-500": "/health answers HTTP 500 with an error body, so the demo never becomes ready",
     "pool-leak": "every keyed request's query keeps its pooled Postgres connection instead of returning it",
     # data flow (checked by redis_demo_flows.robot)
-    "consumer-skips-writes": "the consumer logs and acknowledges every message but never applies it to "
-                             "cache_entries",
+    "consumer-skips-writes": "the consumer logs and acknowledges every message but never applies it to cache_entries",
     "producer-skips-silently": "the producer leaves out every 10th message it was asked for, without a gap "
-                               "in seq, and reports only what it sent",
+    "in seq, and reports only what it sent",
     "producer-resends": "the producer sends every 10th message with the previous message's content again, "
-                        "under a fresh seq, instead of its own",
+    "under a fresh seq, instead of its own",
     "api-stale-announcement": "PUT /v1/universes/{name} announces the universe as it was before the update "
-                              "(no symbols for a new one), and the consumer applies that announcement",
+    "(no symbols for a new one), and the consumer applies that announcement",
     "consumer-no-catch-up": "the consumer, when it (re)starts, moves its group to the end of each stream and "
-                            "so skips what arrived while it was offline",
+    "so skips what arrived while it was offline",
 }
 
 

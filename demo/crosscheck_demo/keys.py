@@ -55,8 +55,9 @@ def create_key(conn, rate: str = "60/minute", name: str = "default") -> tuple[st
 def revoke_key(conn, key_prefix: str) -> int:
     """Revoke the keys starting with ``key_prefix``; return how many."""
     with conn.cursor() as cur:
-        cur.execute("UPDATE api_keys SET revoked_at = now() WHERE key_prefix = %s AND revoked_at IS NULL",
-                    (key_prefix[:12],))
+        cur.execute(
+            "UPDATE api_keys SET revoked_at = now() WHERE key_prefix = %s AND revoked_at IS NULL", (key_prefix[:12],)
+        )
         count = cur.rowcount
     conn.commit()
     return count

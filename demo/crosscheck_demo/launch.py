@@ -76,8 +76,7 @@ def start(redis_url: str, postgres_url: str, log_dir: Path, ready_timeout: float
     migrate.apply(postgres_url)
     log_dir = Path(log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "DEMO_REDIS_URL": redis_url, "DEMO_POSTGRES_URL": postgres_url,
-           "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "DEMO_REDIS_URL": redis_url, "DEMO_POSTGRES_URL": postgres_url, "PYTHONUNBUFFERED": "1"}
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
@@ -94,9 +93,15 @@ def start(redis_url: str, postgres_url: str, log_dir: Path, ready_timeout: float
             logs[name] = log_dir / f"demo-{name}.log"
             with open(logs[name], "ab") as out:
                 processes[name] = subprocess.Popen(
-                    command, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                    command,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
                     pass_fds=(listener.fileno(),) if name == "api" else (),
-                    preexec_fn=_die_with_parent, start_new_session=True)
+                    preexec_fn=_die_with_parent,
+                    start_new_session=True,
+                )
     finally:
         listener.close()  # the API child holds its own copy
     handle = Handle(api_url, processes, logs)
@@ -106,8 +111,10 @@ def start(redis_url: str, postgres_url: str, log_dir: Path, ready_timeout: float
         for name, p in processes.items():
             if p.poll() is not None:
                 handle.stop()
-                raise RuntimeError(f"demo {name} exited with code {p.returncode} while starting; "
-                                   f"end of {logs[name]}:\n{_tail(logs[name])}")
+                raise RuntimeError(
+                    f"demo {name} exited with code {p.returncode} while starting; "
+                    f"end of {logs[name]}:\n{_tail(logs[name])}"
+                )
         try:
             with urllib.request.urlopen(f"{api_url}/health", timeout=1) as response:
                 if response.status == 200:
@@ -119,7 +126,9 @@ def start(redis_url: str, postgres_url: str, log_dir: Path, ready_timeout: float
             last = f"no answer ({type(getattr(exc, 'reason', exc)).__name__})"
         if time.monotonic() > deadline:
             handle.stop()
-            raise RuntimeError(f"demo API at {api_url} not healthy within {ready_timeout:g} s: "
-                               f"GET /health answered {last}, expected HTTP 200; "
-                               f"end of {logs['api']}:\n{_tail(logs['api'])}")
+            raise RuntimeError(
+                f"demo API at {api_url} not healthy within {ready_timeout:g} s: "
+                f"GET /health answered {last}, expected HTTP 200; "
+                f"end of {logs['api']}:\n{_tail(logs['api'])}"
+            )
         time.sleep(0.05)

@@ -20,8 +20,14 @@ class PoolTimeout(Exception):
 
 
 class Pool:
-    def __init__(self, dsn: str, application_name: str, size: int | None = None,
-                 overflow: int | None = None, timeout: float | None = None):
+    def __init__(
+        self,
+        dsn: str,
+        application_name: str,
+        size: int | None = None,
+        overflow: int | None = None,
+        timeout: float | None = None,
+    ):
         self.dsn = dsn
         self.application_name = application_name
         self.size = size if size is not None else int(os.environ.get("DEMO_POOL_SIZE", 20))

@@ -10,12 +10,12 @@ __version__ = "0.1.0"
 
 _LIBRARIES = {
     "Stack": "crosscheck.stack.library",
-    "Messaging": "crosscheck.messaging",
-    "Postgres": "crosscheck.postgres",
-    "Vectors": "crosscheck.vectors",
-    "Sandbox": "crosscheck.sandbox",
-    "Contracts": "crosscheck.contracts",
-    "Metrics": "crosscheck.metrics",
+    "Messaging": "crosscheck.messaging.library",
+    "Postgres": "crosscheck.postgres.library",
+    "Vectors": "crosscheck.vectors.library",
+    "Sandbox": "crosscheck.sandbox.library",
+    "Contracts": "crosscheck.contracts.library",
+    "Metrics": "crosscheck.metrics.library",
 }
 
 

@@ -16,11 +16,12 @@ from robot.utils import timestr_to_secs
 
 from crosscheck.errors import ConfigurationError
 
-__all__ = ["AssertionOperator", "MissingTimeUnit", "check", "chart_target", "time_target", "to_seconds",
-           "to_millis"]
+__all__ = ["AssertionOperator", "MissingTimeUnit", "check", "chart_target", "time_target", "to_seconds", "to_millis"]
 
-TIME_RULE = ("A time-valued target must carry a unit (``100 ms``, ``0.2 s``, ``1 min``, or a timedelta): "
-             "a bare number such as ``0.2`` or ``50`` is refused.")
+TIME_RULE = (
+    "A time-valued target must carry a unit (``100 ms``, ``0.2 s``, ``1 min``, or a timedelta): "
+    "a bare number such as ``0.2`` or ``50`` is refused."
+)
 
 # Operators whose expected value is not a value of the figure's kind.
 _UNCONVERTED = (AssertionOperator["validate"], AssertionOperator["then"])
@@ -42,8 +43,9 @@ class MissingTimeUnit(ConfigurationError):
         self.value = value
         self.what = what
         text = str(value).strip()
-        super().__init__(f"Expected value {text!r} for {_figure(what)} has no unit: "
-                         f"write it as '{text} ms' or '{text} s'.")
+        super().__init__(
+            f"Expected value {text!r} for {_figure(what)} has no unit: write it as '{text} ms' or '{text} s'."
+        )
 
 
 def _is_bare_number(value: Any) -> bool:
@@ -69,8 +71,10 @@ def to_seconds(value: Any, what: str | None = None) -> float:
     try:
         return float(timestr_to_secs(str(value), round_to=None))  # Robot rounds to 1 ms by default
     except ValueError:
-        raise ConfigurationError(f"Expected value {str(value)!r} for {_figure(what)} is not a time: "
-                                 "write it with a unit, e.g. '100 ms' or '0.2 s'.") from None
+        raise ConfigurationError(
+            f"Expected value {str(value)!r} for {_figure(what)} is not a time: "
+            "write it with a unit, e.g. '100 ms' or '0.2 s'."
+        ) from None
 
 
 def to_millis(value: Any, what: str | None = None) -> float:
@@ -97,8 +101,9 @@ def chart_target(operator: AssertionOperator | None, target: float | None) -> tu
     return target, f"target {operator.value}"
 
 
-def check(value: Any, operator: AssertionOperator | None, expected: Any, what: str,
-          convert=None, message: str | None = None) -> Any:
+def check(
+    value: Any, operator: AssertionOperator | None, expected: Any, what: str, convert=None, message: str | None = None
+) -> Any:
     """Verify ``value`` against ``operator expected`` if an operator is given.
 
     ``convert`` turns ``expected`` into the value's unit (e.g. :func:`to_millis`, which

@@ -19,26 +19,26 @@ def _print_status(rows: list[dict]) -> None:
 
 
 def cmd_up(args) -> int:
-    from crosscheck import stack
+    from crosscheck.stack import api, status
 
-    stack.up(demo=not args.no_demo)
-    _print_status(stack.status())
+    api.up(system_under_test=not args.no_sut)
+    _print_status(status.rows())
     print(f"\nlogs: {config.results_dir() / 'stack'}; stop with: crosscheck down")
     return 0
 
 
 def cmd_down(args) -> int:
-    from crosscheck import stack
+    from crosscheck.stack import api
 
-    stopped = stack.down(all_stacks=args.all)
+    stopped = api.down(all_stacks=args.all)
     print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
     return 0
 
 
 def cmd_status(args) -> int:
-    from crosscheck import stack
+    from crosscheck.stack import status
 
-    _print_status(stack.status())
+    _print_status(status.rows())
     return 0
 
 
@@ -72,18 +72,28 @@ PASS_THROUGH = {"sandbox-image": cmd_sandbox_image, "schema-dump": cmd_schema_du
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="crosscheck", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("up", help="start the embedded Redis, Postgres and demo API until `crosscheck down`")
-    p.add_argument("--no-demo", action="store_true", help="do not start the demo system under test")
+    p = sub.add_parser("up", help="start the embedded Redis, Postgres and system under test until `crosscheck down`")
+    p.add_argument(
+        "--no-sut",
+        "--no-demo",
+        dest="no_sut",
+        action="store_true",
+        help="do not start the system under test (CROSSCHECK_SUT, by default the demo when installed)",
+    )
     p.set_defaults(func=cmd_up)
     p = sub.add_parser("down", help="stop the embedded stack (and any left by runs that are gone)")
     p.add_argument("--all", action="store_true", help="also stop stacks of runs still in progress")
     p.set_defaults(func=cmd_down)
-    sub.add_parser("status", help="each service: address (password masked), version, embedded or configured"
-                   ).set_defaults(func=cmd_status)
-    sub.add_parser("doctor", help="check every service; one line per problem, with the fix"
-                   ).set_defaults(func=cmd_doctor)
-    for name, text in (("sandbox-image", "build the local sandbox image"),
-                       ("schema-dump", "write an expected-schema YAML from a live database")):
+    sub.add_parser(
+        "status", help="each service: address (password masked), version, embedded or configured"
+    ).set_defaults(func=cmd_status)
+    sub.add_parser("doctor", help="check every service; one line per problem, with the fix").set_defaults(
+        func=cmd_doctor
+    )
+    for name, text in (
+        ("sandbox-image", "build the local sandbox image"),
+        ("schema-dump", "write an expected-schema YAML from a live database"),
+    ):
         sub.add_parser(name, help=text + f" (crosscheck {name} --help)")
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in PASS_THROUGH:

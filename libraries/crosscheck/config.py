@@ -1,8 +1,10 @@
-"""Where the services are: environment variables, with secrets masked for output.
+"""The environment as read, and secrets masked for output.
 
 ``CROSSCHECK_REDIS_URL``, ``CROSSCHECK_POSTGRES_URL``, ``CROSSCHECK_QDRANT_URL``,
-``CROSSCHECK_API_URL`` and ``DOCKER_HOST`` point crosscheck at real services.
-Where one is unset, :mod:`crosscheck.stack` provides it on 127.0.0.1.
+``CROSSCHECK_API_URL`` and ``DOCKER_HOST`` point crosscheck at real services. What a
+service does with its address (resolve it, connect, probe, fall back to the embedded
+stack) is the business of its module in :mod:`crosscheck.services`; this module only
+reads the variables and masks what is printed.
 """
 
 from __future__ import annotations
@@ -54,9 +56,9 @@ def mask_url(url: str | None) -> str:
     host = parts.hostname or ""
     if ":" in host:
         host = f"[{host}]"
-    port = f":{port}" if port else ""
+    port_text = f":{port}" if port else ""
     user = parts.username or ""
-    netloc = f"{user}:***@{host}{port}"
+    netloc = f"{user}:***@{host}{port_text}"
     return mask_text(urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)))
 
 

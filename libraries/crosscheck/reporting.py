@@ -59,7 +59,9 @@ def html_table(rows: Iterable[Sequence], headers: Sequence[str], caption: str = 
     out = [f'<table style="{style}">']
     if caption:
         out.append(f'<caption style="text-align:left;font-weight:bold">{html.escape(caption)}</caption>')
-    out.append("<tr>" + "".join(f'<th style="{cell};background:#eee">{html.escape(str(h))}</th>' for h in headers) + "</tr>")
+    out.append(
+        "<tr>" + "".join(f'<th style="{cell};background:#eee">{html.escape(str(h))}</th>' for h in headers) + "</tr>"
+    )
     for row in rows:
         out.append("<tr>" + "".join(f'<td style="{cell}">{html.escape(_fmt(v))}</td>' for v in row) + "</tr>")
     out.append("</table>")
@@ -77,9 +79,16 @@ def summary_table(values: Sequence[float], unit: str, caption: str = "", extra: 
     return html_table([row], headers, caption)
 
 
-def svg_histogram(values: Sequence[float], unit: str, title: str = "", bins: int = 30,
-                  target: float | None = None, width: int = 560, height: int = 180,
-                  target_label: str = "target") -> str:
+def svg_histogram(
+    values: Sequence[float],
+    unit: str,
+    title: str = "",
+    bins: int = 30,
+    target: float | None = None,
+    width: int = 560,
+    height: int = 180,
+    target_label: str = "target",
+) -> str:
     """An inline SVG histogram of ``values``; a red line marks ``target`` if given.
 
     The line is labelled ``<target_label> <target> <unit>``: pass the bound the
@@ -99,7 +108,7 @@ def svg_histogram(values: Sequence[float], unit: str, title: str = "", bins: int
     # A target below the data (a ">" bound) stretches the axis down in the same measure.
     target_on_axis = target is not None and min(lo, lo / 1.5) - 1e-12 <= float(target) <= max(hi, lo) * 1.5 + 1e-12
     target_below = target is not None and not target_on_axis and float(target) < lo
-    if target_on_axis:
+    if target_on_axis and target is not None:
         hi = max(hi, float(target))
         lo = min(lo, float(target))
     if hi <= lo:
@@ -118,8 +127,10 @@ def svg_histogram(values: Sequence[float], unit: str, title: str = "", bins: int
     plot_w, plot_h = width - pad_l - pad_r, height - pad_b - pad_t
     top = max(counts)
     bar_w = plot_w / bins
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'style="font:11px sans-serif;background:#fff">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'style="font:11px sans-serif;background:#fff">'
+    ]
     parts.append(f'<text x="{pad_l}" y="13">{html.escape(title)}</text>')
     for i, c in enumerate(counts):
         h = 0 if top == 0 else plot_h * c / top
@@ -127,8 +138,10 @@ def svg_histogram(values: Sequence[float], unit: str, title: str = "", bins: int
         overflow = beyond and i == bins - 1
         color = "#e08a2c" if overflow else "#4a7ebb"
         tip = f"{c} above {_fmt(hi)} {unit}" if overflow else str(c)
-        parts.append(f'<rect x="{x:.1f}" y="{pad_t + plot_h - h:.1f}" width="{max(bar_w - 1, 1):.1f}" '
-                     f'height="{h:.1f}" fill="{color}"><title>{html.escape(tip)}</title></rect>')
+        parts.append(
+            f'<rect x="{x:.1f}" y="{pad_t + plot_h - h:.1f}" width="{max(bar_w - 1, 1):.1f}" '
+            f'height="{h:.1f}" fill="{color}"><title>{html.escape(tip)}</title></rect>'
+        )
     base = pad_t + plot_h
     parts.append(f'<line x1="{pad_l}" y1="{base}" x2="{pad_l + plot_w}" y2="{base}" stroke="#333"/>')
     parts.append(f'<text x="{pad_l}" y="{base + 14}">{_fmt(lo)}</text>')
@@ -141,27 +154,36 @@ def svg_histogram(values: Sequence[float], unit: str, title: str = "", bins: int
             axis_w = bar_w * (bins - (1 if beyond else 0))  # the overflow bar is not on the value axis
             tx = pad_l + axis_w * (float(target) - lo) / (hi - lo)
             anchor = "end" if tx > pad_l + plot_w * 0.8 else "start" if tx < pad_l + plot_w * 0.2 else "middle"
-            parts.append(f'<line x1="{tx:.1f}" y1="{pad_t}" x2="{tx:.1f}" y2="{base}" stroke="#c00" stroke-dasharray="4 2"/>')
-            parts.append(f'<text x="{tx:.1f}" y="{base + 27}" fill="#c00" text-anchor="{anchor}">{html.escape(label)}</text>')
+            parts.append(
+                f'<line x1="{tx:.1f}" y1="{pad_t}" x2="{tx:.1f}" y2="{base}" stroke="#c00" stroke-dasharray="4 2"/>'
+            )
+            parts.append(
+                f'<text x="{tx:.1f}" y="{base + 27}" fill="#c00" text-anchor="{anchor}">{html.escape(label)}</text>'
+            )
         else:
             side = "left" if target_below else "right"
-            parts.append(f'<text x="{pad_l + plot_w}" y="{pad_t + 8}" fill="#c00" text-anchor="end">'
-                         f'{html.escape(label)} (off the chart, to the {side})</text>')
+            parts.append(
+                f'<text x="{pad_l + plot_w}" y="{pad_t + 8}" fill="#c00" text-anchor="end">'
+                f"{html.escape(label)} (off the chart, to the {side})</text>"
+            )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def svg_bars(labels: Sequence[str], values: Sequence[float], unit: str, title: str = "",
-             width: int = 560, bar_h: int = 18) -> str:
+def svg_bars(
+    labels: Sequence[str], values: Sequence[float], unit: str, title: str = "", width: int = 560, bar_h: int = 18
+) -> str:
     """A horizontal bar chart, one bar per label (throughputs, per-stage figures)."""
     if not values:
         return "<p>(no values to chart)</p>"
     top = max(max(values), 1e-12)
     pad_l, pad_t = 150, 20
     height = pad_t + bar_h * len(values) + 6
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'style="font:11px sans-serif;background:#fff">',
-             f'<text x="4" y="13">{html.escape(title)}</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'style="font:11px sans-serif;background:#fff">',
+        f'<text x="4" y="13">{html.escape(title)}</text>',
+    ]
     for i, (label, v) in enumerate(zip(labels, values)):
         y = pad_t + i * bar_h
         w = (width - pad_l - 90) * v / top
@@ -177,9 +199,16 @@ def log_html(markup: str) -> None:
     logger.info(markup, html=True)
 
 
-def log_distribution(values: Sequence[float], unit: str, caption: str,
-                     target: float | None = None, extra: dict | None = None,
-                     target_label: str = "target") -> None:
+def log_distribution(
+    values: Sequence[float],
+    unit: str,
+    caption: str,
+    target: float | None = None,
+    extra: dict | None = None,
+    target_label: str = "target",
+) -> None:
     """The standard figure block: a percentile table and a histogram (``target`` as in :func:`svg_histogram`)."""
-    log_html(summary_table(values, unit, caption, extra)
-             + svg_histogram(values, unit, title=caption, target=target, target_label=target_label))
+    log_html(
+        summary_table(values, unit, caption, extra)
+        + svg_histogram(values, unit, title=caption, target=target, target_label=target_label)
+    )

@@ -45,7 +45,7 @@ A Document Added To The Table Is Found Through The API
 
 A Search Without An API Key Is Refused
     [Tags]    checkpoint3
-    ${api} =    Evaluate    __import__('crosscheck.stack', fromlist=['x']).api_url()
+    ${api} =    Evaluate    __import__('crosscheck.services.api', fromlist=['x']).url()
     VAR    &{body} =    vector=${{ [0.1] * 8 }}    top_k=${3}
     ${response} =    POST    ${api}/v1/search    json=${body}    expected_status=401
     Demo Search Response Should Follow The Document    ${response}

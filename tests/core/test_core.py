@@ -57,7 +57,8 @@ def test_cleanup_undoes_newest_first_runs_every_action_and_reports_failures():
 
 
 def test_a_failing_cleanup_fails_its_test_and_a_passing_one_leaves_it_passed(tmp_path):
-    (tmp_path / "toy.py").write_text(textwrap.dedent("""
+    (tmp_path / "toy.py").write_text(
+        textwrap.dedent("""
         from robotlibcore import keyword
         from crosscheck.core import Component, CrosscheckLibrary
 
@@ -76,8 +77,10 @@ def test_a_failing_cleanup_fails_its_test_and_a_passing_one_leaves_it_passed(tmp
             COMPONENTS = (Things,)
             def __init__(self):
                 super().__init__(Ctx())
-    """))
-    (tmp_path / "suite.robot").write_text(textwrap.dedent("""
+    """)
+    )
+    (tmp_path / "suite.robot").write_text(
+        textwrap.dedent("""
         *** Settings ***
         Library    toy.py
 
@@ -91,9 +94,14 @@ def test_a_failing_cleanup_fails_its_test_and_a_passing_one_leaves_it_passed(tmp
         Failing And Stuck
             Make Thing    c    removable=False
             Fail    own failure
-    """))
-    run = subprocess.run([sys.executable, "-m", "robot", "--output", "out.xml", "--log", "NONE", "--report", "NONE",
-                          "suite.robot"], cwd=tmp_path, capture_output=True, text=True)
+    """)
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "robot", "--output", "out.xml", "--log", "NONE", "--report", "NONE", "suite.robot"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     from robot.api import ExecutionResult
 
     tests = {t.name: t for t in ExecutionResult(str(tmp_path / "out.xml")).suite.all_tests}

@@ -26,8 +26,8 @@ from crosscheck.contracts.openapi import HTTP_METHODS
 
 @dataclass(frozen=True)
 class Change:
-    where: str       # e.g. ``PUT /v1/universes/{name} request body $.symbols``
-    what: str        # e.g. ``type narrowed from ["number"] to ["integer"]``
+    where: str  # e.g. ``PUT /v1/universes/{name} request body $.symbols``
+    what: str  # e.g. ``type narrowed from ["number"] to ["integer"]``
 
     def __str__(self) -> str:
         return f"{self.where}: {self.what}"
@@ -70,15 +70,30 @@ def _accepts(wide: set[str], narrow: set[str]) -> bool:
 
 
 _TIGHTER = {  # keyword -> True when a larger new value is tighter
-    "minimum": True, "exclusiveMinimum": True, "minLength": True, "minItems": True, "minProperties": True,
-    "maximum": False, "exclusiveMaximum": False, "maxLength": False, "maxItems": False, "maxProperties": False,
+    "minimum": True,
+    "exclusiveMinimum": True,
+    "minLength": True,
+    "minItems": True,
+    "minProperties": True,
+    "maximum": False,
+    "exclusiveMaximum": False,
+    "maxLength": False,
+    "maxItems": False,
+    "maxProperties": False,
 }
 
 _MAX_DEPTH = 12
 
 
-def _compare(old: dict, new: dict, where: str, request: bool, resolvers: tuple[_Resolver, _Resolver],
-             out: list[Change], depth: int = 0) -> None:
+def _compare(
+    old: dict,
+    new: dict,
+    where: str,
+    request: bool,
+    resolvers: tuple[_Resolver, _Resolver],
+    out: list[Change],
+    depth: int = 0,
+) -> None:
     old, new = resolvers[0](old), resolvers[1](new)
     if depth > _MAX_DEPTH or not old and not new:
         return
@@ -109,8 +124,9 @@ def _compare(old: dict, new: dict, where: str, request: bool, resolvers: tuple[_
                 before = old.get(key)
                 tighter = before is None or (new[key] > before if larger_is_tighter else new[key] < before)
                 if tighter:
-                    out.append(Change(where, f"{key} tightened from {before if before is not None else 'none'} "
-                                             f"to {new[key]}"))
+                    out.append(
+                        Change(where, f"{key} tightened from {before if before is not None else 'none'} to {new[key]}")
+                    )
         if new.get("pattern") and new.get("pattern") != old.get("pattern"):
             out.append(Change(where, f"pattern changed from {old.get('pattern')!r} to {new['pattern']!r}"))
     old_props, new_props = old.get("properties", {}) or {}, new.get("properties", {}) or {}
@@ -205,4 +221,3 @@ def breaking_changes(old_spec: dict, new_spec: dict) -> list[Change]:
                 if o_media and n_media:
                     _compare(o_schema, n_schema, f"{op_name} {code} response body $", False, (old_r, new_r), out)
     return out
-

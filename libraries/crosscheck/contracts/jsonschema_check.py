@@ -47,9 +47,9 @@ _MAX_SHOWN = 20
 class Mismatch:
     """One difference between an instance and its contract."""
 
-    path: str        # JSON path into the instance, e.g. ``$.symbols[2]``
-    expected: str    # what the contract wanted, e.g. ``type 'string'``
-    actual: str      # what was there, e.g. ``42`` or ``(missing)``
+    path: str  # JSON path into the instance, e.g. ``$.symbols[2]``
+    expected: str  # what the contract wanted, e.g. ``type 'string'``
+    actual: str  # what was there, e.g. ``42`` or ``(missing)``
     message: str = ""
 
     def __str__(self) -> str:
@@ -95,17 +95,24 @@ def _from_error(error: jsonschema.ValidationError) -> list[Mismatch]:
     want = error.validator_value
     if kind == "required":
         present = error.instance if isinstance(error.instance, Mapping) else {}
-        return [Mismatch(_child_path(path, name), "required property", "(missing)", error.message)
-                for name in want if name not in present] or [
-            Mismatch(path, f"required {short(want)}", short(error.instance), error.message)]
+        return [
+            Mismatch(_child_path(path, name), "required property", "(missing)", error.message)
+            for name in want
+            if name not in present
+        ] or [Mismatch(path, f"required {short(want)}", short(error.instance), error.message)]
     if kind == "additionalProperties" and want is False and isinstance(error.instance, Mapping):
         known = set((error.schema or {}).get("properties", {}))
         patterns = (error.schema or {}).get("patternProperties", {})
-        extra = [k for k in error.instance if k not in known
-                 and not any(re.search(p, k) for p in patterns)]
-        return [Mismatch(_child_path(path, name), "no such property (additionalProperties: false)",
-                         short(error.instance[name]), error.message) for name in extra] or [
-            Mismatch(path, "no additional properties", short(error.instance), error.message)]
+        extra = [k for k in error.instance if k not in known and not any(re.search(p, k) for p in patterns)]
+        return [
+            Mismatch(
+                _child_path(path, name),
+                "no such property (additionalProperties: false)",
+                short(error.instance[name]),
+                error.message,
+            )
+            for name in extra
+        ] or [Mismatch(path, "no additional properties", short(error.instance), error.message)]
     if kind in ("anyOf", "oneOf") and error.context:
         # name the closest alternative's errors, not just "is not valid under any"
         best = jsonschema.exceptions.best_match(error.context)
@@ -138,7 +145,8 @@ def _validator(schema: Mapping):
         cls.check_schema(schema)
     except jsonschema.SchemaError as exc:
         raise ConfigurationError(
-            f"Invalid JSON Schema at {exc.json_path}: {exc.message}. Fix the contract file.") from None
+            f"Invalid JSON Schema at {exc.json_path}: {exc.message}. Fix the contract file."
+        ) from None
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
@@ -194,7 +202,7 @@ class SchemaRegistry:
         self.source = source
 
     @classmethod
-    def from_folder(cls, folder: str | Path) -> "SchemaRegistry":
+    def from_folder(cls, folder: str | Path) -> SchemaRegistry:
         return cls(load_folder(folder), source=str(folder))
 
     def add(self, name: str, schema: Mapping | str | Path) -> None:
@@ -216,8 +224,7 @@ class SchemaRegistry:
         except KeyError:
             where = f" in '{self.source}'" if self.source else ""
             known = ", ".join(self.names()) or "none"
-            raise ConfigurationError(
-                f"No contract for '{name}'{where}; known: {known}. Add '{name}.json'.") from None
+            raise ConfigurationError(f"No contract for '{name}'{where}; known: {known}. Add '{name}.json'.") from None
 
     def validate(self, name: str, instance: Any) -> list[Mismatch]:
         return validate(instance, self.schema(name))

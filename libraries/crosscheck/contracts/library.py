@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from robotlibcore import DynamicCore
-
-from crosscheck import __version__
+from crosscheck.contracts.context import ContractsContext
 from crosscheck.contracts.keywords.compatibility import CompatibilityKeywords
-from crosscheck.contracts.keywords.context import ContractsContext
 from crosscheck.contracts.keywords.http import HttpKeywords
 from crosscheck.contracts.keywords.payloads import PayloadKeywords
 from crosscheck.contracts.keywords.ratelimit import RateLimitKeywords
 from crosscheck.contracts.keywords.signatures import SignatureKeywords
 from crosscheck.contracts.keywords.sweep import SweepKeywords
+from crosscheck.core import CrosscheckLibrary
 
 
-class Contracts(DynamicCore):
+class Contracts(CrosscheckLibrary):
     """Contracts checks what services promise each other: HTTP responses against an
     OpenAPI 3 document, message payloads against a JSON Schema per channel,
     database function signatures against a declared list, and one OpenAPI
@@ -42,7 +40,8 @@ class Contracts(DynamicCore):
     | Stream Payloads Should Match Contract    tickstock.universe.updated
 
     = Function signatures =
-    Read from the live catalog (crosscheck.Postgres's catalog reader).
+    Read from the live catalog (crosscheck.Postgres's catalog reader,
+    ``crosscheck.postgres.catalog``).
 
     | Function Signatures Should Match    ${SIGNATURES}
 
@@ -70,14 +69,24 @@ class Contracts(DynamicCore):
     = Assertions =
     Getters (``Get ...``) take AssertionEngine's operator and expected value:
     | Get Breaking Changes    v1.json    v2.json    ==    ${{[]}}
+
+    = Cleanup =
+    Contracts creates nothing in the services it checks: it reads responses a
+    suite already received, stream entries (``XREVRANGE``) and the Postgres
+    catalog, and closes each connection before the keyword returns, so it has
+    nothing to undo at the end of a test. The requests that `Sweep OpenAPI
+    Operations`, `Send Concurrent Requests` and `Rate Limit Should Allow Exactly`
+    send are the suite's own: give writing operations invalid data only.
     """
 
-    ROBOT_LIBRARY_SCOPE = "GLOBAL"
-    ROBOT_LIBRARY_VERSION = __version__
-    ROBOT_LIBRARY_DOC_FORMAT = "ROBOT"
+    COMPONENTS = (
+        HttpKeywords,
+        PayloadKeywords,
+        SignatureKeywords,
+        CompatibilityKeywords,
+        SweepKeywords,
+        RateLimitKeywords,
+    )
 
-    def __init__(self):
-        ctx = ContractsContext()
-        self._ctx = ctx
-        super().__init__([HttpKeywords(ctx), PayloadKeywords(ctx), SignatureKeywords(),
-                          CompatibilityKeywords(ctx), SweepKeywords(ctx), RateLimitKeywords(ctx)])
+    def __init__(self) -> None:
+        super().__init__(ContractsContext())

@@ -51,14 +51,18 @@ class OpenAPIDocument:
                 self._api = OpenAPI.from_dict(spec)
             except Exception as exc:  # openapi-spec-validator's errors carry the reason
                 raise ConfigurationError(
-                    f"OpenAPI document {self.source} is not valid: {str(exc).splitlines()[0]}") from None
+                    f"OpenAPI document {self.source} is not valid: {str(exc).splitlines()[0]}"
+                ) from None
         return self._api
 
     def operations(self) -> list[str]:
         """Every operation as ``METHOD /path``, in document order."""
-        return [f"{method.upper()} {path}"
-                for path, item in self.spec.get("paths", {}).items()
-                for method in item if method in HTTP_METHODS]
+        return [
+            f"{method.upper()} {path}"
+            for path, item in self.spec.get("paths", {}).items()
+            for method in item
+            if method in HTTP_METHODS
+        ]
 
 
 def load(source: str | Path | dict, timeout: float = 10.0) -> OpenAPIDocument:
@@ -73,10 +77,12 @@ def load(source: str | Path | dict, timeout: float = 10.0) -> OpenAPIDocument:
         except requests.RequestException as exc:
             raise ServiceUnavailable(
                 f"Cannot fetch OpenAPI document from {shown}: {type(exc).__name__}. "
-                "Check that the API is running and the URL is right.") from None
+                "Check that the API is running and the URL is right."
+            ) from None
         if response.status_code != 200:
             raise ConfigurationError(
-                f"Fetching OpenAPI document from {shown} returned HTTP {response.status_code}, expected 200.")
+                f"Fetching OpenAPI document from {shown} returned HTTP {response.status_code}, expected 200."
+            )
         text = response.text
         name = shown
     else:
@@ -100,27 +106,30 @@ def load(source: str | Path | dict, timeout: float = 10.0) -> OpenAPIDocument:
 def _error_mismatches(error: Exception) -> list[Mismatch]:
     """Mismatch rows for one openapi-core validation error."""
     from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
-    from openapi_core.templating.paths.exceptions import (OperationNotFound, PathNotFound,
-                                                          ServerNotFound)
+    from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound, ServerNotFound
     from openapi_core.templating.responses.exceptions import ResponseNotFound
     from openapi_core.validation.response.exceptions import MissingRequiredHeader
 
     cause = error.__cause__ or error.__context__
     name = type(error).__name__
     if isinstance(error, ResponseNotFound) or isinstance(cause, ResponseNotFound):
-        found = cause if isinstance(cause, ResponseNotFound) else error
-        return [Mismatch("status", f"one of the documented statuses {sorted(found.availableresponses)}",
-                         str(found.http_status))]
+        missing: ResponseNotFound = cause if isinstance(cause, ResponseNotFound) else error  # type: ignore[assignment]
+        return [
+            Mismatch(
+                "status",
+                f"one of the documented statuses {sorted(missing.availableresponses)}",
+                str(missing.http_status),
+            )
+        ]
     if isinstance(cause, MediaTypeNotFound) or isinstance(error, MediaTypeNotFound):
-        found = cause if isinstance(cause, MediaTypeNotFound) else error
-        return [Mismatch("header Content-Type", f"one of {sorted(found.availableMimetypes)}",
-                         repr(found.mimetype))]
+        media: MediaTypeNotFound = cause if isinstance(cause, MediaTypeNotFound) else error  # type: ignore[assignment]
+        return [Mismatch("header Content-Type", f"one of {sorted(media.availableMimetypes)}", repr(media.mimetype))]
     if isinstance(error, MissingRequiredHeader):
         return [Mismatch(f"header {error.name}", "required header", "(missing)")]
     if isinstance(error, (PathNotFound, OperationNotFound, ServerNotFound)) or isinstance(
-            cause, (PathNotFound, OperationNotFound, ServerNotFound)):
-        return [Mismatch("operation", "an operation documented in the OpenAPI document",
-                         str(cause or error))]
+        cause, (PathNotFound, OperationNotFound, ServerNotFound)
+    ):
+        return [Mismatch("operation", "an operation documented in the OpenAPI document", str(cause or error))]
     schema_errors = getattr(cause, "schema_errors", None)
     if schema_errors:
         where = "$" if "Data" in name else f"header {getattr(error, 'name', '?')}"
@@ -145,8 +154,8 @@ def response_mismatches(document: OpenAPIDocument, response: requests.Response) 
 def describe(response: requests.Response) -> str:
     """``GET /v1/universes/x -> 200`` (no query string, no host: no secrets)."""
     request = response.request
-    path = urlsplit(request.url).path if request is not None else "?"
-    method = request.method if request is not None else "?"
+    path = urlsplit(str(request.url)).path if request is not None else "?"
+    method = str(request.method) if request is not None else "?"
     return f"{method} {path} -> {response.status_code}"
 
 
@@ -157,4 +166,15 @@ def body_of(response: requests.Response) -> Any:
         return response.text
 
 
-__all__ = ["OpenAPIDocument", "load", "response_mismatches", "describe", "body_of", "short"]
+def as_response(response: Any) -> requests.Response:
+    """``response`` if it is a ``requests.Response`` with its request (as RequestsLibrary returns it)."""
+    if not isinstance(response, requests.Response):
+        raise ConfigurationError(
+            f"Expected a response from RequestsLibrary (requests.Response), got {type(response).__name__}."
+        )
+    if response.request is None:
+        raise ConfigurationError("The response has no request attached; send it with RequestsLibrary or requests.")
+    return response
+
+
+__all__ = ["OpenAPIDocument", "load", "response_mismatches", "describe", "body_of", "short", "as_response"]

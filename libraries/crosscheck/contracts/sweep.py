@@ -36,11 +36,19 @@ def _first_line(text: str) -> str:
     return str(text)
 
 
-def sweep(document: OpenAPIDocument, base_url: str, headers: dict | None = None,
-          max_examples: int = 10, modes: tuple[str, ...] = ("positive", "negative"),
-          include: list[str] | None = None, exclude: list[str] | None = None,
-          deadline_s: float = 60.0, request_timeout_s: float = 10.0,
-          negative_only: list[str] | None = None, seed: int | None = 0) -> SweepResult:
+def sweep(
+    document: OpenAPIDocument,
+    base_url: str,
+    headers: dict | None = None,
+    max_examples: int = 10,
+    modes: tuple[str, ...] = ("positive", "negative"),
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
+    deadline_s: float = 60.0,
+    request_timeout_s: float = 10.0,
+    negative_only: list[str] | None = None,
+    seed: int | None = 0,
+) -> SweepResult:
     """Run the sweep; ``include``/``exclude``/``negative_only`` are glob patterns on ``METHOD /path``."""
     import schemathesis
     from hypothesis.errors import Unsatisfiable
@@ -52,7 +60,7 @@ def sweep(document: OpenAPIDocument, base_url: str, headers: dict | None = None,
     started = time.monotonic()
     session = requests.Session()
     for item in schema.get_all_operations():
-        op = item.ok()
+        op = item.ok()  # type: ignore[union-attr]
         label = f"{op.method.upper()} {op.path}"
         if include and not any(fnmatch.fnmatchcase(label, p) for p in include):
             continue
@@ -67,8 +75,22 @@ def sweep(document: OpenAPIDocument, base_url: str, headers: dict | None = None,
                 break
             gen_mode = GenerationMode.POSITIVE if mode == "positive" else GenerationMode.NEGATIVE
             checks = [not_a_server_error] + ([negative_data_rejection] if mode == "negative" else [])
-            run = _runner(op, gen_mode, mode, label, checks, max_examples, seed is not None,
-                          started, deadline_s, base_url, session, headers, request_timeout_s, result)
+            run = _runner(
+                op,
+                gen_mode,
+                mode,
+                label,
+                checks,
+                max_examples,
+                seed is not None,
+                started,
+                deadline_s,
+                base_url,
+                session,
+                headers,
+                request_timeout_s,
+                result,
+            )
             try:
                 run()
             except Unsatisfiable:
@@ -88,22 +110,43 @@ def _request_of(case) -> str:
     return ", ".join(parts)
 
 
-def _runner(op, gen_mode, mode, label, checks, max_examples, derandomize, started, deadline_s, base_url,
-            session, headers, request_timeout_s, result):
+def _runner(
+    op,
+    gen_mode,
+    mode,
+    label,
+    checks,
+    max_examples,
+    derandomize,
+    started,
+    deadline_s,
+    base_url,
+    session,
+    headers,
+    request_timeout_s,
+    result,
+):
     from hypothesis import HealthCheck, Phase, given, settings
 
     seen: set[str] = set()
 
-    @settings(max_examples=max_examples, database=None, deadline=None, derandomize=derandomize,
-              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+    @settings(
+        max_examples=max_examples,
+        database=None,
+        deadline=None,
+        derandomize=derandomize,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate],
+    )
     @given(op.as_strategy(generation_mode=gen_mode))
     def run(case):
         if time.monotonic() - started > deadline_s:
             result.timed_out = True
             return
         try:
-            response = case.call(base_url=base_url, session=session, headers=dict(headers or {}),
-                                 timeout=request_timeout_s)
+            response = case.call(
+                base_url=base_url, session=session, headers=dict(headers or {}), timeout=request_timeout_s
+            )
         except requests.RequestException as exc:
             result.failures.append(f"{label} ({mode}): request failed: {type(exc).__name__}")
             return
@@ -122,4 +165,3 @@ def _runner(op, gen_mode, mode, label, checks, max_examples, derandomize, starte
                     result.failures.append(f"{text} [sent {_request_of(case)}]")
 
     return run
-

@@ -14,15 +14,15 @@ defect the reviewer must see in report.html, not a warning in log.html.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from robot.api import logger
 
 
 @dataclass
 class Scope:
-    kind: str                     # "run", "suite" or "test"
+    kind: str  # "run", "suite" or "test"
     name: str
     actions: list[tuple[str, Callable[[], object]]] = field(default_factory=list)
 

@@ -1,213 +1,79 @@
-"""Message contracts: a JSON Schema per channel; channel naming and subscribers."""
+"""Message contracts, the logic: which schema applies to a channel, and which messages break it.
+
+The checking itself is the one JSON Schema checker of crosscheck,
+:mod:`crosscheck.contracts.jsonschema_check` (also used by crosscheck.Contracts);
+this module only finds the schema for a channel and words the findings per message.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-import redis
-from robot.api import logger
-from robotlibcore import keyword
-
-from crosscheck.assertions import AssertionOperator, check
-from crosscheck.contracts.jsonschema_check import SchemaRegistry, format_mismatches, validate
+from crosscheck.contracts.jsonschema_check import SchemaRegistry, check, validate
 from crosscheck.errors import ConfigurationError, CrosscheckError
-from crosscheck.messaging.core import Context, base_channel, unreachable
-from crosscheck.messaging.statistics import settle_down
 
-# seed 001's naming convention (variables/channels.py holds the same value for suites)
-CHANNEL_NAMING_PATTERN = r"^tickstock\.[a-z_]+\.[a-z_]+$"
-SHOWN = 5
+MISMATCHES_SHOWN = 5
+CHANNEL_RE = re.compile(r"^cc_\d+_\d+(_[a-z0-9_]+)?\.")
 
 
-class ContractKeywords:
-    def __init__(self, ctx: Context):
-        self.ctx = ctx
-        self.schemas = SchemaRegistry()
+def base_channel(channel: str) -> str:
+    """``tickstock.universe.updated`` from ``cc_12_3_x.tickstock.universe.updated``."""
+    return CHANNEL_RE.sub("", channel, count=1)
 
-    # --- schemas ------------------------------------------------------------------
-    @keyword
-    def load_channel_schemas(self, folder: str) -> list[str]:
-        """Loads one JSON Schema per channel from ``folder`` (files named ``<channel>.json``).
 
-        Returns the channel names. Schemas stay registered for the library's lifetime;
-        a later load replaces schemas of the same name.
+def schema_for(registry: SchemaRegistry, channel: str, schema: str | None = None) -> tuple[str, Mapping]:
+    """The schema named ``schema``, else the channel's, else its base channel's (a test channel's)."""
+    for name in (schema, channel, base_channel(channel)):
+        if name and name in registry:
+            return name, registry.schema(name)
+    known = ", ".join(registry.names()) or "none loaded"
+    raise ConfigurationError(
+        f"No schema for channel {channel!r} (known: {known}); use 'Load Channel Schemas' or 'Set Channel Schema'."
+    )
 
-        | `Load Channel Schemas` | ${CURDIR}/../../demo/contracts |
-        """
-        loaded = SchemaRegistry.from_folder(folder).schemas
-        if not loaded:
-            raise ConfigurationError(f"No '<channel>.json' schema files in '{folder}'.")
-        self.schemas.schemas.update(loaded)
-        logger.info(f"Loaded {len(loaded)} channel schemas from {folder}: {', '.join(loaded)}")
-        return list(loaded)
 
-    @keyword
-    def set_channel_schema(self, channel: str, schema: Any) -> None:
-        """Registers ``schema`` (a dictionary, JSON text or a path to a ``.json`` file) for ``channel``.
+def check_message(registry: SchemaRegistry, message: Any, channel: str | None, schema: str | None) -> None:
+    """Validate one message (a received message's dictionary, JSON text, or a parsed payload)."""
+    payload = message
+    if isinstance(message, dict) and "data" in message and "channel" in message:
+        channel = channel or message["channel"]
+        payload = message["data"]
+    if channel is None and schema is None:
+        raise ConfigurationError("Give the channel (or schema) to validate the message against.")
+    name, contract = schema_for(registry, channel or schema or "", schema)
+    where = channel or name
+    if isinstance(payload, (str, bytes)):
+        try:
+            payload = json.loads(payload)
+        except ValueError as exc:
+            text = payload if isinstance(payload, str) else repr(payload)
+            raise CrosscheckError(f"Message on channel {where!r} is not JSON ({exc}): {text[:200]!r}") from None
+    check(payload, contract, f"Message on channel {where!r} (schema {name!r})")
 
-        Fails at once if the schema itself is not a valid JSON Schema.
-        """
-        if isinstance(schema, str) and schema.lstrip().startswith("{"):
-            try:
-                schema = json.loads(schema)
-            except ValueError as exc:
-                raise ConfigurationError(f"Schema for {channel!r} is not valid JSON: {exc}") from None
-        if not isinstance(schema, (dict, str, Path)):
-            raise ConfigurationError(f"Schema for {channel!r} must be a JSON object, not {type(schema).__name__}.")
-        self.schemas.add(channel, schema)
 
-    def _schema(self, channel: str, schema: str | None) -> tuple[str, dict]:
-        for name in (schema, channel, base_channel(channel)):
-            if name and name in self.schemas:
-                return name, self.schemas.schema(name)
-        known = ", ".join(self.schemas.names()) or "none loaded"
-        raise ConfigurationError(f"No schema for channel {channel!r} (known: {known}); "
-                                 "use 'Load Channel Schemas' or 'Set Channel Schema'.")
-
-    @keyword
-    def message_should_match_schema(self, message: Any, channel: str | None = None,
-                                    schema: str | None = None) -> None:
-        """Validates one message against its channel's schema.
-
-        ``message`` is a dictionary from `Wait For Message` (its channel is used), a
-        JSON text, or an already parsed payload (then ``channel`` or ``schema`` names the
-        contract). Fails naming the channel and every mismatch with its JSON path; fails
-        saying so when the payload is not JSON.
-
-        | ${msg}= | `Wait For Message` | ${channel} |
-        | `Message Should Match Schema` | ${msg} |
-        """
-        payload = message
-        if isinstance(message, dict) and "data" in message and "channel" in message:
-            channel = channel or message["channel"]
-            payload = message["data"]
-        if channel is None and schema is None:
-            raise ConfigurationError("Give the channel (or schema) to validate the message against.")
-        name, contract = self._schema(channel or schema, schema)
-        if isinstance(payload, (str, bytes)):
-            try:
-                payload = json.loads(payload)
-            except ValueError as exc:
-                text = payload if isinstance(payload, str) else repr(payload)
-                raise CrosscheckError(f"Message on channel {channel or name!r} is not JSON ({exc}): "
-                                      f"{text[:200]!r}") from None
-        mismatches = validate(payload, contract)
+def contract_breaks(registry: SchemaRegistry, messages: Iterable[Any], schema: str | None, seq_field: str) -> list[str]:
+    """One line per received message that is not JSON or does not match its channel's schema."""
+    bad = []
+    for m in messages:
+        _, contract = schema_for(registry, m.channel, schema)
+        if not m.is_json:
+            bad.append(f"#{m.index} on {m.channel!r} is not JSON ({m.json_error}): {m.short(80)}")
+            continue
+        mismatches = validate(m.payload, contract)
         if mismatches:
-            raise CrosscheckError(format_mismatches(mismatches, f"Message on channel {channel or name!r} "
-                                                                f"(schema {name!r})"))
+            seq = m.payload.get(seq_field) if isinstance(m.payload, dict) else None
+            label = f"#{m.index}" + (f" (seq {seq})" if seq is not None else "")
+            bad.append(f"{label} on {m.channel!r}: " + ", ".join(str(x) for x in mismatches[:MISMATCHES_SHOWN]))
+    return bad
 
-    @keyword
-    def received_messages_should_match_schema(self, channel: str | None = None, schema: str | None = None,
-                                              listener: str | None = None, minimum: int = 1) -> int:
-        """Validates every message the listener received on ``channel`` (default: on all
-        its channels, each against its own schema); returns how many were checked.
 
-        Waits first until the messages this library published there arrived (or arrivals
-        stopped for 0.5 s). Fails listing, per offending message, its index and seq and every mismatch with
-        its JSON path, or that it is not JSON; fails if fewer than ``minimum`` messages
-        arrived.
-
-        | `Received Messages Should Match Schema` | ${channel} |
-        """
-        lst = self.ctx.listener_for(channel, listener)
-        settle_down(self.ctx, lst, [channel] if channel else lst.channels + lst.channels_seen())
-        messages = lst.messages(channel)
-        if len(messages) < int(minimum):
-            where = f"channel {channel!r}" if channel else f"listener {lst.name!r}"
-            raise CrosscheckError(f"Only {len(messages)} messages on {where} to validate; at least "
-                                  f"{int(minimum)} expected.")
-        bad = []
-        for m in messages:
-            name, contract = self._schema(m.channel, schema)
-            if not m.is_json:
-                bad.append(f"#{m.index} on {m.channel!r} is not JSON ({m.json_error}): {m.short(80)}")
-                continue
-            mismatches = validate(m.payload, contract)
-            if mismatches:
-                seq = m.payload.get(self.ctx.seq_field) if isinstance(m.payload, dict) else None
-                label = f"#{m.index}" + (f" (seq {seq})" if seq is not None else "")
-                bad.append(f"{label} on {m.channel!r}: " + ", ".join(str(x) for x in mismatches[:5]))
-        if bad:
-            where = f"channel {channel!r}" if channel else f"the channels of listener {lst.name!r}"
-            more = f"; ... and {len(bad) - SHOWN} more" if len(bad) > SHOWN else ""
-            raise CrosscheckError(f"{len(bad)} of {len(messages)} messages on {where} break their contract: "
-                                  + "; ".join(bad[:SHOWN]) + more)
-        logger.info(f"{len(messages)} messages match their channel schemas.")
-        return len(messages)
-
-    # --- naming and subscribers ---------------------------------------------------------
-    @keyword
-    def channel_names_should_match_pattern(self, *channels: str, pattern: str = CHANNEL_NAMING_PATTERN) -> None:
-        """Every channel name (a test channel's namespace prefix ignored) matches ``pattern``.
-
-        Default pattern: seed 001's ``^tickstock\\.[a-z_]+\\.[a-z_]+$``.
-
-        | `Channel Names Should Match Pattern` | @{ALL_CHANNELS} | pattern=${CHANNEL_NAMING_PATTERN} |
-        """
-        try:
-            regex = re.compile(pattern)
-        except re.error as exc:
-            raise ConfigurationError(f"Channel pattern {pattern!r} is not valid: {exc}") from None
-        wrong = [c for c in channels if not regex.search(base_channel(c))]
-        if wrong:
-            raise CrosscheckError(f"{len(wrong)} of {len(channels)} channel names do not match {pattern}: "
-                                  + ", ".join(repr(c) for c in wrong))
-
-    @keyword
-    def observed_channels_should_match_pattern(self, pattern: str = CHANNEL_NAMING_PATTERN,
-                                               listener: str | None = None, minimum: int = 1) -> list[str]:
-        """Every channel the listener received messages on matches ``pattern``; returns them.
-
-        Listen on a pattern (``tickstock.*``) to catch renamed or stray channels.
-
-        | `Start Listening` | patterns=${{ ["tickstock.*"] }} |
-        | Run Process | crosscheck-demo | produce | --channel | tickstock.cache.sync_complete | --count | 1 |
-        | `Wait For Message` |
-        | `Observed Channels Should Match Pattern` |
-        """
-        lst = self.ctx.listener(listener)
-        seen = lst.channels_seen()
-        if len(seen) < int(minimum):
-            raise CrosscheckError(f"Listener {lst.name!r} ({', '.join(lst.subscriptions)}) saw {len(seen)} "
-                                  f"channels; at least {int(minimum)} expected.")
-        self.channel_names_should_match_pattern(*seen, pattern=pattern)
-        return seen
-
-    @keyword
-    def get_subscriber_count(self, channel: str, assertion_operator: AssertionOperator | None = None,
-                             assertion_expected: Any = None, alias: str | None = None) -> int:
-        """Number of subscribers of ``channel`` (``PUBSUB NUMSUB``); patterns are not counted.
-
-        | `Get Subscriber Count` | tickstock.universe.updated | >= | 1 |
-        """
-        conn = self.ctx.connection(alias)
-        try:
-            count = int(dict(conn.client.pubsub_numsub(channel)).get(channel.encode(), 0))
-        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-            raise unreachable(conn.url, exc) from None
-        return check(count, assertion_operator, assertion_expected,
-                     f"Subscribers of channel {channel!r}", convert=int)
-
-    @keyword
-    def channels_should_have_subscribers(self, *channels: str, alias: str | None = None) -> dict:
-        """Each of ``channels`` has at least one subscriber (``PUBSUB NUMSUB``); returns the counts.
-
-        Fails naming the channels nobody listens to.
-
-        | `Channels Should Have Subscribers` | @{REQUIRED_CHANNELS} |
-        """
-        conn = self.ctx.connection(alias)
-        if not channels:
-            raise ConfigurationError("Name at least one channel.")
-        try:
-            counts = {k.decode(): int(v) for k, v in conn.client.pubsub_numsub(*channels)}
-        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-            raise unreachable(conn.url, exc) from None
-        missing = [c for c in channels if counts.get(c, 0) == 0]
-        if missing:
-            raise CrosscheckError(f"{len(missing)} of {len(channels)} required channels have no subscriber at "
-                                  f"{conn.where}: {', '.join(missing)}")
-        return counts
+def misnamed(channels: Iterable[str], pattern: str) -> list[str]:
+    """The channels (a test channel's namespace prefix ignored) whose name does not match ``pattern``."""
+    try:
+        regex = re.compile(pattern)
+    except re.error as exc:
+        raise ConfigurationError(f"Channel pattern {pattern!r} is not valid: {exc}") from None
+    return [c for c in channels if not regex.search(base_channel(c))]

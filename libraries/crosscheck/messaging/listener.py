@@ -14,23 +14,27 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 import select
 import threading
 import time
 from typing import Any
 
 import redis
+from jsonpath_ng.exceptions import JsonPathParserError
+from jsonpath_ng.ext import parse as jsonpath_parse
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from crosscheck import config, namespace
-from crosscheck.errors import CrosscheckError
-from crosscheck.messaging.core import CONNECT_TIMEOUT, Connection, unreachable
+from crosscheck.errors import ConfigurationError, CrosscheckError
+from crosscheck.messaging.connection import Connection
 
 RECONNECT_EVERY = 0.05
 RECV_SIZE = 1 << 20
 POLL = 0.1
 _ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
+SHOWN = 5
 
 
 def parse_frames(buf: bytearray) -> tuple[list[list], int]:
@@ -47,13 +51,13 @@ def parse_frames(buf: bytearray) -> tuple[list[list], int]:
         head = buf[i]
         if head == 0x2D:  # '-'
             end = find(b"\r\n", i)
-            raise redis.ResponseError(bytes(buf[i + 1:end if end >= 0 else n]).decode("utf-8", "replace"))
+            raise redis.ResponseError(bytes(buf[i + 1 : end if end >= 0 else n]).decode("utf-8", "replace"))
         if head != 0x2A:  # '*'
             raise ValueError(f"unexpected byte {bytes([head])!r} in a pub-sub reply")
         end = find(b"\r\n", i)
         if end < 0:
             break
-        count = int(buf[i + 1:end])
+        count = int(buf[i + 1 : end])
         k = end + 2
         items: list = []
         complete = True
@@ -64,15 +68,15 @@ def parse_frames(buf: bytearray) -> tuple[list[list], int]:
                 break
             kind = buf[k]
             if kind == 0x24:  # '$'
-                length = int(buf[k + 1:end])
+                length = int(buf[k + 1 : end])
                 start = end + 2
                 if start + length + 2 > n:
                     complete = False
                     break
-                items.append(bytes(buf[start:start + length]))
+                items.append(bytes(buf[start : start + length]))
                 k = start + length + 2
             else:  # ':' integer (subscription counts)
-                items.append(int(buf[k + 1:end]))
+                items.append(int(buf[k + 1 : end]))
                 k = end + 2
         if not complete:
             break
@@ -92,8 +96,8 @@ class Message:
         self.channel = channel.decode("utf-8", "replace") if isinstance(channel, bytes) else channel
         self.pattern = pattern.decode("utf-8", "replace") if isinstance(pattern, bytes) else pattern
         self._parsed = False
-        self._payload = None
-        self._error = None
+        self._payload: Any = None
+        self._error: str | None = None
 
     @property
     def text(self) -> str | bytes:
@@ -136,8 +140,14 @@ class Message:
 
     def as_dict(self) -> dict:
         """What a keyword returns: channel, pattern, data, payload, received_at, index."""
-        return {"channel": self.channel, "pattern": self.pattern, "data": self.text,
-                "payload": self.payload, "received_at": self.wall, "index": self.index}
+        return {
+            "channel": self.channel,
+            "pattern": self.pattern,
+            "data": self.text,
+            "payload": self.payload,
+            "received_at": self.wall,
+            "index": self.index,
+        }
 
 
 class Listener:
@@ -161,14 +171,18 @@ class Listener:
         self.client_id: int | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._conn = None
-        self._sock = None
+        self._conn: Any = None
+        self._sock: Any = None
         self._buf = bytearray()
-        kwargs = dict(connection.kwargs)
-        kwargs.update(socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=None, decode_responses=False,
-                      retry=Retry(NoBackoff(), 0), health_check_interval=0, protocol=2)
-        kwargs.pop("retry_on_timeout", None)
-        self._pool = redis.ConnectionPool(**kwargs)
+        # the pool of a client of its own (crosscheck.services.redis): no retries, no read
+        # timeout; connections are made from it directly and read off the socket
+        self._pool = connection.new_client(
+            socket_timeout=None,
+            decode_responses=False,
+            retry=Retry(NoBackoff(), 0),
+            health_check_interval=0,
+            protocol=2,
+        ).connection_pool
         # a private channel each listener also subscribes to: recovery probes go there,
         # never onto the system under test's channels
         self.probe_channel = f"{namespace.run_id()}.probe.{name}.{id(self)}"
@@ -190,7 +204,7 @@ class Listener:
         the socket is read directly and parsed in bulk (:func:`parse_frames`), which
         keeps up with pipelined bursts that a per-message reader would fall behind on.
         """
-        conn = self._pool.make_connection()
+        conn: Any = self._pool.make_connection()
         try:
             conn.connect()
             conn.send_command("CLIENT", "ID")
@@ -211,7 +225,8 @@ class Listener:
                 if left <= 0 or not self._readable(left):
                     raise CrosscheckError(
                         f"Redis at {self.connection.where} did not confirm the subscription to "
-                        f"{', '.join(self.subscriptions)} within {timeout:g} s ({confirmed} of {want} confirmed).")
+                        f"{', '.join(self.subscriptions)} within {timeout:g} s ({confirmed} of {want} confirmed)."
+                    )
                 confirmed += self._read()
         except BaseException:
             conn.disconnect()
@@ -258,7 +273,7 @@ class Listener:
         try:
             self._subscribe(timeout)
         except _ERRORS as exc:
-            raise unreachable(self.connection.url, exc) from None
+            raise self.connection.unreachable(exc) from None
         self.started_mono = time.monotonic()
         self._thread = threading.Thread(target=self._run, name=f"crosscheck-listener-{self.name}", daemon=True)
         self._thread.start()
@@ -329,6 +344,22 @@ class Listener:
             return list(self._messages[:total])
         return [m for m in self._messages[:total] if m.channel == channel]
 
+    def take(self, channel: str | None, condition: Condition, timeout: float) -> Message | None:
+        """The first message on ``channel`` (or any) satisfying ``condition`` not taken yet,
+        waiting up to ``timeout`` seconds; it is then taken (returned at most once)."""
+        deadline = time.monotonic() + timeout
+        checked = 0
+        while True:
+            messages = self.messages(channel)
+            for message in messages[checked:]:
+                if message.index not in self.taken and condition.matches(message):
+                    self.taken.add(message.index)
+                    return message
+            checked = len(messages)
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.005)
+
     def channels_seen(self) -> list[str]:
         return sorted({m.channel for m in self.messages()})
 
@@ -336,3 +367,82 @@ class Listener:
         self.records.clear()
         self._messages.clear()
         self.taken.clear()
+
+
+# --- what a waited-for message must satisfy --------------------------------------------
+
+
+def _equal(actual: Any, expected: Any) -> bool:
+    if actual == expected:
+        return True
+    if isinstance(actual, bool) or isinstance(expected, bool):
+        return str(actual).lower() == str(expected).lower()
+    return str(actual) == str(expected)
+
+
+class Condition:
+    """What a message must satisfy: a field's value, a JSONPath (and value), a regex."""
+
+    def __init__(self, field: str | None, value: Any, jsonpath: str | None, regex: str | None):
+        self.field = field
+        self.value = value
+        self.has_value = value is not None
+        self.jsonpath_text = jsonpath
+        try:
+            self.jsonpath = jsonpath_parse(jsonpath) if jsonpath else None
+        except (JsonPathParserError, Exception) as exc:  # jsonpath-ng raises plain Exception for some input
+            raise ConfigurationError(f"JSONPath {jsonpath!r} is not valid: {exc}") from None
+        try:
+            self.regex = re.compile(regex) if regex else None
+        except re.error as exc:
+            raise ConfigurationError(f"Regular expression {regex!r} is not valid: {exc}") from None
+        self.needs_json = bool(field or jsonpath)
+
+    def __str__(self) -> str:
+        parts = []
+        if self.field:
+            parts.append(f"{self.field} == {self.value!r}" if self.has_value else f"field {self.field!r} present")
+        if self.jsonpath_text:
+            parts.append(
+                f"{self.jsonpath_text} == {self.value!r}" if self.has_value else f"{self.jsonpath_text} present"
+            )
+        if self.regex is not None:
+            parts.append(f"matching /{self.regex.pattern}/")
+        if not parts and self.has_value:
+            parts.append(f"data == {self.value!r}")
+        return " and ".join(parts) or "any message"
+
+    def matches(self, message: Message) -> bool:
+        if self.regex is not None:
+            text = message.text if isinstance(message.text, str) else message.text.decode("latin-1")
+            if not self.regex.search(text):
+                return False
+        if self.needs_json:
+            payload = message.payload
+            if not message.is_json or not isinstance(payload, (dict, list)):
+                return False
+            if self.field:
+                if not isinstance(payload, dict) or self.field not in payload:
+                    return False
+                if self.has_value and not self.jsonpath and not _equal(payload[self.field], self.value):
+                    return False
+            if self.jsonpath is not None:
+                found = [m.value for m in self.jsonpath.find(payload)]
+                if not found:
+                    return False
+                if self.has_value and not any(_equal(v, self.value) for v in found):
+                    return False
+        elif self.has_value and self.regex is None and not _equal(message.text, self.value):
+            return False
+        return True
+
+
+def describe_arrivals(messages: list[Message], channel: str | None) -> str:
+    where = f" on {channel!r}" if channel else ""
+    if not messages:
+        return f"nothing arrived{where}"
+    shown = "; ".join(f"#{m.index} {m.short(100)}" for m in messages[-SHOWN:])
+    non_json = sum(1 for m in messages if not m.is_json)
+    extra = f", {non_json} not JSON" if non_json else ""
+    last = f" (last {SHOWN})" if len(messages) > SHOWN else ""
+    return f"{len(messages)} arrived{where}{extra}{last}: {shown}"

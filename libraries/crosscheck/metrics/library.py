@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from robotlibcore import DynamicCore
-
-from crosscheck import __version__
-from crosscheck.metrics.keywords.context import MetricsContext
+from crosscheck.core import CrosscheckLibrary
+from crosscheck.metrics.context import MetricsContext
 from crosscheck.metrics.keywords.histograms import HistogramKeywords
 from crosscheck.metrics.keywords.processes import ProcessKeywords
 from crosscheck.metrics.keywords.scraping import ScrapingKeywords
 from crosscheck.metrics.keywords.values import ValueKeywords
 
 
-class Metrics(DynamicCore):
+class Metrics(CrosscheckLibrary):
     """Metrics checks what a service reports on its Prometheus ``/metrics`` endpoint.
 
     = Scraping =
@@ -56,15 +54,14 @@ class Metrics(DynamicCore):
     = Assertions =
     Getters take AssertionEngine's operator and expected value; the failure
     names the series and the endpoint.
+
+    = Cleanup =
+    Metrics creates nothing: it scrapes endpoints and reads figures of local
+    processes, so it has nothing to undo at the end of a test.
     """
 
-    ROBOT_LIBRARY_SCOPE = "GLOBAL"
-    ROBOT_LIBRARY_VERSION = __version__
-    ROBOT_LIBRARY_DOC_FORMAT = "ROBOT"
+    COMPONENTS = (ScrapingKeywords, ValueKeywords, HistogramKeywords, ProcessKeywords)
 
-    def __init__(self, url: str | None = None):
+    def __init__(self, url: str | None = None) -> None:
         """``url`` is the endpoint to scrape by default (the demo API's ``/metrics`` when omitted)."""
-        ctx = MetricsContext(url)
-        self._ctx = ctx
-        super().__init__([ScrapingKeywords(ctx), ValueKeywords(ctx), HistogramKeywords(ctx),
-                          ProcessKeywords()])
+        super().__init__(MetricsContext(url))

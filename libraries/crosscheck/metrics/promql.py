@@ -67,3 +67,23 @@ def series_increase(before: float | None, after: float) -> float:
 def increase(before: Mapping[tuple, float], after: Mapping[tuple, float]) -> float:
     """The summed increase of every series in ``after`` (keyed by label tuple)."""
     return sum(series_increase(before.get(key), value) for key, value in after.items())
+
+
+def buckets_increase(
+    after: Mapping[tuple, Iterable[tuple[float, float]]],
+    before: Mapping[tuple, Iterable[tuple[float, float]]] | None = None,
+) -> dict[float, float]:
+    """Cumulative counts per ``le``, summed over series (``sum by (le)``); with ``before``, only what was added.
+
+    ``after`` and ``before`` map a series' labels to its ``(le, count)`` buckets. A series with
+    any bucket lower than before was reset and counts from 0, as ``increase`` does.
+    """
+    summed: dict[float, float] = {}
+    for key, buckets in after.items():
+        old = dict((before or {}).get(key, []))
+        buckets = list(buckets)
+        reset = any(count < old.get(le, 0) for le, count in buckets)
+        for le, count in buckets:
+            value = count if reset else series_increase(old.get(le), count) if old else count
+            summed[le] = summed.get(le, 0.0) + value
+    return summed

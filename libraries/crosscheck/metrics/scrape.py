@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import requests
 
@@ -20,7 +21,7 @@ OPENMETRICS = "application/openmetrics-text"
 _SUFFIXES = ("_total", "_count", "_sum", "_bucket", "_created", "_info", "_gcount", "_gsum")
 
 
-_SELECTOR = re.compile(r'^\s*([A-Za-z_:][A-Za-z0-9_:]*)\s*(?:\{(.*)\})?\s*$')
+_SELECTOR = re.compile(r"^\s*([A-Za-z_:][A-Za-z0-9_:]*)\s*(?:\{(.*)\})?\s*$")
 _MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(?:,|$)')
 
 
@@ -40,6 +41,33 @@ def parse_selector(selector: str) -> tuple[str, dict]:
     return name, labels
 
 
+def selector(metric: str, labels: dict | None = None) -> tuple[str, dict]:
+    """The metric name and the labels of ``name{label="value"}`` merged with ``labels``."""
+    name, found = parse_selector(metric)
+    found.update({k: str(v) for k, v in (labels or {}).items()})
+    return name, found
+
+
+def as_number(expected: Any) -> Any:
+    """An expected value written as text (``"1"``, ``"0.5"``) as a number; anything else as it is."""
+    if isinstance(expected, str):
+        try:
+            return float(expected)
+        except ValueError:
+            return expected
+    return expected
+
+
+def time_unit(name: str) -> str | None:
+    """``s`` or ``ms`` when the metric ``name`` says it measures time (Prometheus base unit suffix), else None."""
+    base = name[: -len("_bucket")] if name.endswith("_bucket") else name
+    if base.endswith("_seconds"):
+        return "s"
+    if base.endswith("_milliseconds"):
+        return "ms"
+    return None
+
+
 def format_series(name: str, labels: dict) -> str:
     inner = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
     return f"{name}{{{inner}}}" if inner else name
@@ -49,7 +77,7 @@ def format_series(name: str, labels: dict) -> str:
 class Snapshot:
     url: str
     content_type: str
-    families: dict = field(default_factory=dict)   # family name -> prometheus_client Metric
+    families: dict = field(default_factory=dict)  # family name -> prometheus_client Metric
     scraped_at: float = 0.0
 
     def __str__(self) -> str:
@@ -105,8 +133,10 @@ class Snapshot:
         wanted = self.sample_name(name)
         fam = self.require_family(name)
         present = [format_series(s.name, s.labels) for s in fam.samples if s.name == wanted][:6]
-        return (f"No series {format_series(wanted, labels or {})} at {mask_url(self.url)}; "
-                f"present: {', '.join(present) or 'none'}.")
+        return (
+            f"No series {format_series(wanted, labels or {})} at {mask_url(self.url)}; "
+            f"present: {', '.join(present) or 'none'}."
+        )
 
     def buckets(self, name: str, labels: dict | None = None) -> dict[tuple, list[tuple[float, float]]]:
         """Histogram buckets of ``name`` per series (labels without ``le``): ``[(le, count), ...]``."""
@@ -120,7 +150,9 @@ class Snapshot:
                 continue
             rest = {k: v for k, v in sample.labels.items() if k != "le"}
             if all(rest.get(k) == v for k, v in labels.items()):
-                out.setdefault(tuple(sorted(rest.items())), []).append((float(sample.labels["le"]), float(sample.value)))
+                out.setdefault(tuple(sorted(rest.items())), []).append(
+                    (float(sample.labels["le"]), float(sample.value))
+                )
         return out
 
 
@@ -140,14 +172,18 @@ def parse(text: str, content_type: str, url: str = "") -> Snapshot:
 
 def scrape(url: str, openmetrics: bool = False, timeout: float = 5.0, headers: dict | None = None) -> Snapshot:
     """GET ``url`` and parse it; ``openmetrics`` asks for OpenMetrics via ``Accept``."""
-    accept = (f"{OPENMETRICS}; version=1.0.0, text/plain; version=0.0.4; q=0.5" if openmetrics
-              else "text/plain; version=0.0.4")
+    accept = (
+        f"{OPENMETRICS}; version=1.0.0, text/plain; version=0.0.4; q=0.5"
+        if openmetrics
+        else "text/plain; version=0.0.4"
+    )
     shown = mask_url(url)
     try:
         response = requests.get(url, headers={"Accept": accept, **(headers or {})}, timeout=timeout)
     except requests.RequestException as exc:
-        raise ServiceUnavailable(f"Cannot scrape {shown}: {type(exc).__name__}. Check that the service is running "
-                                 "and exposes /metrics.") from None
+        raise ServiceUnavailable(
+            f"Cannot scrape {shown}: {type(exc).__name__}. Check that the service is running and exposes /metrics."
+        ) from None
     if response.status_code != 200:
         raise CrosscheckError(f"Scraping {shown} returned HTTP {response.status_code}, expected 200.")
     content_type = response.headers.get("Content-Type", "text/plain")

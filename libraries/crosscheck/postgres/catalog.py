@@ -66,18 +66,30 @@ def _rows(conn, query: str, params=None) -> list[tuple]:
 
 def list_schemas(conn) -> list[str]:
     """User schemas of the database (no ``pg_*`` or ``information_schema``), sorted."""
-    return [r[0] for r in _rows(conn, """
+    return [
+        r[0]
+        for r in _rows(
+            conn,
+            """
         SELECT nspname FROM pg_namespace
         WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'
-        ORDER BY nspname""")]
+        ORDER BY nspname""",
+        )
+    ]
 
 
 def read_extensions(conn) -> dict[str, dict]:
     """``{name: {"version": ..., "schema": ...}}`` for every installed extension."""
-    return {name: {"version": version, "schema": schema} for name, version, schema in _rows(conn, """
+    return {
+        name: {"version": version, "schema": schema}
+        for name, version, schema in _rows(
+            conn,
+            """
         SELECT e.extname, e.extversion, n.nspname
         FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-        ORDER BY e.extname""")}
+        ORDER BY e.extname""",
+        )
+    }
 
 
 def find_relation(conn, schema: str, name: str) -> str | None:
@@ -85,13 +97,26 @@ def find_relation(conn, schema: str, name: str) -> str | None:
 
     Names are passed as query parameters, never spliced into SQL.
     """
-    rows = _rows(conn, """
+    rows = _rows(
+        conn,
+        """
         SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = %s AND c.relname = %s""", (schema, name))
+        WHERE n.nspname = %s AND c.relname = %s""",
+        (schema, name),
+    )
     if not rows:
         return None
-    return {"r": "table", "p": "table", "v": "view", "m": "materialized view", "f": "foreign table",
-            "i": "index", "I": "index", "S": "sequence", "c": "type"}.get(rows[0][0], rows[0][0])
+    return {
+        "r": "table",
+        "p": "table",
+        "v": "view",
+        "m": "materialized view",
+        "f": "foreign table",
+        "i": "index",
+        "I": "index",
+        "S": "sequence",
+        "c": "type",
+    }.get(rows[0][0], rows[0][0])
 
 
 def index_column(expression: str, descending: bool, nulls_first: bool) -> str:
@@ -110,13 +135,19 @@ def read_tables(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
     """``{schema: {table: {"columns", "indexes", "constraints", "foreign_keys"}}}``."""
     schemas = list(schemas)
     out: dict[str, dict[str, dict]] = {s: {} for s in schemas}
-    for schema, table in _rows(conn, f"""
+    for schema, table in _rows(
+        conn,
+        f"""
             SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'p', 'f')
-              AND NOT c.relispartition AND {_not_member('pg_class', 'c.oid')}""", (schemas,)):
+              AND NOT c.relispartition AND {_not_member("pg_class", "c.oid")}""",
+        (schemas,),
+    ):
         out[schema][table] = {"columns": {}, "indexes": {}, "constraints": {}, "foreign_keys": {}}
 
-    for schema, table, column, type_, notnull, default, identity, generated in _rows(conn, """
+    for schema, table, column, type_, notnull, default, identity, generated in _rows(
+        conn,
+        """
             SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
                    a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated
             FROM pg_attribute a
@@ -125,7 +156,9 @@ def read_tables(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
             LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
             WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'p', 'f')
               AND a.attnum > 0 AND NOT a.attisdropped
-            ORDER BY n.nspname, c.relname, a.attnum""", (schemas,)):
+            ORDER BY n.nspname, c.relname, a.attnum""",
+        (schemas,),
+    ):
         target = out[schema].get(table)
         if target is None:
             continue
@@ -137,7 +170,9 @@ def read_tables(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
             info["default"] = None
         target["columns"][column] = info
 
-    for schema, table, index, unique, primary, method, predicate, nkeys, keys in _rows(conn, """
+    for schema, table, index, unique, primary, method, predicate, nkeys, keys in _rows(
+        conn,
+        """
             SELECT n.nspname, t.relname, i.relname, x.indisunique, x.indisprimary, am.amname,
                    pg_get_expr(x.indpred, x.indrelid), x.indnkeyatts,
                    ARRAY(SELECT ARRAY[pg_get_indexdef(x.indexrelid, k, true),
@@ -149,7 +184,9 @@ def read_tables(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
             JOIN pg_namespace n ON n.oid = t.relnamespace
             JOIN pg_am am ON am.oid = i.relam
             WHERE n.nspname = ANY(%s) AND t.relkind IN ('r', 'p', 'm')
-            ORDER BY n.nspname, t.relname, i.relname""", (schemas,)):
+            ORDER BY n.nspname, t.relname, i.relname""",
+        (schemas,),
+    ):
         target = out[schema].get(table)
         if target is None:
             continue
@@ -164,8 +201,22 @@ def read_tables(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
             info["where"] = predicate
         target["indexes"][index] = info
 
-    for schema, table, name, contype, columns, definition, ref_schema, ref_table, ref_columns, \
-            on_delete, on_update, validated in _rows(conn, """
+    for (
+        schema,
+        table,
+        name,
+        contype,
+        columns,
+        definition,
+        ref_schema,
+        ref_table,
+        ref_columns,
+        on_delete,
+        on_update,
+        validated,
+    ) in _rows(
+        conn,
+        """
             SELECT n.nspname, t.relname, con.conname, con.contype,
                    ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY AS k(num, ord)
                          JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num
@@ -182,7 +233,9 @@ def read_tables(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
             LEFT JOIN pg_class rt ON rt.oid = con.confrelid
             LEFT JOIN pg_namespace rn ON rn.oid = rt.relnamespace
             WHERE n.nspname = ANY(%s) AND con.contype IN ('p', 'u', 'c', 'x', 'f')
-            ORDER BY n.nspname, t.relname, con.conname""", (schemas,)):
+            ORDER BY n.nspname, t.relname, con.conname""",
+        (schemas,),
+    ):
         target = out[schema].get(table)
         if target is None:
             continue
@@ -207,13 +260,17 @@ def read_views(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
     """``{schema: {view: {"materialized": bool, "columns": {name: {"type": ...}}}}}``."""
     schemas = list(schemas)
     out: dict[str, dict[str, dict]] = {s: {} for s in schemas}
-    for schema, view, kind, column, type_ in _rows(conn, f"""
+    for schema, view, kind, column, type_ in _rows(
+        conn,
+        f"""
             SELECT n.nspname, c.relname, c.relkind, a.attname, format_type(a.atttypid, a.atttypmod)
             FROM pg_class c
             JOIN pg_namespace n ON n.oid = c.relnamespace
             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-            WHERE n.nspname = ANY(%s) AND c.relkind IN ('v', 'm') AND {_not_member('pg_class', 'c.oid')}
-            ORDER BY n.nspname, c.relname, a.attnum""", (schemas,)):
+            WHERE n.nspname = ANY(%s) AND c.relkind IN ('v', 'm') AND {_not_member("pg_class", "c.oid")}
+            ORDER BY n.nspname, c.relname, a.attnum""",
+        (schemas,),
+    ):
         entry = out[schema].setdefault(view, {"materialized": kind == "m", "columns": {}})
         entry["columns"][column] = {"type": type_}
     return out
@@ -221,7 +278,9 @@ def read_views(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
 
 def _read_functions(conn, schemas: list[str]) -> dict[str, dict[str, list[dict]]]:
     out: dict[str, dict[str, list[dict]]] = {s: {} for s in schemas}
-    for schema, name, kind, arguments, identity, argtypes, returns, language in _rows(conn, f"""
+    for schema, name, kind, arguments, identity, argtypes, returns, language in _rows(
+        conn,
+        f"""
             SELECT n.nspname, p.proname, p.prokind,
                    pg_get_function_arguments(p.oid), pg_get_function_identity_arguments(p.oid),
                    ARRAY(SELECT format_type(t, NULL) FROM unnest(p.proargtypes) AS t),
@@ -229,16 +288,20 @@ def _read_functions(conn, schemas: list[str]) -> dict[str, dict[str, list[dict]]
             FROM pg_proc p
             JOIN pg_namespace n ON n.oid = p.pronamespace
             JOIN pg_language l ON l.oid = p.prolang
-            WHERE n.nspname = ANY(%s) AND {_not_member('pg_proc', 'p.oid')}
-            ORDER BY n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)""", (schemas,)):
-        out[schema].setdefault(name, []).append({
-            "arguments": identity,
-            "arguments_with_defaults": arguments,
-            "argument_types": list(argtypes),
-            "returns": returns,
-            "kind": _FUNCTION_KINDS.get(kind, kind),
-            "language": language,
-        })
+            WHERE n.nspname = ANY(%s) AND {_not_member("pg_proc", "p.oid")}
+            ORDER BY n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)""",
+        (schemas,),
+    ):
+        out[schema].setdefault(name, []).append(
+            {
+                "arguments": identity,
+                "arguments_with_defaults": arguments,
+                "argument_types": list(argtypes),
+                "returns": returns,
+                "kind": _FUNCTION_KINDS.get(kind, kind),
+                "language": language,
+            }
+        )
     return out
 
 
@@ -274,8 +337,10 @@ def read_schema(conn, schemas: Iterable[str]) -> dict:
     functions = _read_functions(conn, schemas)
     return {
         "extensions": read_extensions(conn),
-        "schemas": {s: {"exists": s in existing, "tables": tables[s], "views": views[s],
-                        "functions": functions[s]} for s in schemas},
+        "schemas": {
+            s: {"exists": s in existing, "tables": tables[s], "views": views[s], "functions": functions[s]}
+            for s in schemas
+        },
     }
 
 

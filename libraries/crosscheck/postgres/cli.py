@@ -19,34 +19,50 @@ def schema_dump(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="crosscheck schema-dump",
         description="Write the expected-schema YAML file (tables, columns, indexes, constraints, "
-                    "foreign keys, views, functions, extensions) from a live Postgres database.")
-    parser.add_argument("--database-url", help="postgresql://user@host:port/db (default: CROSSCHECK_POSTGRES_URL, "
-                                               "else the embedded stack)")
-    parser.add_argument("--schema", action="append", dest="schemas", metavar="NAME",
-                        help="schema to include; repeat for several (default: all user schemas but cc_*)")
-    parser.add_argument("-o", "--output", metavar="FILE",
-                        help="file to write, YAML (JSON if it ends in .json; default: YAML on standard output)")
+        "foreign keys, views, functions, extensions) from a live Postgres database.",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="postgresql://user@host:port/db (default: CROSSCHECK_POSTGRES_URL, else the embedded stack)",
+    )
+    parser.add_argument(
+        "--schema",
+        action="append",
+        dest="schemas",
+        metavar="NAME",
+        help="schema to include; repeat for several (default: all user schemas but cc_*)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="file to write, YAML (JSON if it ends in .json; default: YAML on standard output)",
+    )
     args = parser.parse_args(argv)
 
-    from crosscheck.postgres.connection import connect, database_of
-    from crosscheck.postgres.schema import dump_text
+    from crosscheck.postgres.dump import dump_text
+    from crosscheck.postgres.helpers import database_of
+    from crosscheck.services import postgres
 
     url = args.database_url or config.configured("postgres")
     try:
         if not url:
-            from crosscheck import stack
-            url = stack.postgres_url()
-        conn = connect(url, "crosscheck-schema-dump")
+            url = postgres.url()
+        conn = postgres.connect(url, application_name="crosscheck-schema-dump")
         try:
-            text = dump_text(conn, args.schemas, database_of(url),
-                             as_json=bool(args.output) and args.output.lower().endswith(".json"))
+            text = dump_text(
+                conn,
+                args.schemas,
+                database_of(url),
+                as_json=bool(args.output) and args.output.lower().endswith(".json"),
+            )
         finally:
             conn.close()
     except CrosscheckError as err:
-        print(f"crosscheck schema-dump: {config.scrub(err, url)}", file=sys.stderr)
+        print(f"crosscheck schema-dump: {config.scrub(str(err), url)}", file=sys.stderr)
         return 2
     except Exception as err:  # e.g. a psycopg2 error while reading the catalog
-        print(f"crosscheck schema-dump: {type(err).__name__}: {config.scrub(err, url)}", file=sys.stderr)
+        print(f"crosscheck schema-dump: {type(err).__name__}: {config.scrub(str(err), url)}", file=sys.stderr)
         return 1
     if args.output:
         from pathlib import Path

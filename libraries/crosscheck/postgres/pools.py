@@ -1,349 +1,198 @@
 """Connections as the server sees them: pg_stat_activity by application name and state,
-leaks, idle-in-transaction sessions, N concurrent sessions, and table locks that make a
-client's pool fill up (pool exhaustion tests).
+N concurrent sessions, table locks that make a client's pool fill up (pool exhaustion
+tests), and HTTP requests sent at once in the background.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 from time import perf_counter
 from typing import Any
 
 import psycopg2
 from psycopg2 import sql
-from robot.api import logger
-from robot.api.deco import keyword
 
-from crosscheck import config, namespace
-from crosscheck.assertions import AssertionOperator, check
+from crosscheck import config
 from crosscheck.errors import ConfigurationError, CrosscheckError
-from crosscheck.postgres.connection import connect, db_error, quoted, split_name, to_count
-from crosscheck.reporting import html_table, log_distribution, log_html
+from crosscheck.postgres.context import PostgresContext, Requests
+from crosscheck.postgres.helpers import quoted
 
-_LOCK_MODES = {"ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE", "SHARE",
-               "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"}
-_STATES = {"active", "idle", "idle in transaction", "idle in transaction (aborted)", "fastpath function call",
-           "disabled"}
+LOCK_MODES = {
+    "ACCESS SHARE",
+    "ROW SHARE",
+    "ROW EXCLUSIVE",
+    "SHARE UPDATE EXCLUSIVE",
+    "SHARE",
+    "SHARE ROW EXCLUSIVE",
+    "EXCLUSIVE",
+    "ACCESS EXCLUSIVE",
+}
+STATES = {
+    "active",
+    "idle",
+    "idle in transaction",
+    "idle in transaction (aborted)",
+    "fastpath function call",
+    "disabled",
+}
+ACTIVITY_KEYS = (
+    "pid",
+    "application_name",
+    "database",
+    "state",
+    "wait_event_type",
+    "wait_event",
+    "connected_seconds",
+    "state_seconds",
+    "query",
+)
 
 
-def _like(pattern: str) -> str:
+def like(pattern: str) -> str:
     """A glob (``crosscheck-demo-*``) as a LIKE pattern."""
     escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return escaped.replace("*", "%").replace("?", "_")
 
 
-class PoolKeywords:
-    """Server-side view of client connections and pools."""
+def activity(
+    ctx: PostgresContext,
+    application_name: str | None,
+    state: str | None,
+    waiting_on_lock: bool = False,
+    older_than: float = 0.0,
+    all_databases: bool = False,
+) -> list[dict]:
+    """Client connections from ``pg_stat_activity`` (the library's own excluded), one dict each."""
+    if state is not None and state not in STATES:
+        raise ConfigurationError(f"Unknown connection state {state!r}; use one of {', '.join(sorted(STATES))}.")
+    clauses = [sql.SQL("pid <> pg_backend_pid()"), sql.SQL("backend_type = 'client backend'")]
+    params: list[Any] = []
+    if not all_databases:
+        clauses.append(sql.SQL("datname = current_database()"))
+    if application_name:
+        clauses.append(sql.SQL("application_name LIKE %s"))
+        params.append(like(application_name))
+    if state:
+        clauses.append(sql.SQL("state = %s"))
+        params.append(state)
+    if waiting_on_lock:
+        clauses.append(sql.SQL("wait_event_type = 'Lock'"))
+    if older_than:
+        clauses.append(sql.SQL("now() - COALESCE(state_change, backend_start) >= %s * interval '1 second'"))
+        params.append(older_than)
+    rows = ctx.query(
+        sql.SQL("""
+        SELECT pid, application_name, datname, state, wait_event_type, wait_event,
+               round(extract(epoch FROM now() - backend_start)::numeric, 1),
+               round(extract(epoch FROM now() - COALESCE(state_change, backend_start))::numeric, 1),
+               left(query, 200)
+        FROM pg_stat_activity WHERE {} ORDER BY application_name, pid""").format(sql.SQL(" AND ").join(clauses)),
+        params,
+        "reading pg_stat_activity",
+    )
+    return [dict(zip(ACTIVITY_KEYS, r)) for r in rows]
 
-    def __init__(self, ctx):
-        self.ctx = ctx
-        self._locks: list = []
-        self._requests: list[threading.Thread] = []
-        self._statuses: list = []
-        self._url = ""
 
-    def _activity(self, application_name: str | None, state: str | None, waiting_on_lock: bool = False,
-                  older_than: float = 0.0, all_databases: bool = False) -> list[dict]:
-        if state is not None and state not in _STATES:
-            raise ConfigurationError(f"Unknown connection state {state!r}; use one of {', '.join(sorted(_STATES))}.")
-        clauses = [sql.SQL("pid <> pg_backend_pid()"), sql.SQL("backend_type = 'client backend'")]
-        params: list[Any] = []
-        if not all_databases:
-            clauses.append(sql.SQL("datname = current_database()"))
-        if application_name:
-            clauses.append(sql.SQL("application_name LIKE %s"))
-            params.append(_like(application_name))
-        if state:
-            clauses.append(sql.SQL("state = %s"))
-            params.append(state)
-        if waiting_on_lock:
-            clauses.append(sql.SQL("wait_event_type = 'Lock'"))
-        if older_than:
-            clauses.append(sql.SQL("now() - COALESCE(state_change, backend_start) >= %s * interval '1 second'"))
-            params.append(older_than)
-        rows = self.ctx.query(sql.SQL("""
-            SELECT pid, application_name, datname, state, wait_event_type, wait_event,
-                   round(extract(epoch FROM now() - backend_start)::numeric, 1),
-                   round(extract(epoch FROM now() - COALESCE(state_change, backend_start))::numeric, 1),
-                   left(query, 200)
-            FROM pg_stat_activity WHERE {} ORDER BY application_name, pid""").format(
-            sql.SQL(" AND ").join(clauses)), params, "reading pg_stat_activity")
-        keys = ("pid", "application_name", "database", "state", "wait_event_type", "wait_event",
-                "connected_seconds", "state_seconds", "query")
-        return [dict(zip(keys, r)) for r in rows]
-
-    @staticmethod
-    def _table(rows: list[dict], caption: str) -> str:
-        return html_table([(r["pid"], r["application_name"], r["state"], r["wait_event"] or "",
-                            float(r["state_seconds"] or 0), r["query"] or "") for r in rows],
-                          ["pid", "application", "state", "waiting on", "in state (s)", "last query"], caption)
-
-    @staticmethod
-    def _lines(rows: list[dict], limit: int = 5) -> str:
-        items = [f"pid {r['pid']} {r['application_name'] or '(no name)'} {r['state']} {r['state_seconds']} s: "
-                 f"{' '.join((r['query'] or '').split())[:80]}" for r in rows[:limit]]
-        more = f" (+{len(rows) - limit} more)" if len(rows) > limit else ""
-        return "; ".join(items) + more
-
-    @keyword
-    def get_connections(self, application_name: str | None = None, state: str | None = None,
-                        all_databases: bool = False) -> list[dict]:
-        """Client connections to this database from ``pg_stat_activity`` (the library's own excluded), logged as a table.
-
-        ``application_name`` is a glob (``crosscheck-demo-*``); ``state`` one of
-        ``active``, ``idle``, ``idle in transaction``, ... Each item has pid,
-        application_name, database, state, wait_event_type, wait_event,
-        connected_seconds, state_seconds and query (first 200 characters).
-        """
-        rows = self._activity(application_name, state, all_databases=all_databases)
-        log_html(self._table(rows, f"Connections{' of ' + application_name if application_name else ''}"
-                                   f"{' in state ' + state if state else ''}: {len(rows)}"))
-        return rows
-
-    @keyword
-    def get_connection_count(self, application_name: str | None = None,
-                             assertion_operator: AssertionOperator | None = None, assertion_expected: Any = None,
-                             state: str | None = None, waiting_on_lock: bool = False,
-                             all_databases: bool = False) -> int:
-        """Number of client connections, by application name (glob) and state, with an optional assertion.
-
-        ``waiting_on_lock=True`` counts only sessions blocked on a lock.
-
-        | `Get Connection Count`    crosscheck-demo-api    <=    30
-        | ${idle} =    `Get Connection Count`    crosscheck-demo-*    state=idle
-        """
-        rows = self._activity(application_name, state, waiting_on_lock, all_databases=all_databases)
-        what = (f"connections{' of ' + application_name if application_name else ''}"
-                f"{' in state ' + state if state else ''}{' waiting on a lock' if waiting_on_lock else ''}"
-                f" in database {self.ctx.database}")
-        return check(len(rows), assertion_operator, assertion_expected, what, to_count)
-
-    @keyword
-    def connection_count_should_drop_to(self, application_name: str, maximum: int = 0, state: str | None = None,
-                                        timeout: timedelta = timedelta(seconds=10)) -> int:
-        """Wait until ``application_name`` holds at most ``maximum`` connections (in ``state`` if given); fail
-        listing the connections still held. The leak check after a workload.
-
-        Take the baseline before the workload: pools keep idle connections open on purpose.
-
-        | ${before} =    `Get Connection Count`    crosscheck-demo-api
-        | Run Workload
-        | `Connection Count Should Drop To`    crosscheck-demo-api    ${before}    timeout=10 s
-        | `Connection Count Should Drop To`    crosscheck-demo-api    0    state=active
-        """
-        deadline = time.monotonic() + timeout.total_seconds()
-        while True:
-            rows = self._activity(application_name, state)
-            if len(rows) <= maximum:
-                return len(rows)
-            if time.monotonic() >= deadline:
-                log_html(self._table(rows, "Connections still held"))
-                raise CrosscheckError(
-                    f"Connection leak: {application_name} still holds {len(rows)} connection"
-                    f"{'s' if len(rows) != 1 else ''}{' in state ' + state if state else ''} after "
-                    f"{timeout.total_seconds():g} s, expected at most {maximum} (database {self.ctx.database}): "
-                    f"{self._lines(rows)}")
-            time.sleep(0.2)
-
-    @keyword
-    def get_idle_in_transaction_count(self, application_name: str | None = None,
-                                      longer_than: timedelta = timedelta(0),
-                                      assertion_operator: AssertionOperator | None = None,
-                                      assertion_expected: Any = None) -> int:
-        """Sessions left ``idle in transaction`` (holding locks and a snapshot) for at least ``longer_than``.
-
-        | `Get Idle In Transaction Count`    crosscheck-demo-*    5 s    ==    0
-        """
-        rows = self._activity(application_name, "idle in transaction", older_than=longer_than.total_seconds())
-        return check(len(rows), assertion_operator, assertion_expected,
-                     f"sessions idle in transaction for {longer_than.total_seconds():g} s or more", to_count)
-
-    @keyword
-    def no_connection_should_be_idle_in_transaction(self, application_name: str | None = None,
-                                                    longer_than: timedelta = timedelta(seconds=5)) -> None:
-        """Fail if any session (of ``application_name``) has been ``idle in transaction`` for ``longer_than`` or more;
-        the message gives pid, application, duration and last query.
-        """
-        rows = self._activity(application_name, "idle in transaction", older_than=longer_than.total_seconds())
-        if rows:
-            log_html(self._table(rows, "Idle in transaction"))
-            raise CrosscheckError(f"{len(rows)} session{'s' if len(rows) != 1 else ''} idle in transaction for "
-                                  f"{longer_than.total_seconds():g} s or more in database {self.ctx.database}: "
-                                  f"{self._lines(rows)}")
-
-    @keyword
-    def run_concurrent_sessions(self, query: str, sessions: int = 10, parameters: list | None = None,
-                                timeout: timedelta = timedelta(seconds=30)) -> dict:
-        """Open ``sessions`` connections, run ``query`` on all of them at the same moment, check all succeed.
-
-        The sessions are named ``crosscheck-<namespace>``; the keyword checks in
-        ``pg_stat_activity`` that all were connected at once, and fails listing
-        the sessions that failed. Logs the per-session latency. Returns a dict
-        with ``succeeded``, ``failed``, ``connected_at_once`` and ``seconds``.
-
-        | `Run Concurrent Sessions`    SELECT get_etf_universes_summary()    ${CONCURRENT_OPERATIONS_TARGET}
-        """
-        if sessions < 1:
-            raise ConfigurationError(f"sessions must be at least 1 (got {sessions}).")
-        app = f"crosscheck-{namespace.new('sessions')}"
-        conns = []
-        try:
-            for _ in range(sessions):
-                conns.append(connect(self.ctx.url, app))
-        except CrosscheckError as err:
-            for c in conns:
-                c.close()
-            raise CrosscheckError(f"Could open only {len(conns)} of {sessions} sessions: {err}") from None
-        connected = len(self._activity(app, None))
-        barrier = threading.Barrier(sessions)
-        results: list[Any] = [None] * sessions
-
-        def run(i: int, conn) -> None:
-            try:
-                barrier.wait(timeout.total_seconds())
-                start = perf_counter()
-                with conn.cursor() as cur:
-                    cur.execute(query, parameters)
-                    if cur.description:
-                        cur.fetchall()
-                results[i] = perf_counter() - start
-            except (psycopg2.Error, threading.BrokenBarrierError) as err:
-                results[i] = err
-
-        started = perf_counter()
-        threads = [threading.Thread(target=run, args=(i, c), daemon=True) for i, c in enumerate(conns)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout.total_seconds())
-        elapsed = perf_counter() - started
+def open_sessions(ctx: PostgresContext, sessions: int, application_name: str) -> list:
+    """``sessions`` connections named ``application_name``; none left open if one fails."""
+    conns: list = []
+    try:
+        for _ in range(sessions):
+            conns.append(ctx.connect(application_name=application_name))
+    except CrosscheckError as err:
         for c in conns:
-            try:
-                c.cancel()
-            except psycopg2.Error:
-                pass
             c.close()
-        times = [r * 1000 for r in results if isinstance(r, float)]
-        failures = [f"session {i + 1}: " + (str(r).strip().splitlines()[0] if r is not None else "timed out")
-                    for i, r in enumerate(results) if not isinstance(r, float)]
-        if times:
-            log_distribution(times, "ms", f"{sessions} concurrent sessions: {' '.join(query.split())[:80]}",
-                             extra={"connected at once": connected})
-        if failures:
-            raise CrosscheckError(f"{len(failures)} of {sessions} concurrent sessions failed: "
-                                  + "; ".join(failures[:5]))
-        if connected < sessions:
-            raise CrosscheckError(f"Only {connected} of {sessions} sessions were connected at once "
-                                  "(max_connections or a connection limit?).")
-        return {"succeeded": len(times), "failed": 0, "connected_at_once": connected, "seconds": elapsed}
+        raise CrosscheckError(f"Could open only {len(conns)} of {sessions} sessions: {err}") from None
+    return conns
 
-    @keyword
-    def lock_table(self, table: str, mode: str = "ACCESS EXCLUSIVE") -> int:
-        """Hold a lock on ``table`` from a separate session until `Release Table Locks` or the end of the test.
 
-        Requests that touch the table then wait inside the client's pool: the
-        way to fill a pool on purpose (pool exhaustion) without changing the
-        system under test. Keep the hold short: other tests on the same table
-        wait too. Returns the pid of the locking session.
+def run_at_once(conns: list, query: str, parameters, timeout: timedelta) -> tuple[list[Any], float]:
+    """Run ``query`` on every connection at the same moment, then close them all.
 
-        | `Lock Table`    cache_entries
-        """
-        schema, name = split_name(table)
-        mode = " ".join(str(mode).upper().split())
-        if mode not in _LOCK_MODES:
-            raise ConfigurationError(f"Unknown lock mode {mode!r}; use one of {', '.join(sorted(_LOCK_MODES))}.")
-        conn = connect(self.ctx.url, f"crosscheck-lock-{namespace.run_id()}", autocommit=False)
+    One result per connection, in order: its seconds, or the error (None: no answer
+    within ``timeout``); and the elapsed seconds of the whole run.
+    """
+    barrier = threading.Barrier(len(conns))
+    results: list[Any] = [None] * len(conns)
+
+    def run(i: int, conn) -> None:
         try:
+            barrier.wait(timeout.total_seconds())
+            start = perf_counter()
             with conn.cursor() as cur:
-                cur.execute("SET LOCAL lock_timeout = '5s'")
-                cur.execute(sql.SQL("LOCK TABLE {} IN " + mode + " MODE").format(quoted(schema, name)))
-                cur.execute("SELECT pg_backend_pid()")
-                pid = cur.fetchone()[0]
-        except psycopg2.Error as err:
-            conn.close()
-            raise db_error(err, f"Locking {schema}.{name}", self.ctx.url) from None
-        self._locks.append(conn)
-        self.ctx.register(f"release lock on {schema}.{name}", lambda: self._release(conn))
-        logger.info(f"Holding {mode} lock on {schema}.{name} (pid {pid}).")
-        return pid
+                cur.execute(query, parameters)
+                if cur.description:
+                    cur.fetchall()
+            results[i] = perf_counter() - start
+        except (psycopg2.Error, threading.BrokenBarrierError) as err:
+            results[i] = err
 
-    def _release(self, conn) -> None:
-        if conn in self._locks:
-            self._locks.remove(conn)
-        if not conn.closed:
-            conn.rollback()
-            conn.close()
+    started = perf_counter()
+    threads = [threading.Thread(target=run, args=(i, c), daemon=True) for i, c in enumerate(conns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout.total_seconds())
+    elapsed = perf_counter() - started
+    for c in conns:
+        try:
+            c.cancel()
+        except psycopg2.Error:
+            pass
+        c.close()
+    return results, elapsed
 
-    @keyword
-    def release_table_locks(self) -> None:
-        """Release every lock taken with `Lock Table`."""
-        for conn in list(self._locks):
-            self._release(conn)
 
-    # --- load that fills a client's pool ---------------------------------------------------
-    @keyword
-    def start_concurrent_requests(self, url: str, count: int, headers: dict | None = None,
-                                  timeout: timedelta = timedelta(seconds=60)) -> None:
-        """Send ``count`` HTTP GET requests to ``url`` at once, in the background; collect them with
-        `Wait For Concurrent Requests`.
+def lock_table(ctx: PostgresContext, schema: str, name: str, mode: str, application_name: str) -> tuple[Any, int]:
+    """A new session holding a ``mode`` lock on ``schema.name`` in an open transaction; ``(connection, pid)``."""
+    conn = ctx.connect(application_name=application_name, autocommit=False)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SET LOCAL lock_timeout = '5s'")
+            cur.execute(sql.SQL("LOCK TABLE {} IN " + mode + " MODE").format(quoted(schema, name)))
+            cur.execute("SELECT pg_backend_pid()")
+            pid = cur.fetchone()[0]
+    except psycopg2.Error as err:
+        conn.close()
+        raise ctx.error(err, f"Locking {schema}.{name}") from None
+    return conn, pid
 
-        Meant for pool tests: with a table locked (`Lock Table`), every request
-        holds one of the service's database connections until the lock goes.
-        Requests still running at the end of the test are waited for (up to ``timeout``).
 
-        | `Start Concurrent Requests`    ${API_URL}/v1/universes/TEST_pool    35    headers=${headers}
-        """
-        import httpx
+def release(ctx: PostgresContext, conn) -> None:
+    """End the lock session ``conn`` (rolled back and closed)."""
+    if conn in ctx.locks:
+        ctx.locks.remove(conn)
+    if not conn.closed:
+        conn.rollback()
+        conn.close()
 
-        if count < 1:
-            raise ConfigurationError(f"count must be at least 1 (got {count}).")
-        client = httpx.Client(timeout=timeout.total_seconds(), limits=httpx.Limits(max_connections=count + 5))
-        statuses: list = []
-        self._statuses = statuses
 
-        def send() -> None:
-            try:
-                statuses.append(client.get(url, headers=headers or {}).status_code)
-            except httpx.HTTPError as err:
-                statuses.append(f"{type(err).__name__}: {err}")
+def send_requests(url: str, count: int, headers: dict | None, timeout: timedelta) -> tuple[Requests, Any]:
+    """``count`` HTTP GET requests to ``url`` at once, each in its own thread.
 
-        threads = [threading.Thread(target=send, daemon=True) for _ in range(count)]
-        for t in threads:
-            t.start()
-        self._requests = threads
-        self._url = config.mask_url(url)
+    The batch (threads, status codes or error texts as they come, the masked URL) and
+    a function that waits for the threads and closes the client.
+    """
+    import httpx
 
-        def finish() -> None:
-            for t in threads:
-                t.join(timeout.total_seconds())
-            client.close()
+    client = httpx.Client(timeout=timeout.total_seconds(), limits=httpx.Limits(max_connections=count + 5))
+    batch = Requests(url=config.mask_url(url))
+    statuses = batch.statuses
 
-        self.ctx.register(f"finish {count} requests to {self._url}", finish)
-        logger.info(f"Sent {count} concurrent GET requests to {self._url}.")
+    def send() -> None:
+        try:
+            statuses.append(client.get(url, headers=headers or {}).status_code)
+        except httpx.HTTPError as err:
+            statuses.append(f"{type(err).__name__}: {err}")
 
-    @keyword
-    def wait_for_concurrent_requests(self, timeout: timedelta = timedelta(seconds=60)) -> list:
-        """Wait for the requests of `Start Concurrent Requests`; return their status codes (or error texts).
+    batch.threads = [threading.Thread(target=send, daemon=True) for _ in range(count)]
+    for t in batch.threads:
+        t.start()
 
-        Fails if some have not answered within ``timeout``.
+    def finish() -> None:
+        for t in batch.threads:
+            t.join(timeout.total_seconds())
+        client.close()
 
-        | @{statuses} =    `Wait For Concurrent Requests`
-        | Should Be Equal    ${{ set($statuses) }}    ${{ {200} }}
-        """
-        if not self._requests:
-            raise ConfigurationError("No concurrent requests to wait for; use `Start Concurrent Requests` first.")
-        deadline = time.monotonic() + timeout.total_seconds()
-        for t in self._requests:
-            t.join(max(0.0, deadline - time.monotonic()))
-        pending = sum(t.is_alive() for t in self._requests)
-        if pending:
-            raise CrosscheckError(f"{pending} of {len(self._requests)} requests to {self._url} did not answer "
-                                  f"within {timeout.total_seconds():g} s.")
-        statuses = list(self._statuses)
-        counts: dict = {}
-        for status in statuses:
-            counts[status] = counts.get(status, 0) + 1
-        log_html(html_table(sorted(counts.items(), key=str), ["status", "requests"], "Concurrent requests"))
-        return statuses
+    return batch, finish

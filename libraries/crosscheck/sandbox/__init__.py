@@ -1,120 +1,12 @@
-"""crosscheck.Sandbox: untrusted Python in Docker with risk scoring, six isolation layers,
-limits, a warm pool and a containment battery.
-
-Built on the docker SDK. See docs/sandbox.md.
-"""
-
-from __future__ import annotations
-
-from datetime import timedelta
-
-from robotlibcore import DynamicCore
-
-from crosscheck.sandbox.context import Context
-from crosscheck.sandbox.keywords import (
-    ExecutionKeywords,
-    LoadKeywords,
-    PoolKeywords,
-    ResultKeywords,
-    RiskKeywords,
-)
-from crosscheck.sandbox.policy import Limits, parse_size
-from crosscheck.sandbox.result import Result
-from crosscheck.sandbox.risk import DEFAULT_THRESHOLD
-
-__all__ = ["Sandbox", "Result", "Limits"]
+"""crosscheck.Sandbox: untrusted Python in Docker (see ``library.py`` and docs/sandbox.md)."""
 
 
-class Sandbox(DynamicCore):
-    """Runs untrusted Python code in Docker containers and checks how it is contained.
+def __getattr__(name):
+    if name == "Sandbox":
+        from crosscheck.sandbox.library import Sandbox
 
-    Every run passes six layers:
-
-    1. *Code validation*: static, AST-based risk scoring; code scoring at or above
-       ``risk_threshold`` (30, seed 003) or with a syntax error is refused
-       without starting a container.
-    2. *No network*: ``network_mode=none``.
-    3. *Read-only root*; ``/tmp`` is a size-capped tmpfs (``noexec``, ``nosuid``); no ``/dev/shm``.
-    4. *No privileges*: all capabilities dropped, ``no-new-privileges``, a non-root user.
-    5. *Limits*: memory (swap equal), CPU quota, pids, open files, file size,
-       a wall-clock timeout that kills, output capped with the truncation reported.
-    6. *Seccomp*: a custom allow-list profile, stricter than Docker's default.
-
-    Runs use a fresh container each by default, or a warm pool (`Start Warm Pool`),
-    whose agent is PID 1, kills every process of a run before reporting it, wipes
-    every writable place between runs and signs its messages (see `Start Warm Pool`).
-
-    = Times =
-    A time-valued assertion target (the expected value of a latency, duration or
-    recovery-time getter) must carry a unit: ``100 ms``, ``0.2 s``, ``1 min``, or a
-    ``timedelta``. A bare number such as ``0.2`` or ``50`` is refused, because it could
-    mean seconds or milliseconds: the failure names the figure, the value given and
-    the fix (``Expected value '0.2' for run duration ... has no unit: write it as
-    '0.2 ms' or '0.2 s'.``). Arguments that are not assertion targets (``timeout=``,
-    ``block=``, ``hold=``, ``duration=``) follow Robot Framework's own time format,
-    where a bare number means seconds.
-
-    `Get Run Duration` returns milliseconds and `Measure Cold Start` seconds; the
-    target may be written in either unit (``4 s`` and ``4000 ms`` are the same target).
-
-    Every container is labelled ``crosscheck=1`` and ``crosscheck.run=<run id>``; the
-    library removes its own at the end of each test and suite, and at the first
-    use removes what crashed earlier runs left behind.
-
-    The image is ``CROSSCHECK_SANDBOX_IMAGE``, by default ``crosscheck-sandbox:py3.X``,
-    built locally from this machine's Python when absent (`crosscheck sandbox-image`).
-    Without a reachable Docker engine every keyword that needs one skips the test.
-
-    = Examples =
-
-    | ***** Settings *****
-    | Library    crosscheck.Sandbox    timeout=3 s    memory=128 MB
-    |
-    | ***** Test Cases *****
-    | Runtime Error Is Reported
-    |     Execute Python    1/0
-    |     Get Run Status    ==    error
-    |     Get Stderr    contains    ZeroDivisionError
-    |
-    | Memory Bomb Is Killed
-    |     Execute Python    b = bytearray(400 << 20); b[::4096] = b"x" * (len(b) // 4096)
-    |     Get Limit Fired    ==    memory limit (OOM-killed)
-    """
-
-    ROBOT_LIBRARY_SCOPE = "GLOBAL"
-    ROBOT_LIBRARY_VERSION = "0.1.0"
-    ROBOT_LISTENER_API_VERSION = 3
-
-    def __init__(self, timeout: timedelta = timedelta(seconds=3), memory: str = "128 MB",
-                 cpus: float = 1.0, pids: int = 64, tmpfs: str = "16 MB", output_limit: str = "1 MB",
-                 risk_threshold: int = DEFAULT_THRESHOLD, image: str | None = None) -> None:
-        """Sets the default limits, the risk threshold and the image.
-
-        | Library | crosscheck.Sandbox | timeout=5 s | memory=256 MB | risk_threshold=30 |
-        """
-        limits = Limits(timeout=timeout.total_seconds(), memory=parse_size(memory), cpus=cpus, pids=pids,
-                        tmpfs=parse_size(tmpfs), output=parse_size(output_limit))
-        self.ctx = Context(limits, image, risk_threshold)
-        super().__init__([ExecutionKeywords(self.ctx), ResultKeywords(self.ctx), RiskKeywords(self.ctx),
-                          PoolKeywords(self.ctx), LoadKeywords(self.ctx)])
-        self.ROBOT_LIBRARY_LISTENER = _Listener(self.ctx)
+        return Sandbox
+    raise AttributeError(f"module 'crosscheck.sandbox' has no attribute {name!r}")
 
 
-
-class _Listener:
-    """Nothing a keyword created outlives its test (runs), its suite (pool) or the run."""
-
-    ROBOT_LISTENER_API_VERSION = 3
-
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-
-    def end_test(self, data, result) -> None:
-        self.ctx.cleanup_runs()
-
-    def end_suite(self, data, result) -> None:
-        if self.ctx.pool is not None and self.ctx.pool_suite in (None, data.name):
-            self.ctx.stop_pool()
-
-    def close(self) -> None:
-        self.ctx.cleanup(current_run=True)
+__all__ = ["Sandbox"]

@@ -10,16 +10,20 @@ from crosscheck.errors import CrosscheckError
 
 def sandbox_image(argv: list[str] | None = None) -> int:
     """Build the sandbox image from this machine's Python; 0 on success, 1 on failure."""
-    from crosscheck.sandbox import image, runner
+    from crosscheck.sandbox import image
+    from crosscheck.services import docker as docker_service
 
-    parser = argparse.ArgumentParser(prog="crosscheck sandbox-image",
-                                     description="Build the minimal local sandbox image with 'docker import'.")
-    parser.add_argument("--tag", default=None, help=f"image tag (default: CROSSCHECK_SANDBOX_IMAGE or {image.DEFAULT_TAG})")
+    parser = argparse.ArgumentParser(
+        prog="crosscheck sandbox-image", description="Build the minimal local sandbox image with 'docker import'."
+    )
+    parser.add_argument(
+        "--tag", default=None, help=f"image tag (default: CROSSCHECK_SANDBOX_IMAGE or {image.DEFAULT_TAG})"
+    )
     parser.add_argument("--force", action="store_true", help="rebuild even if the image exists")
     args = parser.parse_args(argv)
     tag = args.tag or image.image_name()
     try:
-        client = runner.connect()
+        client = docker_service.connect()
         if args.force and tag.startswith("crosscheck-sandbox"):
             image_id = image.build(client, tag)
         else:

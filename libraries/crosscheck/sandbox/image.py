@@ -33,9 +33,21 @@ DEFAULT_TAG = f"crosscheck-sandbox:py{sys.version_info.major}.{sys.version_info.
 SANDBOX_UID = 10001
 PREFIX = "/usr/local"
 
-_SKIP_DIRS = {"site-packages", "test", "tests", "idlelib", "tkinter", "turtledemo", "ensurepip",
-              "lib2to3", "pydoc_data", "__phello__"}
-_SKIP_DYNLOAD = re.compile(r"^(_test|_tkinter|xxlimited|_xxtestfuzz|_ctypes_test|_curses|readline|nis|ossaudiodev|_dbm|_gdbm)")
+_SKIP_DIRS = {
+    "site-packages",
+    "test",
+    "tests",
+    "idlelib",
+    "tkinter",
+    "turtledemo",
+    "ensurepip",
+    "lib2to3",
+    "pydoc_data",
+    "__phello__",
+}
+_SKIP_DYNLOAD = re.compile(
+    r"^(_test|_tkinter|xxlimited|_xxtestfuzz|_ctypes_test|_curses|readline|nis|ossaudiodev|_dbm|_gdbm)"
+)
 
 
 def image_name() -> str:
@@ -146,8 +158,12 @@ def write_rootfs(out) -> int:
         for loader in ("/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1"):
             if os.path.exists(loader):
                 _add_file(tar, loader, loader, seen)
-        _add_text(tar, "/etc/passwd", f"root:x:0:0:root:/root:/nonexistent\n"
-                  f"sandbox:x:{SANDBOX_UID}:{SANDBOX_UID}:sandbox:/tmp:/nonexistent\n", seen)
+        _add_text(
+            tar,
+            "/etc/passwd",
+            f"root:x:0:0:root:/root:/nonexistent\nsandbox:x:{SANDBOX_UID}:{SANDBOX_UID}:sandbox:/tmp:/nonexistent\n",
+            seen,
+        )
         _add_text(tar, "/etc/group", f"root:x:0:\nsandbox:x:{SANDBOX_UID}:\n", seen)
     return len(seen)
 
@@ -205,4 +221,5 @@ def ensure(client, tag: str | None = None) -> str:
     except docker.errors.DockerException as exc:
         raise ConfigurationError(
             f"Sandbox image {tag} is not present and cannot be pulled ({str(exc).splitlines()[0][:160]}). "
-            f"Unset CROSSCHECK_SANDBOX_IMAGE to use the local image built by 'crosscheck sandbox-image'.") from None
+            f"Unset CROSSCHECK_SANDBOX_IMAGE to use the local image built by 'crosscheck sandbox-image'."
+        ) from None

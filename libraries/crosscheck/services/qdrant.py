@@ -9,6 +9,7 @@ from crosscheck.services.base import PROBE_TIMEOUT, Service
 
 class QdrantService(Service):
     name, title, env, embedded = "qdrant", "Qdrant", "CROSSCHECK_QDRANT_URL", False
+    unset_address, unset_mode = "qdrant-client local mode", "local"
 
     def url(self) -> str:
         """The configured server; raises a skip naming the variable when unset."""

@@ -26,8 +26,9 @@ class RedisService(Service):
         except ValueError as exc:
             raise self.malformed(url, exc, EXPECTED) from None
         if parts.scheme not in ("redis", "rediss", "unix"):
-            raise ConfigurationError(f"Redis URL {config.mask_url(url)!r} must start with redis://, rediss:// "
-                                     "or unix://")
+            raise ConfigurationError(
+                f"Redis URL {config.mask_url(url)!r} must start with redis://, rediss:// or unix://"
+            )
         kwargs: dict[str, Any] = {}
         if parts.scheme == "unix":
             kwargs["unix_socket_path"] = unquote(parts.path)
@@ -67,7 +68,13 @@ class RedisService(Service):
         return client
 
     def version(self, url: str) -> str:
-        client = self.connect(url, socket_timeout=PROBE_TIMEOUT, socket_connect_timeout=PROBE_TIMEOUT)
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        # a probe asks once: redis-py's default retries would turn a silent server into half a minute
+        client = self.connect(
+            url, socket_timeout=PROBE_TIMEOUT, socket_connect_timeout=PROBE_TIMEOUT, retry=Retry(NoBackoff(), 0)
+        )
         try:
             return client.info("server")["redis_version"]
         finally:

@@ -1,4 +1,15 @@
-"""Service addresses for every library: configured ones as given, the rest embedded."""
+"""The embedded stack's Python API: start it (or find the one serving this run), stop it,
+restart one of its servers.
+
+Service addresses come from :mod:`crosscheck.services` (``services.redis.url()`` and so on):
+configured ones as given, the rest from :func:`embedded_url` here. This module imports
+nothing of ``crosscheck.services``, which builds on it.
+
+    from crosscheck.stack import api
+    api.ensure()                 # the stack serving this run, started on first use
+    api.restart("redis")         # kill the embedded Redis as a crash would; seconds it was down
+    api.up() / api.down()        # what `crosscheck up` / `crosscheck down` do
+"""
 
 from __future__ import annotations
 
@@ -34,23 +45,32 @@ def _embedded_services() -> list[str]:
     return [name for name in EMBEDDABLE if not config.configured(name)]
 
 
-def _wants_demo() -> bool:
-    # The demo is only ever put into databases the stack itself created.
+def _wants_sut() -> bool:
+    # The system under test is only ever put into databases the stack itself created.
     return not config.configured("api") and not any(config.configured(s) for s in EMBEDDABLE)
 
 
-def _spawn(key: str, owner: psutil.Process | None, demo: bool) -> None:
+def _spawn(key: str, owner: psutil.Process | None, system_under_test: bool) -> None:
     logs = config.results_dir() / "stack" / key
     logs.mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, "-m", "crosscheck.stack.supervisor", key, "--logs", str(logs),
-            "--services", ",".join(_embedded_services())]
+    argv = [
+        sys.executable,
+        "-m",
+        "crosscheck.stack.supervisor",
+        key,
+        "--logs",
+        str(logs),
+        "--services",
+        ",".join(_embedded_services()),
+    ]
     if owner is not None:
         argv += ["--owner", f"{owner.pid}:{owner.create_time()}"]
-    if not demo:
-        argv.append("--no-demo")
+    if not system_under_test:
+        argv.append("--no-sut")
     with open(logs / "supervisor.log", "ab") as log:
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True, close_fds=True)
+        proc = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, close_fds=True
+        )
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         state = registry.read_state(key)
@@ -65,8 +85,11 @@ def _spawn(key: str, owner: psutil.Process | None, demo: bool) -> None:
         proc.terminate()
     proc.wait(10)
     tail = (logs / "supervisor.log").read_text(errors="replace").strip().splitlines()[-6:]
-    raise StackError("the embedded stack did not start: " + " | ".join(tail)
-                     + f" (full log: {logs / 'supervisor.log'}; `crosscheck doctor` lists fixes)")
+    raise StackError(
+        "the embedded stack did not start: "
+        + " | ".join(tail)
+        + f" (full log: {logs / 'supervisor.log'}; `crosscheck doctor` lists fixes)"
+    )
 
 
 def _active_key() -> str | None:
@@ -78,12 +101,14 @@ def _active_key() -> str | None:
 INHERITED = "CROSSCHECK_STACK_KEY"
 
 
-def ensure(demo: bool | None = None) -> dict:
+def ensure(system_under_test: bool | None = None) -> dict:
     """The record of the stack serving this process, starting one if needed.
 
     In order: the stack this process inherited from the run that started it
-    (``CROSSCHECK_STACK_KEY``, so ``Run Process    crosscheck-demo ...`` uses the run's
+    (``CROSSCHECK_STACK_KEY``, so a command started with ``Run Process`` uses the run's
     stack), the ``crosscheck up`` stack for this results folder, or the run's own stack.
+    A new stack starts the system under test where it runs its own Redis and Postgres and no
+    ``CROSSCHECK_API_URL`` is set; ``system_under_test=False`` starts it without.
     """
     if not _embedded_services() and config.configured("api"):
         return {"key": None, "services": {}}
@@ -96,7 +121,7 @@ def ensure(demo: bool | None = None) -> dict:
         with registry.locked(key):
             state = registry.read_state(key)
             if not registry.supervisor_alive(state):
-                _spawn(key, owner, _wants_demo() if demo is None else demo)
+                _spawn(key, owner, _wants_sut() if system_under_test is None else system_under_test)
     state = registry.read_state(key)
     if not state:
         raise StackError(f"the embedded stack {key} stopped unexpectedly; see {config.results_dir() / 'stack' / key}")
@@ -105,61 +130,29 @@ def ensure(demo: bool | None = None) -> dict:
     return state
 
 
-def _service_url(name: str) -> str:
+def embedded_url(name: str) -> str:
+    """The URL of ``name`` (``redis``, ``postgres``, ``api``) as this run's stack serves it.
+
+    A configured URL is returned as given. Where the stack has no system under test to start
+    (none installed or named), asking for the ``api`` is a skip that says how to name one.
+    """
     configured = config.configured(name)
     if configured:
         return configured
     entry = ensure()["services"].get(name, {})
+    if entry.get("status") == "unavailable":
+        raise _skip(f"no {name} to test: {entry.get('error', 'none is configured')}")
     if entry.get("status") != "running" or not entry.get("url"):
-        raise StackError(f"embedded {name} is not running ({entry.get('status', 'absent')}: "
-                         f"{entry.get('error', 'no detail')}); run `crosscheck doctor`")
+        raise StackError(
+            f"embedded {name} is not running ({entry.get('status', 'absent')}: "
+            f"{entry.get('error', 'no detail')}); run `crosscheck doctor`"
+        )
     return entry["url"]
-
-
-def embedded_url(name: str) -> str:
-    """The URL of ``name`` as this run's stack serves it (configured URLs are returned as given)."""
-    return _service_url(name)
 
 
 def wants_system_under_test() -> bool:
     """Whether the stack runs the system under test (only on its own embedded Redis and Postgres)."""
-    return _wants_demo()
-
-
-def redis_url() -> str:
-    """``CROSSCHECK_REDIS_URL``, or the embedded Redis (started on first use)."""
-    return _service_url("redis")
-
-
-def postgres_url() -> str:
-    """``CROSSCHECK_POSTGRES_URL``, or the embedded Postgres's ``crosscheck_test`` database."""
-    return _service_url("postgres")
-
-
-def api_url() -> str:
-    """``CROSSCHECK_API_URL``, or the embedded demo API.
-
-    The demo only runs on the embedded Redis and Postgres (it never writes its
-    schema into a configured database); with those configured and no API
-    address, this raises SkipExecution saying so.
-    """
-    configured = config.configured("api")
-    if configured:
-        return configured.rstrip("/")
-    if not _wants_demo():
-        raise _skip("no API to test: set CROSSCHECK_API_URL (the demo API only runs on the embedded "
-                    "Redis and Postgres, and CROSSCHECK_REDIS_URL / CROSSCHECK_POSTGRES_URL are set)")
-    return _service_url("api").rstrip("/")
-
-
-def qdrant_url() -> str | None:
-    """``CROSSCHECK_QDRANT_URL``, or None: use qdrant-client's local mode."""
-    return config.configured("qdrant")
-
-
-def docker_url() -> str:
-    """``DOCKER_HOST``, or the default socket."""
-    return config.configured("docker") or config.DEFAULT_DOCKER_SOCKET
+    return _wants_sut()
 
 
 def restart(service: str = "redis", timeout: float = 30.0) -> float:
@@ -169,8 +162,10 @@ def restart(service: str = "redis", timeout: float = 30.0) -> float:
     Configured services cannot be restarted from here: raises StackError.
     """
     if config.configured(service):
-        raise StackError(f"{service} is configured ({config.mask_url(config.configured(service))}); "
-                         "crosscheck only restarts servers it started itself")
+        raise StackError(
+            f"{service} is configured ({config.mask_url(config.configured(service))}); "
+            "crosscheck only restarts servers it started itself"
+        )
     state = ensure()
     entry = state["services"].get(service)
     if not entry or entry.get("status") != "running":
@@ -194,16 +189,18 @@ def restart(service: str = "redis", timeout: float = 30.0) -> float:
 
 # --- explicit stacks: crosscheck up / down / status ------------------------------
 
-def up(demo: bool = True) -> dict:
+
+def up(system_under_test: bool = True) -> dict:
     """Start (or find) the explicit stack for this results folder; it runs until :func:`down`."""
     key = registry.explicit_key()
     with registry.locked(key):
         if not registry.supervisor_alive(registry.read_state(key)):
-            _spawn(key, None, demo and _wants_demo())
-    return registry.read_state(key)
+            _spawn(key, None, system_under_test and _wants_sut())
+    return registry.read_state(key) or {}
 
 
-def _stop_key(key: str, timeout: float = 15.0) -> bool:
+def stop(key: str, timeout: float = 15.0) -> bool:
+    """Stop the stack ``key`` and remove what it left; False when there was none."""
     state = registry.read_state(key)
     if not state:
         registry.remove_state(key)
@@ -243,48 +240,22 @@ def down(all_stacks: bool = False) -> list[str]:
         owner = state.get("owner")
         stale = owner is not None and not registry.owner_alive(owner["pid"], owner["create_time"])
         if key == registry.explicit_key() or stale or all_stacks or not registry.supervisor_alive(state):
-            if _stop_key(key):
+            if stop(key):
                 stopped.append(key)
     _cache.clear()
     return stopped
 
 
-def status(probe: bool = True) -> list[dict]:
-    """One entry per service: name, address (password masked), version, mode, state."""
-    rows = []
+def stop_run_stack() -> str | None:
+    """Stop the stack this run started on demand (not a ``crosscheck up`` one); its key, or None."""
+    key = registry.run_key(registry.owner())
+    return key if stop(key) else None
+
+
+def current() -> dict | None:
+    """The record of the stack serving this results folder or run, if one is running; never starts one."""
     key = _active_key()
     if key is None:
         owner_key = registry.run_key(registry.owner())
         key = owner_key if registry.supervisor_alive(registry.read_state(owner_key)) else None
-    state = registry.read_state(key) if key else None
-    services = (state or {}).get("services", {})
-    for name in ("redis", "postgres", "api"):
-        if config.configured(name):
-            url = config.configured(name)
-            rows.append({"service": name, "address": config.mask_url(url), "mode": "configured",
-                         "version": _probe_version(name, url) if probe else "", "state": ""})
-        elif name in services:
-            entry = services[name]
-            rows.append({"service": name, "address": entry.get("url", ""), "mode": f"embedded ({key})",
-                         "version": entry.get("version", ""), "state": entry.get("status", ""),
-                         "pid": entry.get("pid") or entry.get("pids"), "restarts": entry.get("restarts", 0),
-                         "error": entry.get("error", "")})
-        else:
-            rows.append({"service": name, "address": "", "mode": "embedded", "version": "",
-                         "state": "not running (starts on first use, or `crosscheck up`)"})
-    q = config.configured("qdrant")
-    rows.append({"service": "qdrant", "address": config.mask_url(q) if q else "qdrant-client local mode",
-                 "mode": "configured" if q else "local", "version": "", "state": ""})
-    docker = docker_url()
-    rows.append({"service": "docker", "address": docker, "mode": "configured" if config.configured("docker")
-                 else "default", "version": _probe_version("docker", docker) if probe else "", "state": ""})
-    return rows
-
-
-def _probe_version(name: str, url: str) -> str:
-    from crosscheck.stack import probes
-
-    try:
-        return probes.version(name, url)
-    except Exception as exc:  # reported, never raised: status must always print
-        return "unreachable: " + config.scrub(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, url)
+    return registry.read_state(key) if key else None

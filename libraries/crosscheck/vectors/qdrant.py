@@ -6,7 +6,8 @@ original id in the payload field ``_cc_id``, hidden again on the way out.
 
 Local mode keeps everything in this process's memory and searches by brute
 force: it has no HNSW index, no payload indexes and no approximate search, so
-recall and index checks skip there, saying why.
+recall and index checks skip there, saying why. The client comes from
+:func:`crosscheck.services.qdrant.client`.
 """
 
 from __future__ import annotations
@@ -18,13 +19,16 @@ import numpy as np
 
 from crosscheck.config import mask_url, scrub
 from crosscheck.errors import ConfigurationError, CrosscheckError, ServiceUnavailable
+from crosscheck.services import qdrant
 from crosscheck.vectors.backend import Backend, Hit
 
 ID_FIELD = "_cc_id"
 _ID_NS = uuid.UUID("6f1c1f7e-5d0b-4b8e-9a59-6a2f0c1d2e3f")
-LOCAL_LIMITS = ("qdrant-client local mode searches by brute force: it has no HNSW index, "
-                "no payload indexes and no approximate search, so this check cannot be honest "
-                "there; set CROSSCHECK_QDRANT_URL to a Qdrant server to run it")
+LOCAL_LIMITS = (
+    "qdrant-client local mode searches by brute force: it has no HNSW index, "
+    "no payload indexes and no approximate search, so this check cannot be honest "
+    "there; set CROSSCHECK_QDRANT_URL to a Qdrant server to run it"
+)
 
 
 def point_uuid(point_id: str) -> str:
@@ -35,24 +39,24 @@ class QdrantBackend(Backend):
     kind = "qdrant"
 
     def __init__(self, url: str | None, timeout: int = 5):
-        from qdrant_client import QdrantClient, models
+        from qdrant_client import models
 
         self.models = models
         self.url = url
         self.local = url is None or url.startswith("qdrant:")
-        if self.local:
+        if url is None or self.local:
             self.approximate_unsupported = LOCAL_LIMITS
             location = url.split(":", 1)[1] if url and url.count(":") else "local"
-            self.client = (QdrantClient(location=":memory:") if location in ("local", "memory", "")
-                           else QdrantClient(path=location.removeprefix("local:")))
+            self.client = qdrant.client(location=location)
         else:
-            self.client = QdrantClient(url=url, timeout=timeout, check_compatibility=False)
+            self.client = qdrant.client(url, timeout=timeout)
             try:
                 self.client.get_collections()
             except Exception as exc:  # noqa: BLE001 - any transport error means unreachable
+                unreachable = qdrant.SERVICE.unreachable(url, exc)
                 raise ServiceUnavailable(
-                    f"Qdrant at {mask_url(url)} is unreachable ({scrub(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, url)}); "
-                    "start it or unset CROSSCHECK_QDRANT_URL to use qdrant-client's local mode") from None
+                    f"{unreachable}; or unset {qdrant.SERVICE.env} to use qdrant-client's local mode"
+                ) from None
 
     def describe(self) -> str:
         return "qdrant local mode (in memory)" if self.local else f"qdrant at {mask_url(self.url)}"
@@ -63,15 +67,18 @@ class QdrantBackend(Backend):
         except (ConfigurationError, CrosscheckError):
             raise
         except Exception as exc:  # noqa: BLE001 - the client raises many transport types
-            raise CrosscheckError(f"{what} failed on {self.describe()}: "
-                                  f"{scrub(str(exc).strip(), self.url)}") from None
+            raise CrosscheckError(f"{what} failed on {self.describe()}: {scrub(str(exc).strip(), self.url)}") from None
 
     _DIST = {"cosine": "COSINE", "dot": "DOT", "euclidean": "EUCLID"}
 
     def create(self, physical, dimension, distance, scope_ns):
         m = self.models
-        self._call("create collection", self.client.create_collection, physical,
-                   vectors_config=m.VectorParams(size=dimension, distance=getattr(m.Distance, self._DIST[distance])))
+        self._call(
+            "create collection",
+            self.client.create_collection,
+            physical,
+            vectors_config=m.VectorParams(size=dimension, distance=getattr(m.Distance, self._DIST[distance])),
+        )
         return {}
 
     def exists(self, physical):
@@ -97,8 +104,12 @@ class QdrantBackend(Backend):
         timings = []
         for start in range(0, len(ids), batch_size):
             stop = min(start + batch_size, len(ids))
-            points = [m.PointStruct(id=point_uuid(ids[i]), vector=vectors[i].tolist(),
-                                    payload={**payloads[i], ID_FIELD: ids[i]}) for i in range(start, stop)]
+            points = [
+                m.PointStruct(
+                    id=point_uuid(ids[i]), vector=vectors[i].tolist(), payload={**payloads[i], ID_FIELD: ids[i]}
+                )
+                for i in range(start, stop)
+            ]
             t0 = time.perf_counter()
             self._call(f"upsert into {coll.where}", self.client.upsert, coll.physical, points=points, wait=True)
             timings.append((stop - start, time.perf_counter() - t0))
@@ -113,26 +124,49 @@ class QdrantBackend(Backend):
         return payload.pop(ID_FIELD, None), payload
 
     def get(self, coll, point_id):
-        found = self._call("retrieve", self.client.retrieve, coll.physical, [point_uuid(point_id)],
-                           with_payload=True, with_vectors=True)
+        found = self._call(
+            "retrieve",
+            self.client.retrieve,
+            coll.physical,
+            [point_uuid(point_id)],
+            with_payload=True,
+            with_vectors=True,
+        )
         if not found:
             return None
         original, payload = self._clean(found[0].payload)
         return {"id": original or point_id, "vector": list(found[0].vector), "payload": payload}
 
     def delete(self, coll, ids):
-        present = self._call("retrieve", self.client.retrieve, coll.physical, [point_uuid(i) for i in ids],
-                             with_payload=False, with_vectors=False)
+        present = self._call(
+            "retrieve",
+            self.client.retrieve,
+            coll.physical,
+            [point_uuid(i) for i in ids],
+            with_payload=False,
+            with_vectors=False,
+        )
         if present:
-            self._call("delete", self.client.delete, coll.physical,
-                       points_selector=self.models.PointIdsList(points=[p.id for p in present]), wait=True)
+            self._call(
+                "delete",
+                self.client.delete,
+                coll.physical,
+                points_selector=self.models.PointIdsList(points=[p.id for p in present]),
+                wait=True,
+            )
         return len(present)
 
     def set_payload(self, coll, point_id, payload):
         if self.get(coll, point_id) is None:
             raise CrosscheckError(f"no point {point_id!r} in {coll.where}")
-        self._call("set payload", self.client.set_payload, coll.physical, payload=payload,
-                   points=[point_uuid(point_id)], wait=True)
+        self._call(
+            "set payload",
+            self.client.set_payload,
+            coll.physical,
+            payload=payload,
+            points=[point_uuid(point_id)],
+            wait=True,
+        )
 
     def _filter(self, where):
         if not where:
@@ -144,8 +178,16 @@ class QdrantBackend(Backend):
         params = None
         if not self.local and (exact or ef_search):
             params = self.models.SearchParams(exact=bool(exact), hnsw_ef=ef_search)
-        result = self._call(f"search in {coll.where}", self.client.query_points, coll.physical, query=list(vector),
-                            limit=top, query_filter=self._filter(where), search_params=params, with_payload=True)
+        result = self._call(
+            f"search in {coll.where}",
+            self.client.query_points,
+            coll.physical,
+            query=list(vector),
+            limit=top,
+            query_filter=self._filter(where),
+            search_params=params,
+            with_payload=True,
+        )
         hits = []
         for p in result.points:
             original, payload = self._clean(p.payload)
@@ -153,8 +195,14 @@ class QdrantBackend(Backend):
         return hits
 
     def sample(self, coll, count, seed):
-        points, _ = self._call("scroll", self.client.scroll, coll.physical, limit=max(count * 3, count),
-                               with_vectors=True, with_payload=False)
+        points, _ = self._call(
+            "scroll",
+            self.client.scroll,
+            coll.physical,
+            limit=max(count * 3, count),
+            with_vectors=True,
+            with_payload=False,
+        )
         rng = np.random.default_rng(seed)
         chosen = rng.permutation(len(points))[:count]
         return np.asarray([points[i].vector for i in chosen], dtype=np.float64)
@@ -163,9 +211,13 @@ class QdrantBackend(Backend):
         if kind != "hnsw":
             raise ConfigurationError(f"Qdrant has no {kind} index; it indexes with HNSW only")
         m = self.models
-        self._call("update collection", self.client.update_collection, coll.physical,
-                   hnsw_config=m.HnswConfigDiff(m=int(params["m"]), ef_construct=int(params["ef_construction"])),
-                   optimizers_config=m.OptimizersConfigDiff(indexing_threshold=1))
+        self._call(
+            "update collection",
+            self.client.update_collection,
+            coll.physical,
+            hnsw_config=m.HnswConfigDiff(m=int(params["m"]), ef_construct=int(params["ef_construction"])),
+            optimizers_config=m.OptimizersConfigDiff(indexing_threshold=1),
+        )
         return "hnsw"
 
     def _info(self, coll):
@@ -176,11 +228,16 @@ class QdrantBackend(Backend):
             return []  # local mode keeps no index, whatever the configuration says
         info = self._info(coll)
         hnsw = info.config.hnsw_config
-        return [{"name": "hnsw", "kind": "hnsw",
-                 "definition": f"hnsw m={hnsw.m} ef_construct={hnsw.ef_construct}",
-                 "options": {"m": str(hnsw.m), "ef_construction": str(hnsw.ef_construct)},
-                 "indexed_vectors": int(info.indexed_vectors_count or 0),
-                 "points": int(info.points_count or 0)}]
+        return [
+            {
+                "name": "hnsw",
+                "kind": "hnsw",
+                "definition": f"hnsw m={hnsw.m} ef_construct={hnsw.ef_construct}",
+                "options": {"m": str(hnsw.m), "ef_construction": str(hnsw.ef_construct)},
+                "indexed_vectors": int(info.indexed_vectors_count or 0),
+                "points": int(info.points_count or 0),
+            }
+        ]
 
     def index_use(self, coll, vector, top, force):
         deadline = time.monotonic() + 30
@@ -191,8 +248,12 @@ class QdrantBackend(Backend):
             if status == "green" or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
-        return {"used": indexed > 0, "index": "hnsw" if indexed else None, "forced": False,
-                "detail": f"status {status}: {indexed} of {points} vectors indexed"}
+        return {
+            "used": indexed > 0,
+            "index": "hnsw" if indexed else None,
+            "forced": False,
+            "detail": f"status {status}: {indexed} of {points} vectors indexed",
+        }
 
     def close(self):
         try:

@@ -1,1 +1,1 @@
-"""Keyword components of crosscheck.Contracts, one file per concern."""
+"""Keyword components of ``crosscheck.Contracts``, one file per concern."""

@@ -8,15 +8,13 @@ from robot.api.deco import keyword
 
 from crosscheck.assertions import AssertionOperator, check
 from crosscheck.contracts.compat import breaking_changes
-from crosscheck.contracts.keywords.context import ContractsContext
+from crosscheck.contracts.context import ContractsContext
+from crosscheck.core import Component
 from crosscheck.errors import CrosscheckError
 from crosscheck.reporting import html_table, log_html
 
 
-class CompatibilityKeywords:
-    def __init__(self, ctx: ContractsContext):
-        self.ctx = ctx
-
+class CompatibilityKeywords(Component[ContractsContext]):
     def _changes(self, old, new):
         old_doc, new_doc = self.ctx.document(old), self.ctx.document(new)
         changes = breaking_changes(old_doc.spec, new_doc.spec)
@@ -28,9 +26,9 @@ class CompatibilityKeywords:
         return old_doc, new_doc, changes
 
     @keyword
-    def get_breaking_changes(self, old: Any, new: Any,
-                             assertion_operator: AssertionOperator | None = None,
-                             assertion_expected: Any = None) -> list[str]:
+    def get_breaking_changes(
+        self, old: Any, new: Any, assertion_operator: AssertionOperator | None = None, assertion_expected: Any = None
+    ) -> list[str]:
         """Returns the changes from ``old`` to ``new`` that break existing clients.
 
         ``old`` and ``new`` are document aliases, files or URLs. See
@@ -59,5 +57,6 @@ class CompatibilityKeywords:
         old_doc, new_doc, changes = self._changes(old, new)
         if changes:
             noun = "breaking change" if len(changes) == 1 else "breaking changes"
-            raise CrosscheckError(f"{len(changes)} {noun} from {old_doc.title} to {new_doc.title}: "
-                                  + "; ".join(str(c) for c in changes))
+            raise CrosscheckError(
+                f"{len(changes)} {noun} from {old_doc.title} to {new_doc.title}: " + "; ".join(str(c) for c in changes)
+            )

@@ -4,30 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
 from robot.api.deco import keyword
 
 from crosscheck.assertions import AssertionOperator, check
 from crosscheck.contracts import openapi
+from crosscheck.contracts.context import ContractsContext
 from crosscheck.contracts.jsonschema_check import format_mismatches
-from crosscheck.contracts.keywords.context import ContractsContext
-from crosscheck.errors import ConfigurationError, CrosscheckError
+from crosscheck.core import Component
+from crosscheck.errors import CrosscheckError
 from crosscheck.reporting import html_table, log_html
 
 
-def _response(response: Any) -> requests.Response:
-    if not isinstance(response, requests.Response):
-        raise ConfigurationError(
-            f"Expected a response from RequestsLibrary (requests.Response), got {type(response).__name__}.")
-    if response.request is None:
-        raise ConfigurationError("The response has no request attached; send it with RequestsLibrary or requests.")
-    return response
-
-
-class HttpKeywords:
-    def __init__(self, ctx: ContractsContext):
-        self.ctx = ctx
-
+class HttpKeywords(Component[ContractsContext]):
     @keyword("Load OpenAPI Document")
     def load_openapi_document(self, source: str, alias: str | None = None) -> str:
         """Loads an OpenAPI 3 document from a file (JSON or YAML) or an http(s) URL.
@@ -40,14 +28,20 @@ class HttpKeywords:
         """
         name = self.ctx.add_document(source, alias)
         doc = self.ctx.documents[name]
-        log_html(html_table([[op] for op in doc.operations()], ["operation"],
-                            f"OpenAPI document {doc.title} from {doc.source}"))
+        log_html(
+            html_table(
+                [[op] for op in doc.operations()], ["operation"], f"OpenAPI document {doc.title} from {doc.source}"
+            )
+        )
         return name
 
     @keyword("Get OpenAPI Operations")
-    def get_openapi_operations(self, document: str | None = None,
-                               assertion_operator: AssertionOperator | None = None,
-                               assertion_expected: Any = None) -> list[str]:
+    def get_openapi_operations(
+        self,
+        document: str | None = None,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+    ) -> list[str]:
         """Returns every operation of the document as ``METHOD /path``.
 
         ``document`` is an alias, a file or a URL; the active document when omitted.
@@ -58,9 +52,13 @@ class HttpKeywords:
         return check(ops, assertion_operator, assertion_expected, "OpenAPI operations")
 
     @keyword("Get OpenAPI Mismatches")
-    def get_openapi_mismatches(self, response: Any, document: str | None = None,
-                               assertion_operator: AssertionOperator | None = None,
-                               assertion_expected: Any = None) -> list[str]:
+    def get_openapi_mismatches(
+        self,
+        response: Any,
+        document: str | None = None,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+    ) -> list[str]:
         """Returns every difference between ``response`` and the OpenAPI document.
 
         Each entry reads ``<where>: expected <what>, got <actual>``: ``status``,
@@ -70,10 +68,11 @@ class HttpKeywords:
         | ${problems} =    Get OpenAPI Mismatches    ${response}
         | Get OpenAPI Mismatches    ${response}    ${None}    ==    ${{[]}}
         """
-        response = _response(response)
+        response = openapi.as_response(response)
         found = [str(m) for m in openapi.response_mismatches(self.ctx.document(document), response)]
-        return check(found, assertion_operator, assertion_expected,
-                     f"OpenAPI mismatches of {openapi.describe(response)}")
+        return check(
+            found, assertion_operator, assertion_expected, f"OpenAPI mismatches of {openapi.describe(response)}"
+        )
 
     @keyword("Response Should Match OpenAPI")
     def response_should_match_openapi(self, response: Any, document: str | None = None) -> None:
@@ -92,7 +91,7 @@ class HttpKeywords:
         | ${response} =    GET On Session    demo    /v1/universes/etf_core
         | Response Should Match OpenAPI    ${response}
         """
-        response = _response(response)
+        response = openapi.as_response(response)
         doc = self.ctx.document(document)
         mismatches = openapi.response_mismatches(doc, response)
         if mismatches:

@@ -3,85 +3,30 @@
 from __future__ import annotations
 
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-import requests
 from robot.api.deco import keyword
 
-from crosscheck.config import mask_url
-from crosscheck.contracts import openapi
-from crosscheck.contracts.keywords.context import ContractsContext
-from crosscheck.errors import ConfigurationError, CrosscheckError, ServiceUnavailable
+from crosscheck.contracts.context import ContractsContext
+from crosscheck.contracts.ratelimit import check_contract, send_concurrent
+from crosscheck.core import Component
+from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.reporting import html_table, log_html
 
-MAX_REQUESTS = 500
 
-
-def send_concurrent(method: str, url: str, count: int, headers: dict | None = None, json_body=None,
-                    timeout: float = 30.0, workers: int = 32) -> list[requests.Response]:
-    """Send ``count`` requests at once (a thread pool, one session per thread)."""
-    if not 1 <= count <= MAX_REQUESTS:
-        raise ConfigurationError(f"count must be between 1 and {MAX_REQUESTS}, got {count}.")
-
-    def one(_):
-        try:
-            with requests.Session() as session:
-                return session.request(method, url, headers=headers, json=json_body, timeout=timeout)
-        except requests.RequestException as exc:
-            return exc
-
-    with ThreadPoolExecutor(max_workers=min(workers, count)) as pool:
-        outcomes = list(pool.map(one, range(count)))
-    failed = [o for o in outcomes if isinstance(o, requests.RequestException)]
-    if not failed:
-        return outcomes
-    # A server that accepted the connection but did not answer in time is running: say so, with
-    # what the other requests got, instead of suggesting it is down.
-    unanswered = [e for e in failed if isinstance(e, requests.ReadTimeout)]
-    if len(unanswered) < len(failed):
-        other = next(e for e in failed if not isinstance(e, requests.ReadTimeout))
-        raise ServiceUnavailable(f"Cannot reach {mask_url(url)}: {type(other).__name__} for {len(failed)} of "
-                                 f"{count} concurrent requests. Check that the API is running.")
-    answered = dict(sorted(Counter(o.status_code for o in outcomes if isinstance(o, requests.Response)).items()))
-    raise CrosscheckError(f"{method} {urlsplit(url).path}: {len(unanswered)} of {count} concurrent requests got no "
-                          f"answer within {timeout:g} s (the server accepted the connections; the others got "
-                          f"{answered or 'nothing'}). A server that accepts requests but does not answer is "
-                          "usually waiting for an exhausted pool (database connections or workers).")
-
-
-def contract_mismatches(document, responses: list[requests.Response]) -> tuple[dict[str, int], int]:
-    """Each mismatch (``POST /v1/search -> 201: status: expected ..., got 201``) with how many
-    responses had it, and how many responses had any."""
-    found: Counter = Counter()
-    bad = 0
-    for response in responses:
-        mismatches = {str(m) for m in openapi.response_mismatches(document, response)}
-        bad += bool(mismatches)
-        for mismatch in sorted(mismatches):
-            found[f"{openapi.describe(response)}: {mismatch}"] += 1
-    return dict(found), bad
-
-
-def _check_contract(ctx: ContractsContext, document, responses: list[requests.Response], where: str) -> None:
-    if document is None:
-        return
-    doc = ctx.document(document)
-    found, bad = contract_mismatches(doc, responses)
-    if found:
-        raise CrosscheckError(f"{where}: {bad} of {len(responses)} responses do not match their contract "
-                              f"({doc.title}): " + "; ".join(f"{m} ({n} responses)" for m, n in found.items()))
-
-
-class RateLimitKeywords:
-    def __init__(self, ctx: ContractsContext | None = None):
-        self.ctx = ctx or ContractsContext()
-
+class RateLimitKeywords(Component[ContractsContext]):
     @keyword
-    def send_concurrent_requests(self, method: str, url: str, count: int, headers: dict | None = None,
-                                 json: dict | None = None, timeout: timedelta = timedelta(seconds=30),
-                                 document: str | None = None) -> dict:
+    def send_concurrent_requests(
+        self,
+        method: str,
+        url: str,
+        count: int,
+        headers: dict | None = None,
+        json: dict | None = None,
+        timeout: timedelta = timedelta(seconds=30),
+        document: str | None = None,
+    ) -> dict:
         """Sends ``count`` requests at once and returns how many got each status: ``{200: 5, 429: 3}``.
 
         With ``document`` (an OpenAPI document's alias, file or URL) every response
@@ -101,15 +46,23 @@ class RateLimitKeywords:
         counts = dict(sorted(Counter(r.status_code for r in responses).items()))
         where = f"{count} concurrent {method.upper()} {urlsplit(url).path}"
         log_html(html_table([[s, n] for s, n in counts.items()], ["status", "responses"], where))
-        _check_contract(self.ctx, document, responses, where)
+        if document is not None:
+            check_contract(self.ctx.document(document), responses, where)
         return counts
 
     @keyword
-    def rate_limit_should_allow_exactly(self, limit: int, method: str, url: str, count: int,
-                                        headers: dict | None = None, json: dict | None = None,
-                                        rejected_status: int = 429,
-                                        timeout: timedelta = timedelta(seconds=30),
-                                        document: str | None = None) -> dict:
+    def rate_limit_should_allow_exactly(
+        self,
+        limit: int,
+        method: str,
+        url: str,
+        count: int,
+        headers: dict | None = None,
+        json: dict | None = None,
+        rejected_status: int = 429,
+        timeout: timedelta = timedelta(seconds=30),
+        document: str | None = None,
+    ) -> dict:
         """Sends ``count`` concurrent requests and fails unless exactly ``limit`` are admitted and the rest get 429.
 
         Admitted means any answer but ``rejected_status`` and 5xx (a 404 for
@@ -133,16 +86,25 @@ class RateLimitKeywords:
         other = Counter(r.status_code for r in responses if r.status_code >= 500)
         counts = dict(sorted(Counter(r.status_code for r in responses).items()))
         where = f"Rate limit of {method.upper()} {urlsplit(url).path}"
-        log_html(html_table([[s, n] for s, n in counts.items()], ["status", "responses"],
-                            f"{where}: {count} concurrent requests, limit {limit}"))
+        log_html(
+            html_table(
+                [[s, n] for s, n in counts.items()],
+                ["status", "responses"],
+                f"{where}: {count} concurrent requests, limit {limit}",
+            )
+        )
         if ok != limit or len(rejected) != count - limit or other:
             extra = f", server errors {dict(other)}" if other else ""
-            raise CrosscheckError(f"{where}: expected exactly {limit} of {count} concurrent requests to succeed and "
-                                  f"{count - limit} to get {rejected_status}, got {ok} admitted, "
-                                  f"{len(rejected)} got {rejected_status}{extra}.")
+            raise CrosscheckError(
+                f"{where}: expected exactly {limit} of {count} concurrent requests to succeed and "
+                f"{count - limit} to get {rejected_status}, got {ok} admitted, "
+                f"{len(rejected)} got {rejected_status}{extra}."
+            )
         missing = [r for r in rejected if "Retry-After" not in r.headers]
         if missing:
-            raise CrosscheckError(f"{where}: {len(missing)} of {len(rejected)} {rejected_status} responses "
-                                  "have no Retry-After header.")
-        _check_contract(self.ctx, document, responses, where)
+            raise CrosscheckError(
+                f"{where}: {len(missing)} of {len(rejected)} {rejected_status} responses have no Retry-After header."
+            )
+        if document is not None:
+            check_contract(self.ctx.document(document), responses, where)
         return counts

@@ -1,1 +1,1 @@
-"""Keyword components of crosscheck.Metrics, one file per concern."""
+"""Keyword components of ``crosscheck.Metrics``, one file per concern."""

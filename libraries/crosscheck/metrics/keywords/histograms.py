@@ -9,23 +9,26 @@ from robot.api.deco import keyword
 
 from crosscheck.assertions import AssertionOperator, check, time_target
 from crosscheck.config import mask_url
+from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError, CrosscheckError
-from crosscheck.metrics.keywords.context import MetricsContext
-from crosscheck.metrics.keywords.values import _number, _selector
-from crosscheck.metrics.promql import histogram_quantile, series_increase
-from crosscheck.metrics.scrape import Snapshot, format_series
+from crosscheck.metrics.context import MetricsContext
+from crosscheck.metrics.promql import buckets_increase, histogram_quantile
+from crosscheck.metrics.scrape import Snapshot, as_number, format_series, selector, time_unit
 from crosscheck.reporting import html_table, log_html
 
 
-class HistogramKeywords:
-    def __init__(self, ctx: MetricsContext):
-        self.ctx = ctx
-
+class HistogramKeywords(Component[MetricsContext]):
     @keyword
-    def get_histogram_quantile(self, quantile: float, metric: str,
-                               assertion_operator: AssertionOperator | None = None,
-                               assertion_expected: Any = None, snapshot: Snapshot | None = None,
-                               since: Snapshot | None = None, labels: dict | None = None) -> float:
+    def get_histogram_quantile(
+        self,
+        quantile: float,
+        metric: str,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        snapshot: Snapshot | None = None,
+        since: Snapshot | None = None,
+        labels: dict | None = None,
+    ) -> float:
         """Returns the ``quantile`` (0..1) of histogram ``metric``, as PromQL's ``histogram_quantile``.
 
         ``metric`` is a name or a selector as in `Get Metric Value`.
@@ -47,41 +50,31 @@ class HistogramKeywords:
         snap = self.ctx.snapshot(snapshot)
         if not 0 <= quantile <= 1:
             raise ConfigurationError(f"quantile must be between 0 and 1, got {quantile}.")
-        name, wanted = _selector(metric, labels)
+        name, wanted = selector(metric, labels)
         what = f"Quantile {quantile:g} of {format_series(name + '_bucket', wanted)} at {mask_url(snap.url)}"
-        unit = _time_unit(name)
+        unit = time_unit(name)
         if unit:
             target = time_target(assertion_operator, assertion_expected, what, unit=unit)
             expected = assertion_expected if target is None else target
         else:
-            expected = _number(assertion_expected)
+            expected = as_number(assertion_expected)
         per_series = snap.buckets(name, wanted)
         fam = snap.require_family(name)
         series = format_series(fam.name + "_bucket", wanted)
         if not per_series:
             raise CrosscheckError(f"No series {series} at {mask_url(snap.url)}.")
-        old = since.buckets(name, wanted) if isinstance(since, Snapshot) else {}
-        summed: dict[float, float] = {}
-        for key, buckets in per_series.items():
-            before = dict(old.get(key, []))
-            reset = any(count < before.get(le, 0) for le, count in buckets)
-            for le, count in buckets:
-                value = count if reset else series_increase(before.get(le), count) if before else count
-                summed[le] = summed.get(le, 0.0) + value
+        summed = buckets_increase(per_series, since.buckets(name, wanted) if isinstance(since, Snapshot) else None)
         value = histogram_quantile(quantile, summed.items())
-        log_html(html_table([[le, count] for le, count in sorted(summed.items())], ["le", "cumulative count"],
-                            f"{series}: q{quantile:g} = {value:g}"))
+        log_html(
+            html_table(
+                [[le, count] for le, count in sorted(summed.items())],
+                ["le", "cumulative count"],
+                f"{series}: q{quantile:g} = {value:g}",
+            )
+        )
         if math.isnan(value):
-            raise CrosscheckError(f"Quantile {quantile:g} of {series} at {mask_url(snap.url)} is undefined: "
-                                  f"no observations{' since the earlier scrape' if since is not None else ''}.")
+            raise CrosscheckError(
+                f"Quantile {quantile:g} of {series} at {mask_url(snap.url)} is undefined: "
+                f"no observations{' since the earlier scrape' if since is not None else ''}."
+            )
         return check(value, assertion_operator, expected, f"Quantile {quantile:g} of {series} at {mask_url(snap.url)}")
-
-
-def _time_unit(name: str) -> str | None:
-    """``s`` or ``ms`` when the metric ``name`` says it measures time (Prometheus base unit suffix), else None."""
-    base = name[: -len("_bucket")] if name.endswith("_bucket") else name
-    if base.endswith("_seconds"):
-        return "s"
-    if base.endswith("_milliseconds"):
-        return "ms"
-    return None

@@ -2,67 +2,31 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import psutil
 from robot.api.deco import keyword
 
 from crosscheck.assertions import AssertionOperator, check
+from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError, CrosscheckError
-from crosscheck.metrics.keywords.values import _number
+from crosscheck.metrics.context import MetricsContext
+from crosscheck.metrics.processes import FIGURES, listening_processes, sample
+from crosscheck.metrics.scrape import as_number
 from crosscheck.reporting import html_table, log_html
 
-FIGURES = ("cpu_percent", "rss_mb", "threads", "connections", "processes")
 
-
-def listening_processes(port: int) -> list[psutil.Process]:
-    """The process listening on 127.0.0.1/0.0.0.0 ``port`` and its children (the workers)."""
-    owners = {c.pid for c in psutil.net_connections(kind="tcp")
-              if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and c.pid}
-    procs: dict[int, psutil.Process] = {}
-    for pid in owners:
-        try:
-            proc = psutil.Process(pid)
-            procs[pid] = proc
-            for child in proc.children(recursive=True):
-                procs[child.pid] = child
-        except psutil.NoSuchProcess:
-            continue
-    return list(procs.values())
-
-
-def sample(procs: list[psutil.Process], seconds: float) -> dict[str, float]:
-    """CPU (percent of one core, summed) over ``seconds``; RSS, threads and TCP connections at the end."""
-    alive = []
-    for proc in procs:
-        try:
-            proc.cpu_percent(None)
-            alive.append(proc)
-        except psutil.NoSuchProcess:
-            pass
-    time.sleep(seconds)
-    out = {"cpu_percent": 0.0, "rss_mb": 0.0, "threads": 0, "connections": 0, "processes": 0}
-    for proc in alive:
-        try:
-            with proc.oneshot():
-                out["cpu_percent"] += proc.cpu_percent(None)
-                out["rss_mb"] += proc.memory_info().rss / 2**20
-                out["threads"] += proc.num_threads()
-            out["connections"] += len(proc.net_connections(kind="tcp"))
-            out["processes"] += 1
-        except psutil.NoSuchProcess:
-            pass
-    return out
-
-
-class ProcessKeywords:
+class ProcessKeywords(Component[MetricsContext]):
     @keyword
-    def get_process_usage(self, endpoint: str, figure: str = "rss_mb",
-                          assertion_operator: AssertionOperator | None = None, assertion_expected: Any = None,
-                          duration: timedelta = timedelta(seconds=1)) -> float:
+    def get_process_usage(
+        self,
+        endpoint: str,
+        figure: str = "rss_mb",
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        duration: timedelta = timedelta(seconds=1),
+    ) -> float:
         """Returns a resource figure of the processes serving ``endpoint`` (a URL or a port on this machine).
 
         The listening process and its children (worker processes) are found
@@ -81,10 +45,21 @@ class ProcessKeywords:
             raise ConfigurationError(f"'{endpoint}' names no port; give a URL with a port or the port.")
         procs = listening_processes(port)
         if not procs:
-            raise CrosscheckError(f"No process on this machine listens on port {port}; "
-                                  "resource use can only be read for local services.")
+            raise CrosscheckError(
+                f"No process on this machine listens on port {port}; resource use can only be read for local services."
+            )
         figures = sample(procs, duration.total_seconds())
-        log_html(html_table([[figures[k] for k in FIGURES]], list(FIGURES),
-                            f"Processes serving port {port} (pids {', '.join(str(p.pid) for p in procs)})"))
-        return check(figures[figure], assertion_operator, assertion_expected,
-                     f"{figure} of the processes serving port {port}", convert=_number)
+        log_html(
+            html_table(
+                [[figures[k] for k in FIGURES]],
+                list(FIGURES),
+                f"Processes serving port {port} (pids {', '.join(str(p.pid) for p in procs)})",
+            )
+        )
+        return check(
+            figures[figure],
+            assertion_operator,
+            assertion_expected,
+            f"{figure} of the processes serving port {port}",
+            convert=as_number,
+        )

@@ -5,21 +5,19 @@ from __future__ import annotations
 from robot.api.deco import keyword
 
 from crosscheck.config import mask_url
+from crosscheck.core import Component
 from crosscheck.errors import CrosscheckError
-from crosscheck.metrics.keywords.context import MetricsContext
+from crosscheck.metrics.context import MetricsContext
 from crosscheck.metrics.scrape import Snapshot
 from crosscheck.reporting import html_table, log_html
 
 
-class ScrapingKeywords:
-    def __init__(self, ctx: MetricsContext):
-        self.ctx = ctx
-
+class ScrapingKeywords(Component[MetricsContext]):
     @keyword("Set Metrics URL")
     def set_metrics_url(self, url: str) -> None:
         """Sets the endpoint the other keywords scrape when no snapshot or URL is given.
 
-        The default is the demo API's ``/metrics`` (``crosscheck.stack.api_url()``).
+        The default is the demo API's ``/metrics`` (``crosscheck.services.api.url()``).
 
         | Set Metrics URL    ${API_URL}/metrics
         """
@@ -39,13 +37,19 @@ class ScrapingKeywords:
         """
         snap = self.ctx.scrape(url, openmetrics)
         rows = [[fam.name, fam.type, len(fam.samples)] for fam in snap.families.values()]
-        log_html(html_table(rows, ["metric", "type", "samples"],
-                            f"Scrape of {mask_url(snap.url)} ({snap.content_type.split(';')[0]})"))
+        log_html(
+            html_table(
+                rows,
+                ["metric", "type", "samples"],
+                f"Scrape of {mask_url(snap.url)} ({snap.content_type.split(';')[0]})",
+            )
+        )
         return snap
 
     @keyword
-    def metric_should_exist(self, name: str, type: str | None = None, help: str | None = None,
-                            snapshot: Snapshot | None = None) -> None:
+    def metric_should_exist(
+        self, name: str, type: str | None = None, help: str | None = None, snapshot: Snapshot | None = None
+    ) -> None:
         """Fails unless metric ``name`` is exposed, with ``type`` and ``help`` when given.
 
         ``name`` is the family name or a sample name (``x_total``, ``x_bucket``).

@@ -10,37 +10,24 @@ from robot.api.deco import keyword
 
 from crosscheck.assertions import AssertionOperator, check
 from crosscheck.config import mask_url
+from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError, CrosscheckError
-from crosscheck.metrics.keywords.context import MetricsContext
+from crosscheck.metrics.context import MetricsContext
 from crosscheck.metrics.promql import increase, series_increase
-from crosscheck.metrics.scrape import Snapshot, format_series, parse_selector
+from crosscheck.metrics.scrape import Snapshot, as_number, format_series, selector
 from crosscheck.reporting import html_table, log_html
 
 
-def _selector(selector: str, labels: dict | None) -> tuple[str, dict]:
-    """The metric name and the labels of ``name{label="value"}`` merged with ``labels``."""
-    name, found = parse_selector(selector)
-    found.update({k: str(v) for k, v in (labels or {}).items()})
-    return name, found
-
-
-def _number(expected: Any) -> Any:
-    if isinstance(expected, str):
-        try:
-            return float(expected)
-        except ValueError:
-            return expected
-    return expected
-
-
-class ValueKeywords:
-    def __init__(self, ctx: MetricsContext):
-        self.ctx = ctx
-
+class ValueKeywords(Component[MetricsContext]):
     @keyword
-    def get_metric_value(self, metric: str, assertion_operator: AssertionOperator | None = None,
-                         assertion_expected: Any = None, snapshot: Snapshot | None = None,
-                         labels: dict | None = None) -> float:
+    def get_metric_value(
+        self,
+        metric: str,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        snapshot: Snapshot | None = None,
+        labels: dict | None = None,
+    ) -> float:
         """Returns the value of ``metric`` summed over the series whose labels include the given ones.
 
         ``metric`` is a name or a PromQL-style selector with ``=`` matchers
@@ -53,16 +40,21 @@ class ValueKeywords:
         | Get Metric Value    demo_http_requests_total{route="/health",status="200"}    >=    1
         """
         snap = self.ctx.snapshot(snapshot)
-        name, wanted = _selector(metric, labels)
+        name, wanted = selector(metric, labels)
         value = snap.value(name, wanted)
         what = f"{format_series(snap.sample_name(name), wanted)} at {mask_url(snap.url)}"
-        return check(value, assertion_operator, _number(assertion_expected), what)
+        return check(value, assertion_operator, as_number(assertion_expected), what)
 
     @keyword
-    def get_counter_increase(self, metric: str, before: Snapshot,
-                             assertion_operator: AssertionOperator | None = None,
-                             assertion_expected: Any = None, after: Snapshot | None = None,
-                             labels: dict | None = None) -> float:
+    def get_counter_increase(
+        self,
+        metric: str,
+        before: Snapshot,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        after: Snapshot | None = None,
+        labels: dict | None = None,
+    ) -> float:
         """Returns how much counter ``metric`` grew from ``before`` to ``after``, summed over matching series.
 
         ``metric`` is a name or a selector as in `Get Metric Value`.
@@ -78,32 +70,40 @@ class ValueKeywords:
         if not isinstance(before, Snapshot):
             raise ConfigurationError("'before' must be a snapshot returned by 'Scrape Metrics'.")
         after = after if isinstance(after, Snapshot) else self.ctx.scrape(before.url)
-        name, wanted = _selector(metric, labels)
+        name, wanted = selector(metric, labels)
         fam = after.require_family(name)
         if fam.type not in ("counter", "histogram", "summary", "unknown", "untyped"):
             raise CrosscheckError(f"Metric '{fam.name}' at {mask_url(after.url)} is a {fam.type}, not a counter.")
         old, new = before.series(name, wanted) if before.family(name) else {}, after.series(name, wanted)
         if not new:
             raise CrosscheckError(after.no_series_message(name, wanted))
-        rows = [[format_series("", dict(k)) or "(no labels)", old.get(k, "-"), v, series_increase(old.get(k), v)]
-                for k, v in new.items()]
+        rows = [
+            [format_series("", dict(k)) or "(no labels)", old.get(k, "-"), v, series_increase(old.get(k), v)]
+            for k, v in new.items()
+        ]
         log_html(html_table(rows, ["series", "before", "after", "increase"], f"Increase of {after.sample_name(name)}"))
         value = increase(old, new)
         what = f"Increase of {format_series(after.sample_name(name), wanted)} at {mask_url(after.url)}"
-        return check(value, assertion_operator, _number(assertion_expected), what)
+        return check(value, assertion_operator, as_number(assertion_expected), what)
 
     @keyword
-    def wait_until_metric_reaches(self, metric: str, assertion_operator: AssertionOperator,
-                                  assertion_expected: Any, timeout: timedelta = timedelta(seconds=10),
-                                  interval: timedelta = timedelta(milliseconds=500), url: str | None = None,
-                                  labels: dict | None = None) -> float:
+    def wait_until_metric_reaches(
+        self,
+        metric: str,
+        assertion_operator: AssertionOperator,
+        assertion_expected: Any,
+        timeout: timedelta = timedelta(seconds=10),
+        interval: timedelta = timedelta(milliseconds=500),
+        url: str | None = None,
+        labels: dict | None = None,
+    ) -> float:
         """Scrapes until the value of ``metric`` (as in `Get Metric Value`) satisfies the assertion.
 
         Returns the value; fails after ``timeout`` with the last value seen.
 
         | Wait Until Metric Reaches    demo_db_pool_in_use    ==    0    timeout=10 s
         """
-        name, wanted = _selector(metric, labels)
+        name, wanted = selector(metric, labels)
         deadline = time.monotonic() + timeout.total_seconds()
         last_error = ""
         while True:
@@ -111,7 +111,7 @@ class ValueKeywords:
             try:
                 value = snap.value(name, wanted)
                 what = f"{format_series(snap.sample_name(name), wanted)} at {mask_url(snap.url)}"
-                return check(value, assertion_operator, _number(assertion_expected), what)
+                return check(value, assertion_operator, as_number(assertion_expected), what)
             except AssertionError as exc:
                 last_error = str(exc)
             if time.monotonic() >= deadline:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from datetime import timedelta
 from typing import Literal
 
@@ -10,43 +9,27 @@ from robot.api import logger
 from robotlibcore import keyword
 
 from crosscheck import namespace, reporting
+from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError
 from crosscheck.sandbox import risk as risk_mod
 from crosscheck.sandbox import runner
+from crosscheck.sandbox.context import Context
+from crosscheck.sandbox.logs import log_result, log_risk
 from crosscheck.sandbox.policy import parse_size
 from crosscheck.sandbox.result import Result
 
 
-def log_result(res: Result) -> None:
-    rows = [("status", res.status), ("limit fired", res.limit), ("exit code", res.exit_code),
-            ("duration (ms)", round(res.duration * 1000, 1)), ("timed out", res.timed_out),
-            ("OOM-killed", res.oom_killed), ("output truncated", res.truncated),
-            ("output bytes", res.output_bytes), ("risk score", res.risk_score),
-            ("container", res.container or "-"), ("mode", res.mode), ("recycled", res.recycled)]
-    markup = reporting.html_table(rows, ["field", "value"], "Sandbox run")
-    for name, text in (("stdout", res.stdout), ("stderr", res.stderr)):
-        if text:
-            shown = text if len(text) <= 4000 else text[:2000] + f"\n... ({len(text)} characters) ...\n" + text[-1500:]
-            markup += f"<b>{name}</b><pre>{html.escape(shown)}</pre>"
-    reporting.log_html(markup)
-
-
-def log_risk(report: risk_mod.RiskReport) -> None:
-    caption = (f"Risk {report.verdict}: score {report.score}, threshold {report.threshold}"
-               + (f" - {report.syntax_error}" if report.syntax_error else "")
-               + (f" - {report.unscored}" if report.unscored else ""))
-    reporting.log_html(reporting.html_table(report.rows() or [("-", "no findings", 0, "")],
-                                            ["line", "rule", "weight", "detail"], caption))
-
-
-class ExecutionKeywords:
-    def __init__(self, ctx) -> None:
-        self.ctx = ctx
-
+class ExecutionKeywords(Component[Context]):
     @keyword
-    def execute_python(self, code: str, mode: Literal["fresh", "warm"] = "fresh",
-                       timeout: timedelta | None = None, memory: str | None = None,
-                       output_limit: str | None = None, enforce_risk: bool = True) -> Result:
+    def execute_python(
+        self,
+        code: str,
+        mode: Literal["fresh", "warm"] = "fresh",
+        timeout: timedelta | None = None,
+        memory: str | None = None,
+        output_limit: str | None = None,
+        enforce_risk: bool = True,
+    ) -> Result:
         """Runs ``code`` in a sandbox container and returns the result; never fails on the code's own failure.
 
         Code over 100 KB is refused first, before it is parsed and before any
@@ -97,16 +80,21 @@ class ExecutionKeywords:
         client = self.ctx.client
         if mode == "warm":
             if memory is not None:
-                raise ConfigurationError("memory= cannot change per run in warm mode; "
-                                         "give it to 'Start Warm Pool' or use mode=fresh.")
-            if self.ctx.pool is None:
-                from crosscheck.sandbox.keywords.pool import PoolKeywords
-
-                PoolKeywords(self.ctx).start_warm_pool()
-            res = self.ctx.pool.run(code, limits)
+                raise ConfigurationError(
+                    "memory= cannot change per run in warm mode; give it to 'Start Warm Pool' or use mode=fresh."
+                )
+            pool = self.ctx.pool or self.ctx.start_pool()
+            res = pool.run(code, limits)
         else:
-            res = runner.run_fresh(client, code, limits, self.ctx.image, namespace.new("sandbox"),
-                                   on_create=self.ctx.track, on_remove=self.ctx.untrack)
+            res = runner.run_fresh(
+                client,
+                code,
+                limits,
+                self.ctx.image,
+                namespace.new("sandbox"),
+                on_create=self.ctx.track,
+                on_remove=self.ctx.untrack,
+            )
         res.risk_score = report.score
         res.findings = [f.as_dict() for f in report.findings]
         self.ctx.last = res
@@ -114,10 +102,17 @@ class ExecutionKeywords:
         return res
 
     @keyword
-    def set_sandbox_limits(self, timeout: timedelta | None = None, memory: str | None = None,
-                           cpus: float | None = None, pids: int | None = None, tmpfs: str | None = None,
-                           open_files: int | None = None, file_size: str | None = None,
-                           output_limit: str | None = None) -> dict:
+    def set_sandbox_limits(
+        self,
+        timeout: timedelta | None = None,
+        memory: str | None = None,
+        cpus: float | None = None,
+        pids: int | None = None,
+        tmpfs: str | None = None,
+        open_files: int | None = None,
+        file_size: str | None = None,
+        output_limit: str | None = None,
+    ) -> dict:
         """Changes the library's default limits for later runs; returns the previous ones.
 
         Sizes take units (``128 MB``, ``64 KB``). A running warm pool keeps its
@@ -129,10 +124,14 @@ class ExecutionKeywords:
         previous = self.get_sandbox_limits()
         self.ctx.limits = self.ctx.limits.with_changes(
             timeout=timeout.total_seconds() if timeout is not None else None,
-            memory=parse_size(memory) if memory is not None else None, cpus=cpus, pids=pids,
-            tmpfs=parse_size(tmpfs) if tmpfs is not None else None, nofile=open_files,
+            memory=parse_size(memory) if memory is not None else None,
+            cpus=cpus,
+            pids=pids,
+            tmpfs=parse_size(tmpfs) if tmpfs is not None else None,
+            nofile=open_files,
             fsize=parse_size(file_size) if file_size is not None else None,
-            output=parse_size(output_limit) if output_limit is not None else None)
+            output=parse_size(output_limit) if output_limit is not None else None,
+        )
         reporting.log_html(reporting.html_table(self.ctx.limits.table(), ["limit", "value"], "Sandbox limits"))
         return previous
 

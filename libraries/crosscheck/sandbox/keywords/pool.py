@@ -4,25 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from robot.libraries.BuiltIn import BuiltIn
 from robotlibcore import keyword
 
-from crosscheck import namespace
 from crosscheck.assertions import AssertionOperator, check
-from crosscheck.sandbox.pool import WarmPool
+from crosscheck.core import Component
+from crosscheck.sandbox.context import Context
 
 
-def _current_suite() -> str | None:
-    try:
-        return BuiltIn().get_variable_value("${SUITE NAME}")
-    except Exception:  # outside a Robot run (pytest)
-        return None
-
-
-class PoolKeywords:
-    def __init__(self, ctx) -> None:
-        self.ctx = ctx
-
+class PoolKeywords(Component[Context]):
     @keyword
     def start_warm_pool(self, size: int = 2) -> None:
         """Starts ``size`` pre-started containers under the current limits, for ``Execute Python    mode=warm``.
@@ -40,15 +29,7 @@ class PoolKeywords:
         Example:
         | Start Warm Pool | size=3 |
         """
-        self.ctx.stop_pool()
-        pool = WarmPool(self.ctx.client, self.ctx.limits, self.ctx.image, size, namespace.new("pool"))
-        try:
-            pool.start()
-        except Exception:
-            pool.close()
-            raise
-        self.ctx.pool = pool
-        self.ctx.pool_suite = _current_suite()
+        self.ctx.start_pool(size)
 
     @keyword
     def stop_warm_pool(self) -> None:
@@ -56,8 +37,9 @@ class PoolKeywords:
         self.ctx.stop_pool()
 
     @keyword
-    def get_warm_pool_size(self, assertion_operator: AssertionOperator | None = None,
-                           assertion_expected: Any = None) -> int:
+    def get_warm_pool_size(
+        self, assertion_operator: AssertionOperator | None = None, assertion_expected: Any = None
+    ) -> int:
         """Returns how many pool containers are alive (0 without a pool).
 
         Example:

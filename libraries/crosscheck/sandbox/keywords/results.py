@@ -7,14 +7,13 @@ from typing import Any
 from robotlibcore import keyword
 
 from crosscheck.assertions import AssertionOperator, check, to_millis
+from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError
+from crosscheck.sandbox.context import Context
 from crosscheck.sandbox.result import Result
 
 
-class ResultKeywords:
-    def __init__(self, ctx) -> None:
-        self.ctx = ctx
-
+class ResultKeywords(Component[Context]):
     def _where(self, res: Result) -> str:
         return f"in sandbox container {res.container}" if res.container else "(no container started)"
 
@@ -23,8 +22,12 @@ class ResultKeywords:
         return f" under configured limits: {res.limits.summary()}" if res.limits is not None else ""
 
     @keyword
-    def get_run_status(self, assertion_operator: AssertionOperator | None = None,
-                       assertion_expected: Any = None, result: Result | None = None) -> str:
+    def get_run_status(
+        self,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        result: Result | None = None,
+    ) -> str:
         """Returns the run's status: ``ok``, ``error``, ``timeout``, ``oom``, ``output capped``, ``refused`` or ``syntax error``.
 
         Example:
@@ -32,12 +35,20 @@ class ResultKeywords:
         | Get Run Status | == | error |
         """
         res = self.ctx.result(result)
-        return check(res.status, assertion_operator, assertion_expected,
-                     f"Run status {self._where(res)} (limit: {res.limit}){self._configured(res)}")
+        return check(
+            res.status,
+            assertion_operator,
+            assertion_expected,
+            f"Run status {self._where(res)} (limit: {res.limit}){self._configured(res)}",
+        )
 
     @keyword
-    def get_limit_fired(self, assertion_operator: AssertionOperator | None = None,
-                        assertion_expected: Any = None, result: Result | None = None) -> str:
+    def get_limit_fired(
+        self,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        result: Result | None = None,
+    ) -> str:
         """Returns which layer stopped the run, in words (``none`` when nothing did).
 
         Values include ``memory limit (OOM-killed)``, ``wall-clock timeout (killed)``,
@@ -54,12 +65,17 @@ class ResultKeywords:
         | Get Limit Fired | contains | pids limit |
         """
         res = self.ctx.result(result)
-        return check(res.limit, assertion_operator, assertion_expected,
-                     f"Limit fired {self._where(res)}{self._configured(res)}")
+        return check(
+            res.limit, assertion_operator, assertion_expected, f"Limit fired {self._where(res)}{self._configured(res)}"
+        )
 
     @keyword
-    def get_exit_code(self, assertion_operator: AssertionOperator | None = None,
-                      assertion_expected: Any = None, result: Result | None = None) -> int | None:
+    def get_exit_code(
+        self,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        result: Result | None = None,
+    ) -> int | None:
         """Returns the exit code (``None`` when refused).
 
         A signal ends a warm run with a negative code (``-11``) and a fresh run
@@ -67,12 +83,21 @@ class ResultKeywords:
         modes (``signal 11 (SIGSEGV)``).
         """
         res = self.ctx.result(result)
-        return check(res.exit_code, assertion_operator, assertion_expected,
-                     f"Exit code {self._where(res)}", convert=lambda v: None if v is None else int(v))
+        return check(
+            res.exit_code,
+            assertion_operator,
+            assertion_expected,
+            f"Exit code {self._where(res)}",
+            convert=lambda v: None if v is None else int(v),
+        )
 
     @keyword
-    def get_stdout(self, assertion_operator: AssertionOperator | None = None,
-                   assertion_expected: Any = None, result: Result | None = None) -> str:
+    def get_stdout(
+        self,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        result: Result | None = None,
+    ) -> str:
         """Returns standard output (at most the output cap).
 
         Example:
@@ -82,8 +107,12 @@ class ResultKeywords:
         return check(res.stdout, assertion_operator, assertion_expected, f"Stdout {self._where(res)}")
 
     @keyword
-    def get_stderr(self, assertion_operator: AssertionOperator | None = None,
-                   assertion_expected: Any = None, result: Result | None = None) -> str:
+    def get_stderr(
+        self,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        result: Result | None = None,
+    ) -> str:
         """Returns standard error (tracebacks; the refusal reason for refused code).
 
         Example:
@@ -93,8 +122,12 @@ class ResultKeywords:
         return check(res.stderr, assertion_operator, assertion_expected, f"Stderr {self._where(res)}")
 
     @keyword
-    def get_run_duration(self, assertion_operator: AssertionOperator | None = None,
-                         assertion_expected: Any = None, result: Result | None = None) -> float:
+    def get_run_duration(
+        self,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        result: Result | None = None,
+    ) -> float:
         """Returns how long the code ran, in milliseconds.
 
         Time targets need a unit (``100 ms``, ``2 s``); a bare number is refused.
@@ -105,12 +138,22 @@ class ResultKeywords:
         """
         res = self.ctx.result(result)
         timeout = f" (configured timeout {res.limits.timeout:g} s)" if res.limits is not None else ""
-        return check(round(res.duration * 1000, 3), assertion_operator, assertion_expected,
-                     f"Run duration (ms) {self._where(res)}{timeout}", convert=to_millis)
+        return check(
+            round(res.duration * 1000, 3),
+            assertion_operator,
+            assertion_expected,
+            f"Run duration (ms) {self._where(res)}{timeout}",
+            convert=to_millis,
+        )
 
     @keyword
-    def get_run_field(self, field: str, assertion_operator: AssertionOperator | None = None,
-                      assertion_expected: Any = None, result: Result | None = None) -> Any:
+    def get_run_field(
+        self,
+        field: str,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        result: Result | None = None,
+    ) -> Any:
         """Returns one field of the result: ``timed_out``, ``oom_killed``, ``truncated``, ``refused``,
         ``risk_score``, ``findings``, ``output_bytes``, ``container``, ``mode``, ``recycled``,
         ``limits`` (the configured limits the run was under, as readable values) ...

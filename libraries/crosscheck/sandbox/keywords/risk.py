@@ -7,17 +7,18 @@ from typing import Any
 from robotlibcore import keyword
 
 from crosscheck.assertions import AssertionOperator, check
+from crosscheck.core import Component
+from crosscheck.errors import CrosscheckError
 from crosscheck.sandbox import risk as risk_mod
-from crosscheck.sandbox.keywords.execution import log_risk
+from crosscheck.sandbox.context import Context
+from crosscheck.sandbox.logs import log_risk
 
 
-class RiskKeywords:
-    def __init__(self, ctx) -> None:
-        self.ctx = ctx
-
+class RiskKeywords(Component[Context]):
     @keyword
-    def get_risk_score(self, code: str, assertion_operator: AssertionOperator | None = None,
-                       assertion_expected: Any = None) -> int:
+    def get_risk_score(
+        self, code: str, assertion_operator: AssertionOperator | None = None, assertion_expected: Any = None
+    ) -> int:
         """Scores ``code`` without running it and returns the score; logs each finding with weight and line.
 
         Fails with ``Code has a syntax error ...`` when the code does not parse:
@@ -33,15 +34,16 @@ class RiskKeywords:
         report = risk_mod.score(code, self.ctx.risk_threshold)
         log_risk(report)
         if report.syntax_error:
-            from crosscheck.errors import CrosscheckError
-
             raise CrosscheckError(f"Code has a syntax error, so it has no risk score: {report.syntax_error}")
         if report.unscored:
-            from crosscheck.errors import CrosscheckError
-
             raise CrosscheckError(f"Code cannot be scored, so it is refused: {report.unscored}")
-        return check(report.score, assertion_operator, assertion_expected,
-                     f"Risk score (threshold {report.threshold})", convert=int)
+        return check(
+            report.score,
+            assertion_operator,
+            assertion_expected,
+            f"Risk score (threshold {report.threshold})",
+            convert=int,
+        )
 
     @keyword
     def get_risk_findings(self, code: str) -> list[dict]:

@@ -8,22 +8,22 @@ from typing import Any
 from robot.api import logger
 from robotlibcore import keyword
 
-from crosscheck import config, reporting
+from crosscheck import config, reporting, services
 from crosscheck.assertions import AssertionOperator, check, time_target
+from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError
-from crosscheck.stack import api, probes
-
-SERVICES = ("redis", "postgres", "api", "qdrant", "docker")
+from crosscheck.stack import api, status
+from crosscheck.stack.context import StackContext
 
 
 def _name(service: str) -> str:
     name = service.strip().lower()
-    if name not in SERVICES:
-        raise ConfigurationError(f"unknown service {service!r}: use one of {', '.join(SERVICES)}")
+    if name not in services.NAMES:
+        raise ConfigurationError(f"unknown service {service!r}: use one of {', '.join(services.NAMES)}")
     return name
 
 
-class ServiceKeywords:
+class ServiceKeywords(Component[StackContext]):
     @keyword
     def start_stack(self) -> None:
         """Starts the embedded services that are not configured, or attaches to running ones.
@@ -42,10 +42,8 @@ class ServiceKeywords:
         Configured services are never touched. A stack started with ``crosscheck up`` is left
         running: stop it with ``crosscheck down``.
         """
-        from crosscheck.stack import registry
-
-        key = registry.run_key(registry.owner())
-        if api._stop_key(key):
+        key = api.stop_run_stack()
+        if key:
             logger.info(f"stopped embedded stack {key}")
 
     @keyword
@@ -56,8 +54,9 @@ class ServiceKeywords:
         ``qdrant`` returns ``${None}`` when no server is configured (local mode).
         """
         name = _name(service)
-        return {"redis": api.redis_url, "postgres": api.postgres_url, "api": api.api_url,
-                "qdrant": api.qdrant_url, "docker": api.docker_url}[name]()
+        if name == "qdrant":
+            return services.get(name).configured()  # None: qdrant-client's local mode
+        return services.get(name).url()
 
     @keyword
     def service_should_be_reachable(self, service: str) -> str:
@@ -68,8 +67,9 @@ class ServiceKeywords:
         return self.get_service_version(service)
 
     @keyword
-    def get_service_version(self, service: str, assertion_operator: AssertionOperator | None = None,
-                            assertion_expected: Any = None) -> str:
+    def get_service_version(
+        self, service: str, assertion_operator: AssertionOperator | None = None, assertion_expected: Any = None
+    ) -> str:
         """Returns the version ``service`` reports, optionally asserting on it.
 
         | ${v} =    Get Service Version    redis
@@ -82,22 +82,31 @@ class ServiceKeywords:
 
             version = f"qdrant-client {getattr(qdrant_client, '__version__', '')} local mode".replace("  ", " ")
         else:
-            version = probes.version(name, url)
+            version = services.get(name).version(url)
         logger.info(f"{name} at {config.mask_url(url)}: {version}")
         return check(version, assertion_operator, assertion_expected, f"{name} version")
 
     @keyword
     def log_service_versions(self) -> list[dict]:
         """Logs a table of every service: address (password masked), mode, version, state."""
-        rows = api.status()
-        reporting.log_html(reporting.html_table(
-            [[r["service"], r["address"], r["mode"], r["version"], r.get("state", "")] for r in rows],
-            ["service", "address", "mode", "version", "state"], "Services under test"))
+        rows = status.rows()
+        reporting.log_html(
+            reporting.html_table(
+                [[r["service"], r["address"], r["mode"], r["version"], r.get("state", "")] for r in rows],
+                ["service", "address", "mode", "version", "state"],
+                "Services under test",
+            )
+        )
         return rows
 
     @keyword
-    def restart_service(self, service: str = "redis", assertion_operator: AssertionOperator | None = None,
-                        assertion_expected: Any = None, timeout: timedelta = timedelta(seconds=30)) -> float:
+    def restart_service(
+        self,
+        service: str = "redis",
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        timeout: timedelta = timedelta(seconds=30),
+    ) -> float:
         """Restarts an embedded server on the same port and returns how long it was down, in seconds.
 
         For recovery tests (seed 001: ``REDIS_RECOVERY_TARGET``). The server is killed, as a

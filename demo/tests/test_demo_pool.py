@@ -1,0 +1,87 @@
+"""The demo's bounded Postgres pool, against the real server."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from crosscheck_demo.pool import Pool, PoolTimeout
+
+
+def test_pool_lends_size_plus_overflow_then_times_out(postgres_url):
+    pool = Pool(postgres_url, "crosscheck-demo-pooltest", size=2, overflow=1, timeout=0.5)
+    try:
+        held = [pool.acquire() for _ in range(3)]
+        assert (pool.in_use, pool.idle, pool.waiting) == (3, 0, 0)
+        started = time.monotonic()
+        with pytest.raises(
+            PoolTimeout,
+            match=r"no database connection free within 0\.5 s "
+            r"\(pool size 2, overflow 1, all 3 in use\)",
+        ):
+            pool.acquire()
+        assert 0.4 < time.monotonic() - started < 5
+        for conn in held:
+            pool.release(conn)
+        assert (pool.in_use, pool.idle) == (0, 2)  # the overflow connection was closed
+        assert sum(c.closed for c in held) == 1
+    finally:
+        pool.close()
+
+
+def test_a_waiter_is_counted_and_served_when_a_connection_returns(postgres_url):
+    pool = Pool(postgres_url, "crosscheck-demo-pooltest", size=1, overflow=0, timeout=5)
+    try:
+        first = pool.acquire()
+        got = []
+        waiter = threading.Thread(target=lambda: got.append(pool.acquire()))
+        waiter.start()
+        deadline = time.monotonic() + 5
+        while pool.waiting != 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert pool.waiting == 1
+        pool.release(first)
+        waiter.join(5)
+        assert got == [first] and pool.waiting == 0 and pool.in_use == 1
+        with got[0].cursor() as cur:
+            cur.execute("SELECT current_setting('application_name')")
+            assert cur.fetchone()[0] == "crosscheck-demo-pooltest"
+        pool.release(got[0])
+    finally:
+        pool.close()
+
+
+def test_pool_settings_come_from_the_environment(monkeypatch, postgres_url):
+    monkeypatch.setenv("DEMO_POOL_SIZE", "5")
+    monkeypatch.setenv("DEMO_POOL_OVERFLOW", "2")
+    monkeypatch.setenv("DEMO_POOL_TIMEOUT", "1.5")
+    pool = Pool(postgres_url, "x")
+    assert (pool.size, pool.overflow, pool.timeout) == (5, 2, 1.5)
+    monkeypatch.delenv("DEMO_POOL_SIZE")
+    monkeypatch.delenv("DEMO_POOL_OVERFLOW")
+    monkeypatch.delenv("DEMO_POOL_TIMEOUT")
+    assert (Pool(postgres_url, "x").size, Pool(postgres_url, "x").overflow, Pool(postgres_url, "x").timeout) == (
+        20,
+        10,
+        30,
+    )
+
+
+def test_a_connection_killed_on_the_server_is_replaced(postgres_url):
+    import psycopg2
+
+    pool = Pool(postgres_url, "crosscheck-demo-pooltest", size=1, overflow=0, timeout=5)
+    admin = psycopg2.connect(postgres_url)
+    admin.autocommit = True
+    try:
+        first_pid = pool.run(lambda conn: conn.get_backend_pid())
+        with admin.cursor() as cur:
+            cur.execute("SELECT pg_terminate_backend(%s)", (first_pid,))
+        time.sleep(0.2)
+        second_pid = pool.run(lambda conn: (conn.cursor().execute("SELECT 1"), conn.get_backend_pid())[1])
+        assert second_pid != first_pid and (pool.in_use, pool.idle) == (0, 1)
+    finally:
+        admin.close()
+        pool.close()

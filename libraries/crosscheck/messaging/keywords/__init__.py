@@ -1,0 +1,1 @@
+"""Keyword components of ``crosscheck.Messaging``, one file per concern."""

@@ -1,0 +1,306 @@
+"""Delivery statistics keywords: getters with assertions, the targets at once, the log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from robotlibcore import keyword
+
+from crosscheck import reporting
+from crosscheck.assertions import AssertionOperator, chart_target, check, time_target, to_millis
+from crosscheck.core import Component
+from crosscheck.errors import ConfigurationError, CrosscheckError
+from crosscheck.messaging.context import Context
+from crosscheck.messaging.delivery import gather, where
+from crosscheck.messaging.statistics import STATISTICS, Stats, percent
+
+# seed 001's targets (variables/targets.py holds the same values for suites)
+MESSAGE_DELIVERY_TARGET = "100 ms"
+MESSAGE_SUCCESS_RATE_TARGET = 95.0
+
+
+class StatisticsKeywords(Component[Context]):
+    # --- keywords -----------------------------------------------------------------
+    @keyword
+    def get_delivery_statistics(
+        self, channel: str | None = None, expected: int | None = None, listener: str | None = None
+    ) -> dict:
+        """All delivery figures of ``channel`` (default: every channel of the listener) as a dictionary.
+
+        Keys: ``received`` (with duplicates), ``unique``, ``expected``, ``lost``,
+        ``success_rate`` (%), ``out_of_order``, ``duplicates`` (same seq again),
+        ``content_duplicates`` (same content again under another seq), ``non_json``,
+        ``latency_count`` and ``latency_<min|p50|p95|p99|max|mean>_ms``.
+
+        ``expected`` is how many messages should have arrived. By default it is what
+        this library published on the channel while the listener ran plus, for messages
+        of the system under test, the span of their seq numbers (so a gap counts as
+        lost; pass ``expected`` to count lost messages at the end too).
+
+        Waits briefly (until the expected count arrived or arrivals stop for 0.5 s) first.
+        The figures and a latency histogram are written to the log.
+        """
+        stats = gather(self.ctx, channel, expected, listener)
+        self._log(stats)
+        return stats.as_dict()
+
+    @keyword
+    def get_delivery_latency(
+        self,
+        statistic: str = "p95",
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        channel: str | None = None,
+        listener: str | None = None,
+    ) -> float:
+        """Delivery latency in milliseconds: ``statistic`` is ``p50``, ``p95``, ``p99``, ``max``, ``min`` or ``mean``.
+
+        Latency is arrival time minus send time: for messages sent by `Publish Messages`
+        on the monotonic clock in-process; for the system under test's messages from the
+        payload's timestamp field (``timestamp_field`` library argument, default
+        ``sent_at``, epoch seconds) against the wall clock. ``assertion_expected`` is a
+        time with a unit (``100 ms``, ``0.1 s``); a bare number is refused. The
+        distribution is logged as a percentile table and a histogram that marks the
+        expected value as the target line (no line without an assertion).
+
+        | `Get Delivery Latency` | p95 | < | ${MESSAGE_DELIVERY_TARGET} |
+        | ${p50}= | `Get Delivery Latency` | p50 | channel=${channel} |
+        """
+        statistic = statistic.lower()
+        if statistic not in STATISTICS:
+            raise ConfigurationError(f"Unknown latency statistic {statistic!r}; use one of {', '.join(STATISTICS)}.")
+        stats = gather(self.ctx, channel, None, listener)
+        what = f"{statistic} delivery latency (ms) {where(stats)}"
+        target = time_target(assertion_operator, assertion_expected, what)
+        line, label = chart_target(assertion_operator, target)
+        self._log(stats, target=line, label=label)
+        value = stats.latency(statistic)
+        if value is None:
+            raise CrosscheckError(
+                f"No latency {where(stats)}: {stats.received} messages arrived, none with a send time "
+                f"(own stamped messages or a {self.ctx.timestamp_field!r} field)."
+            )
+        return check(value, assertion_operator, assertion_expected if target is None else target, what)
+
+    @keyword
+    def get_success_rate(
+        self,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        channel: str | None = None,
+        expected: int | None = None,
+        listener: str | None = None,
+    ) -> float:
+        """Percentage of expected messages that arrived (duplicates not counted twice).
+
+        | `Get Success Rate` | >= | ${MESSAGE_SUCCESS_RATE_TARGET} | channel=${channel} |
+        """
+        stats = gather(self.ctx, channel, expected, listener)
+        return check(
+            round(stats.success_rate, 3),
+            assertion_operator,
+            assertion_expected,
+            f"Success rate (%) {where(stats)} ({stats.unique} of {stats.expected})",
+            convert=percent,
+        )
+
+    @keyword
+    def get_received_count(
+        self,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        channel: str | None = None,
+        listener: str | None = None,
+    ) -> int:
+        """Number of distinct messages received (duplicates not counted twice).
+
+        | `Get Received Count` | == | 1000 | channel=${channel} |
+        """
+        stats = gather(self.ctx, channel, None, listener)
+        return check(
+            stats.unique, assertion_operator, assertion_expected, f"Received count {where(stats)}", convert=int
+        )
+
+    @keyword
+    def get_published_count(
+        self,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        channel: str | None = None,
+    ) -> int:
+        """Number of stamped messages this library published on ``channel`` (or on all channels)."""
+        records = (
+            [self.ctx.published[channel]]
+            if channel in self.ctx.published
+            else ([] if channel else list(self.ctx.published.values()))
+        )
+        total = sum(r.total for r in records)
+        where = f"on channel {channel!r}" if channel else "on all channels"
+        return check(total, assertion_operator, assertion_expected, f"Published count {where}", convert=int)
+
+    @keyword
+    def get_lost_count(
+        self,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        channel: str | None = None,
+        expected: int | None = None,
+        listener: str | None = None,
+    ) -> int:
+        """Expected messages that never arrived (see `Get Delivery Statistics` for ``expected``)."""
+        stats = gather(self.ctx, channel, expected, listener)
+        return check(
+            stats.lost,
+            assertion_operator,
+            assertion_expected,
+            f"Lost messages {where(stats)} ({stats.unique} of {stats.expected} arrived)",
+            convert=int,
+        )
+
+    @keyword
+    def get_out_of_order_count(
+        self,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        channel: str | None = None,
+        listener: str | None = None,
+    ) -> int:
+        """Messages that arrived after one with a higher seq from the same source.
+
+        | `Get Out Of Order Count` | == | 0 | channel=${channel} |
+        """
+        stats = gather(self.ctx, channel, None, listener)
+        return check(
+            stats.out_of_order,
+            assertion_operator,
+            assertion_expected,
+            f"Out-of-order messages {where(stats)}",
+            convert=int,
+        )
+
+    @keyword
+    def get_duplicate_count(
+        self,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        channel: str | None = None,
+        listener: str | None = None,
+        by: str = "seq",
+    ) -> int:
+        """Messages that had already arrived: ``by`` ``seq`` (the default) counts a seq
+        (from the same source) seen again; ``content`` counts a message of the system
+        under test whose fields, all but seq and timestamp, equal an earlier message's
+        under another seq (a re-send under a fresh number); ``any`` counts both.
+
+        | `Get Duplicate Count` | == | 0 | channel=${channel} |
+        | `Get Duplicate Count` | == | 0 | channel=${channel} | by=content |
+        """
+        by = by.lower()
+        if by not in ("seq", "content", "any"):
+            raise ConfigurationError(f"Unknown duplicate kind {by!r}; use seq, content or any.")
+        stats = gather(self.ctx, channel, None, listener)
+        value = {
+            "seq": stats.duplicates,
+            "content": stats.content_duplicates,
+            "any": stats.duplicates + stats.content_duplicates,
+        }[by]
+        what = {
+            "seq": "Duplicate messages",
+            "content": "Duplicate messages by content (same fields, another seq)",
+            "any": "Duplicate messages (by seq or content)",
+        }[by]
+        return check(
+            value,
+            assertion_operator,
+            assertion_expected,
+            f"{what} {where(stats)} ({stats.received} received)",
+            convert=int,
+        )
+
+    @keyword
+    def delivery_should_meet_targets(
+        self,
+        channel: str | None = None,
+        expected: int | None = None,
+        latency: Any = MESSAGE_DELIVERY_TARGET,
+        statistic: str = "p95",
+        success_rate: Any = MESSAGE_SUCCESS_RATE_TARGET,
+        ordered: bool = True,
+        duplicates_allowed: bool = False,
+        minimum: int | None = None,
+        listener: str | None = None,
+    ) -> dict:
+        """Checks seed 001's delivery targets at once and fails naming the channel and every figure missed.
+
+        Targets: ``statistic`` latency below ``latency`` (default ``100 ms``), success
+        rate at least ``success_rate`` % (default 95), no message out of order
+        (``ordered``), no duplicates by seq or by content (unless ``duplicates_allowed``;
+        see `Get Duplicate Count`), every payload
+        JSON, and at least ``minimum`` messages received if given. Returns the figures
+        as `Get Delivery Statistics` does.
+
+        | `Delivery Should Meet Targets` | ${channel} | expected=1000 |
+        | `Delivery Should Meet Targets` | ${channel} | latency=50 ms | statistic=p99 | minimum=1000 |
+        """
+        statistic = statistic.lower()
+        if statistic not in STATISTICS:
+            raise ConfigurationError(f"Unknown latency statistic {statistic!r}; use one of {', '.join(STATISTICS)}.")
+        limit = to_millis(latency, f"{statistic} delivery latency")
+        stats = gather(self.ctx, channel, expected, listener)
+        self._log(stats, target=limit, label="target <")
+        problems = []
+        rate_target = percent(success_rate)
+        if stats.success_rate < rate_target:
+            problems.append(
+                f"success rate {stats.success_rate:.1f} % < {rate_target:g} % "
+                f"({stats.unique:,} of {stats.expected:,} arrived, {stats.lost:,} lost)"
+            )
+        if minimum is not None and stats.unique < int(minimum):
+            problems.append(f"{stats.unique:,} messages < minimum {int(minimum):,}")
+        value = stats.latency(statistic)
+        if value is None:
+            problems.append("no latency figure (no message carried a send time)")
+        elif value >= limit:
+            problems.append(f"{statistic} latency {value:.1f} ms >= target {limit:g} ms")
+        if ordered and stats.out_of_order:
+            problems.append(f"{stats.out_of_order:,} out of order")
+        if not duplicates_allowed and stats.duplicates:
+            problems.append(f"{stats.duplicates:,} duplicates")
+        if not duplicates_allowed and stats.content_duplicates:
+            problems.append(f"{stats.content_duplicates:,} duplicates by content (same fields under another seq)")
+        if stats.non_json:
+            problems.append(f"{stats.non_json:,} not JSON")
+        if problems:
+            raise CrosscheckError(
+                f"Delivery {where(stats)} missed its targets: {'; '.join(problems)} [{stats.figures()}]"
+            )
+        return stats.as_dict()
+
+    @keyword
+    def log_delivery_statistics(
+        self, channel: str | None = None, expected: int | None = None, listener: str | None = None, target: Any = None
+    ) -> None:
+        """Writes the percentile table and latency histogram of ``channel`` to the log.
+
+        The histogram marks ``target`` (a time with a unit, ``50 ms``); without one it
+        marks seed 001's ``100 ms``, labelled as the default target.
+        """
+        if target is None:
+            line, label = to_millis(MESSAGE_DELIVERY_TARGET), "default target"
+        else:
+            line, label = to_millis(target, "delivery latency target"), "target"
+        self._log(gather(self.ctx, channel, expected, listener), target=line, label=label)
+
+    def _log(self, stats: Stats, target: float | None = None, label: str = "target") -> None:
+        """Percentile table and histogram; the histogram marks ``target`` (ms) only when given."""
+        extra = {
+            "received": stats.unique,
+            "expected": stats.expected,
+            "success %": round(stats.success_rate, 2),
+            "out of order": stats.out_of_order,
+            "duplicates": stats.duplicates,
+            "duplicates by content": stats.content_duplicates,
+        }
+        reporting.log_distribution(
+            stats.latencies, "ms", f"Delivery latency {where(stats)}", target=target, extra=extra, target_label=label
+        )

@@ -1,0 +1,68 @@
+"""Small helpers every part of crosscheck.Postgres uses: names as data, sibling databases,
+psycopg2 errors as one readable line, expected counts.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+from psycopg2 import sql
+
+from crosscheck import config
+from crosscheck.errors import CrosscheckError
+
+
+def to_count(value):
+    """An expected count as int (Robot passes ``0`` from a suite as text)."""
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return value
+
+
+def with_database(url: str, database: str) -> str:
+    """``url`` pointing at another database on the same server."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+def database_of(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def split_name(name: str, schema: str | None = None) -> tuple[str, str]:
+    """``"public.cache_entries"`` -> ``("public", "cache_entries")``; no dot -> ``schema`` or public.
+
+    Names are data, never SQL: a name containing quotes or semicolons stays a
+    literal (and normally does not exist).
+    """
+    name = str(name)
+    if schema:
+        return schema, name
+    match = re.fullmatch(r'"((?:[^"]|"")+)"\.(.+)|([^."]+)\.(.+)', name)
+    if match:
+        if match.group(1) is not None:
+            return match.group(1).replace('""', '"'), match.group(2).strip('"')
+        return match.group(3), match.group(4).strip('"') if match.group(4).startswith('"') else match.group(4)
+    return "public", name
+
+
+def quoted(schema: str, name: str) -> sql.Composed:
+    return sql.SQL(".").join([sql.Identifier(schema), sql.Identifier(name)])
+
+
+def db_error(err: Exception, where: str, url: str | None = None) -> CrosscheckError:
+    """A psycopg2 error as one readable line that names ``where``."""
+    diag = getattr(err, "diag", None)
+    text = (getattr(diag, "message_primary", None) or str(err).strip().splitlines()[0]) if str(err) else repr(err)
+    hint = getattr(diag, "message_hint", None)
+    if hint:
+        text += f" (hint: {hint})"
+    return CrosscheckError(config.scrub(f"{where}: {text}", url))
+
+
+def short(query: str, limit: int = 80) -> str:
+    """A query on one line, cut to ``limit`` characters, for messages."""
+    text = " ".join(str(query).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

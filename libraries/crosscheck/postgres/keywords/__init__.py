@@ -1,0 +1,1 @@
+"""The keyword classes of crosscheck.Postgres, one module per concern."""

@@ -1,0 +1,150 @@
+"""Integrity keywords: orphans (declared and undeclared relationships), duplicates, NULLs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from robot.api import logger
+from robot.api.deco import keyword
+
+from crosscheck.assertions import AssertionOperator, check
+from crosscheck.core import Component
+from crosscheck.errors import CrosscheckError
+from crosscheck.postgres import integrity
+from crosscheck.postgres.context import PostgresContext
+from crosscheck.postgres.helpers import to_count
+
+
+class IntegrityKeywords(Component[PostgresContext]):
+    """Orphans (declared and undeclared relationships), duplicates and NULLs, with AssertionEngine counts."""
+
+    @keyword
+    def get_orphan_count(
+        self,
+        child_table: str,
+        child_columns: str | list[str],
+        parent_table: str,
+        parent_columns: str | list[str] | None = None,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+    ) -> int:
+        """Rows of ``child_table`` whose ``child_columns`` match no row of ``parent_table``.
+
+        Works for declared foreign keys and for relationships the schema does
+        not declare. ``parent_columns`` defaults to the parent's primary key;
+        several columns are comma separated. Rows with a NULL in the key are
+        not orphans.
+
+        | `Get Orphan Count`    deepseek.requests    api_key_id    public.api_keys    id    ==    0
+        """
+        found = integrity.orphans(self.ctx, child_table, child_columns, parent_table, parent_columns)
+        return check(
+            found.count,
+            assertion_operator,
+            assertion_expected,
+            f"orphan rows of {child_table} ({child_columns}) -> {parent_table}",
+            to_count,
+        )
+
+    @keyword
+    def relationship_should_have_no_orphans(
+        self,
+        child_table: str,
+        child_columns: str | list[str],
+        parent_table: str,
+        parent_columns: str | list[str] | None = None,
+    ) -> None:
+        """Fail if any row of ``child_table`` points at a ``parent_table`` row that does not exist.
+
+        The message names both tables, the count and up to five orphan keys.
+
+        | `Relationship Should Have No Orphans`    deepseek.requests    api_key_id    public.api_keys    id
+        """
+        found = integrity.orphans(self.ctx, child_table, child_columns, parent_table, parent_columns)
+        if found.count:
+            raise CrosscheckError(
+                f"{found.count} orphan row{'s' if found.count != 1 else ''} in {found.where}{found.sample_text()}."
+            )
+        logger.info(f"No orphan rows in {found.where}.")
+
+    @keyword
+    def foreign_keys_should_have_no_orphans(self, *tables: str, schema: str = "public") -> int:
+        """Check every declared foreign key of ``tables`` (default: all tables of ``schema``) for orphans.
+
+        Declared keys can still have orphans: constraints added ``NOT VALID``,
+        rows loaded with triggers disabled or ``session_replication_role =
+        replica``. All keys are checked before failing; the message lists each
+        key with orphans. Returns the number of keys checked.
+
+        | `Foreign Keys Should Have No Orphans`
+        | `Foreign Keys Should Have No Orphans`    historical_data    cache_entries
+        """
+        problems, checked = integrity.foreign_key_orphans(self.ctx, tables, schema)
+        if problems:
+            raise CrosscheckError(
+                f"Foreign keys with orphan rows ({len(problems)} of {checked}):\n" + "\n".join(problems)
+            )
+        logger.info(f"{checked} foreign keys checked, no orphan rows.")
+        return checked
+
+    @keyword
+    def get_duplicate_count(
+        self,
+        table: str,
+        columns: str | list[str],
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+    ) -> int:
+        """Rows of ``table`` that repeat a value of ``columns`` already held by another row (extra copies).
+
+        As for a unique constraint, rows with a NULL in ``columns`` never count as duplicates.
+
+        | `Get Duplicate Count`    cache_entries    type, name, environment    ==    0
+        """
+        found = integrity.duplicates(self.ctx, table, columns)
+        return check(found.count, assertion_operator, assertion_expected, f"duplicate rows on {found.where}", to_count)
+
+    @keyword
+    def values_should_be_unique(self, table: str, columns: str | list[str]) -> None:
+        """Fail if two rows of ``table`` share a value of ``columns`` (a key the schema may not enforce).
+
+        The message gives the number of extra rows and the most repeated values.
+
+        | `Values Should Be Unique`    historical_data    symbol, date
+        """
+        found = integrity.duplicates(self.ctx, table, columns)
+        if found.count:
+            items = ", ".join(
+                "(" + ", ".join(f"{c}={v!r}" for c, v in zip(found.columns, row[:-1])) + f") x{row[-1]}"
+                for row in found.sample
+            )
+            raise CrosscheckError(
+                f"{found.count} duplicate row{'s' if found.count != 1 else ''} on {found.where}; e.g. {items}."
+            )
+
+    @keyword
+    def get_null_count(
+        self,
+        table: str,
+        column: str,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+    ) -> int:
+        """Rows of ``table`` where ``column`` is NULL.
+
+        | `Get Null Count`    cache_entries    universe_category    <=    10
+        """
+        s, n, counts = integrity.null_counts(self.ctx, table, column)
+        col, count = counts[0]
+        return check(count, assertion_operator, assertion_expected, f"NULLs in {s}.{n}.{col}", to_count)
+
+    @keyword
+    def columns_should_have_no_nulls(self, table: str, *columns: str) -> None:
+        """Fail if any of ``columns`` of ``table`` holds a NULL; every column is checked before failing.
+
+        | `Columns Should Have No Nulls`    cache_entries    universe_category    last_universe_update
+        """
+        s, n, counts = integrity.null_counts(self.ctx, table, list(columns))
+        bad = [f"{c} ({k} row{'s' if k != 1 else ''})" for c, k in counts if k]
+        if bad:
+            raise CrosscheckError(f"NULLs in {s}.{n}: {', '.join(bad)}.")

@@ -1,0 +1,89 @@
+"""``crosscheck status`` and `Log Service Versions`: one row per service, never raising.
+
+Each row names the service, its address (password masked), its mode (configured,
+embedded, or the service's own fallback), the version it reports and its state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crosscheck import config, services
+from crosscheck.stack import api
+
+
+def _version(service, url: str) -> str:
+    try:
+        return service.version(url)
+    except BaseException as exc:  # noqa: BLE001 - reported, never raised: status must always print
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        text = str(exc).strip()
+        return "unreachable: " + config.scrub(text.splitlines()[0] if text else type(exc).__name__, url)
+
+
+def rows(probe: bool = True) -> list[dict[str, Any]]:
+    """One entry per service of :func:`crosscheck.services.all_services`."""
+    state = api.current()
+    key = (state or {}).get("key")
+    running = (state or {}).get("services", {})
+    found = []
+    for service in services.all_services():
+        name = service.name
+        configured = service.configured()
+        if configured:
+            found.append(
+                {
+                    "service": name,
+                    "address": config.mask_url(configured),
+                    "mode": "configured",
+                    "version": _version(service, configured) if probe else "",
+                    "state": "",
+                }
+            )
+        elif service.embedded and name in running:
+            entry = running[name]
+            found.append(
+                {
+                    "service": name,
+                    "address": entry.get("url", ""),
+                    "mode": f"embedded ({key})",
+                    "version": entry.get("version", ""),
+                    "state": entry.get("status", ""),
+                    "pid": entry.get("pid") or entry.get("pids"),
+                    "restarts": entry.get("restarts", 0),
+                    "error": entry.get("error", ""),
+                }
+            )
+        elif service.embedded:
+            found.append(
+                {
+                    "service": name,
+                    "address": "",
+                    "mode": "embedded",
+                    "version": "",
+                    "state": "not running (starts on first use, or `crosscheck up`)",
+                }
+            )
+        elif service.unset_address:
+            found.append(
+                {
+                    "service": name,
+                    "address": service.unset_address,
+                    "mode": service.unset_mode,
+                    "version": "",
+                    "state": "",
+                }
+            )
+        else:
+            url = service.url()
+            found.append(
+                {
+                    "service": name,
+                    "address": config.mask_url(url),
+                    "mode": "default",
+                    "version": _version(service, url) if probe else "",
+                    "state": "",
+                }
+            )
+    return found

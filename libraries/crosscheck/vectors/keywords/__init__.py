@@ -1,0 +1,1 @@
+"""The keyword classes of crosscheck.Vectors, one module per concern."""
