@@ -243,11 +243,12 @@ A Detached Forger Neither Forges Results Nor Outlives The Run In Warm Mode
     Start Warm Pool    size=1
     ${attack} =    Run Untrusted Code    ${FORGE DETACHED}    mode=warm
     Get Stdout    ==    parent done\n
+    Get Run Field    recycled    ==    ${TRUE}
     Run Untrusted Code    ${LOOK FOR FORGER}    mode=warm
     Get Stdout    ==    0\n
-    Get Run Field    container    ==    ${attack}[container]
+    Get Run Field    container    !=    ${attack}[container]
     Next Runs Should Return Their Own Output    warm
-    Set Test Message    Contained by: every process of a run killed before its exit is reported
+    Set Test Message    Contained by: every process of a run killed before its exit is reported; its container recycled
     [Teardown]    Stop Warm Pool
 
 A Message Queue Of One Run Is Not Seen By The Next In Fresh Mode
@@ -260,10 +261,11 @@ A Message Queue Of One Run Is Not Seen By The Next In Warm Mode
     Start Warm Pool    size=1
     ${first} =    Run Untrusted Code    ${MAKE MQUEUE}    mode=warm
     Get Stdout    ==    ['cc_leak']\n
+    Get Run Field    recycled    ==    ${TRUE}
     Run Untrusted Code    ${LIST MQUEUE}    mode=warm
     Get Stdout    ==    []\n
-    Get Run Field    container    ==    ${first}[container]
-    Set Test Message    Contained by: warm pool wipe of every writable mount (/tmp, /dev/mqueue, ...)
+    Get Run Field    container    !=    ${first}[container]
+    Set Test Message    Contained by: warm pool wipe of every writable mount (/tmp, /dev/mqueue, ...); recycled
     [Teardown]    Stop Warm Pool
 
 Warm Pool Shows Nothing Of A Previous Run

@@ -37,8 +37,9 @@ def test_clean_runs_reuse_the_container(pool):
 def test_nothing_of_one_run_is_visible_to_the_next(pool):
     first = pool.run(LEAVE_TRACES)
     assert first.stdout == "left traces\n"
+    assert first.recycled  # a run that left files or processes never shares its container again
     second = pool.run(LOOK_FOR_TRACES)
-    assert second.container == first.container
+    assert second.container != first.container
     assert second.stdout.startswith("[] None 0 "), second.stdout
 
 

@@ -18,8 +18,11 @@ The containment model of a pooled container (see docs/sandbox.md, "Warm pool"):
   read-write mount that is not a kernel pseudo file system (``/tmp``, the
   home and working folder, ``/dev/mqueue``, ``/dev/shm`` when present, any
   other tmpfs), found in ``/proc/self/mountinfo``. It snapshots those places
-  at start and, after the wipe, compares; a leftover process or any file that
-  differs from the snapshot recycles the container.
+  at start and, after the wipe, compares. A run that left a process (ended by
+  the agent) or a file anywhere (removed by the wipe) recycles the container all
+  the same: the next run never shares a container with anything a run left, even
+  wiped; so does a process the agent could not end or an entry that still differs
+  from the snapshot.
 * Every message of the agent carries an HMAC-SHA256 over a sequence number,
   its kind and its payload, keyed with a per-container secret that the host
   writes to the agent's stdin before any run starts and that lives only in the
@@ -239,7 +242,7 @@ while True:
     left = others()
     send(b"R", json.dumps({"killed": killed, "removed": removed, "changed": changed[:20],
                            "processes": left[:20], "error": error,
-                           "clean": not left and not changed and error is None}).encode())
+                           "clean": not killed and not removed and not left and not changed and error is None}).encode())
 """
 
 
