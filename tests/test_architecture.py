@@ -190,3 +190,33 @@ def test_the_wheel_carries_neither_the_demo_nor_its_dependencies(tmp_path):
     assert not [n for n in names if n.startswith("crosscheck_demo")], names
     requires = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
     assert not [r for r in requires if re.search(r"\b(starlette|uvicorn)\b", r, re.I)], requires
+
+
+def test_a_suite_outside_the_repository_reads_the_seed_constants_from_the_package(tmp_path):
+    (tmp_path / "own.robot").write_text(
+        "*** Settings ***\n"
+        "Variables    crosscheck.variables.targets\n"
+        "Variables    crosscheck.variables.channels\n\n"
+        "*** Test Cases ***\n"
+        "Seed Constants Are There\n"
+        "    Should Be Equal    ${MESSAGE_DELIVERY_TARGET}    100 ms\n"
+        "    Should Contain    ${REQUIRED_CHANNELS}    tickstock.universe.updated\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "robot", "--output", "NONE", "--log", "NONE", "--report", "NONE", "own.robot"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_library_defaults_that_are_seed_figures_come_from_the_variable_files():
+    from crosscheck.messaging.keywords import contracts, statistics
+    from crosscheck.sandbox import library, risk
+    from crosscheck.variables import channels, targets
+
+    assert statistics.MESSAGE_DELIVERY_TARGET is targets.MESSAGE_DELIVERY_TARGET
+    assert contracts.CHANNEL_NAMING_PATTERN is channels.CHANNEL_NAMING_PATTERN
+    assert risk.DEFAULT_THRESHOLD == targets.RISK_THRESHOLD
+    assert library.DEFAULT_MEMORY == f"{targets.SANDBOX_MEMORY_LIMIT_MB} MB"

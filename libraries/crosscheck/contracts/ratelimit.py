@@ -7,7 +7,6 @@ OpenAPI document with :mod:`crosscheck.contracts.openapi`. Nothing here is kept 
 from __future__ import annotations
 
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import requests
@@ -15,6 +14,7 @@ import requests
 from crosscheck.config import mask_url
 from crosscheck.contracts import openapi
 from crosscheck.errors import ConfigurationError, CrosscheckError, ServiceUnavailable
+from crosscheck.services.api import Burst
 
 MAX_REQUESTS = 500
 
@@ -26,21 +26,14 @@ def send_concurrent(
     headers: dict | None = None,
     json_body=None,
     timeout: float = 30.0,
-    workers: int = 32,
 ) -> list[requests.Response]:
-    """Send ``count`` requests at once (a thread pool, one session per thread)."""
+    """Send ``count`` requests at once and wait for them (:class:`~crosscheck.services.api.Burst`)."""
     if not 1 <= count <= MAX_REQUESTS:
         raise ConfigurationError(f"count must be between 1 and {MAX_REQUESTS}, got {count}.")
 
-    def one(_):
-        try:
-            with requests.Session() as session:
-                return session.request(method, url, headers=headers, json=json_body, timeout=timeout)
-        except requests.RequestException as exc:
-            return exc
-
-    with ThreadPoolExecutor(max_workers=min(workers, count)) as pool:
-        outcomes = list(pool.map(one, range(count)))
+    burst = Burst(method, url, count, headers, json_body, timeout).start()
+    burst.wait()
+    outcomes = list(burst.outcomes)
     failed = [o for o in outcomes if isinstance(o, requests.RequestException)]
     if not failed:
         return outcomes

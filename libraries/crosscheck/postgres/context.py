@@ -11,7 +11,6 @@ locks and background requests in progress, and ``cleanup``, the library's undo s
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import psycopg2
@@ -22,21 +21,11 @@ from crosscheck.postgres.helpers import database_of, db_error, with_database
 from crosscheck.services import postgres as service
 
 if TYPE_CHECKING:
-    import threading
-
     from crosscheck.core.cleanup import Cleanup
+    from crosscheck.services.api import Burst
 
 DEFAULT_PREFIX = "TEST_"
 APPLICATION_NAME = service.APPLICATION_NAME
-
-
-@dataclass
-class Requests:
-    """HTTP requests sent in the background by `Start Concurrent Requests`."""
-
-    threads: list[threading.Thread] = field(default_factory=list)
-    statuses: list[Any] = field(default_factory=list)
-    url: str = ""  # masked
 
 
 class PostgresContext:
@@ -50,7 +39,7 @@ class PostgresContext:
         self._conn: Any = None
         self.test_prefix = test_prefix
         self.locks: list[Any] = []  # sessions holding a table lock (`Lock Table`)
-        self.requests: Requests | None = None  # the last `Start Concurrent Requests`
+        self.requests: Burst | None = None  # the last `Start Concurrent Requests`
 
     # --- address and connections ------------------------------------------------------------
     @property

@@ -13,10 +13,10 @@ from typing import Any
 import psycopg2
 from psycopg2 import sql
 
-from crosscheck import config
 from crosscheck.errors import ConfigurationError, CrosscheckError
-from crosscheck.postgres.context import PostgresContext, Requests
+from crosscheck.postgres.context import PostgresContext
 from crosscheck.postgres.helpers import quoted
+from crosscheck.services.api import Burst
 
 LOCK_MODES = {
     "ACCESS SHARE",
@@ -168,31 +168,14 @@ def release(ctx: PostgresContext, conn) -> None:
         conn.close()
 
 
-def send_requests(url: str, count: int, headers: dict | None, timeout: timedelta) -> tuple[Requests, Any]:
-    """``count`` HTTP GET requests to ``url`` at once, each in its own thread.
+def send_requests(url: str, count: int, headers: dict | None, timeout: timedelta) -> tuple[Burst, Any]:
+    """``count`` HTTP GET requests to ``url`` at once, in the background (:class:`~crosscheck.services.api.Burst`).
 
-    The batch (threads, status codes or error texts as they come, the masked URL) and
-    a function that waits for the threads and closes the client.
+    The burst and a function that waits for it (used as its undo action).
     """
-    import httpx
-
-    client = httpx.Client(timeout=timeout.total_seconds(), limits=httpx.Limits(max_connections=count + 5))
-    batch = Requests(url=config.mask_url(url))
-    statuses = batch.statuses
-
-    def send() -> None:
-        try:
-            statuses.append(client.get(url, headers=headers or {}).status_code)
-        except httpx.HTTPError as err:
-            statuses.append(f"{type(err).__name__}: {err}")
-
-    batch.threads = [threading.Thread(target=send, daemon=True) for _ in range(count)]
-    for t in batch.threads:
-        t.start()
+    burst = Burst("GET", url, count, headers, timeout=timeout.total_seconds()).start()
 
     def finish() -> None:
-        for t in batch.threads:
-            t.join(timeout.total_seconds())
-        client.close()
+        burst.wait(timeout.total_seconds())
 
-    return batch, finish
+    return burst, finish

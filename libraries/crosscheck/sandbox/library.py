@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from robot.utils import timestr_to_secs
+
 from crosscheck.core import CrosscheckLibrary
 from crosscheck.sandbox.context import Context
 from crosscheck.sandbox.keywords.execution import ExecutionKeywords
@@ -17,8 +19,14 @@ from crosscheck.sandbox.keywords.results import ResultKeywords
 from crosscheck.sandbox.keywords.risk import RiskKeywords
 from crosscheck.sandbox.policy import Limits, parse_size
 from crosscheck.sandbox.risk import DEFAULT_THRESHOLD
+from crosscheck.variables.targets import SANDBOX_MEMORY_LIMIT_MB, SANDBOX_TIMEOUT
 
 __all__ = ["Sandbox"]
+
+
+# seed 003's limits (crosscheck.variables.targets) as the library's defaults
+DEFAULT_TIMEOUT = timedelta(seconds=timestr_to_secs(SANDBOX_TIMEOUT))
+DEFAULT_MEMORY = f"{SANDBOX_MEMORY_LIMIT_MB} MB"
 
 
 class Sandbox(CrosscheckLibrary):
@@ -84,8 +92,8 @@ class Sandbox(CrosscheckLibrary):
 
     def __init__(
         self,
-        timeout: timedelta = timedelta(seconds=3),
-        memory: str = "128 MB",
+        timeout: timedelta = DEFAULT_TIMEOUT,
+        memory: str = DEFAULT_MEMORY,
         cpus: float = 1.0,
         pids: int = 64,
         tmpfs: str = "16 MB",

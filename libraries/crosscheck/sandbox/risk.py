@@ -23,7 +23,9 @@ import ast
 import threading
 from dataclasses import asdict, dataclass, field
 
-DEFAULT_THRESHOLD = 30
+from crosscheck.variables.targets import RISK_THRESHOLD
+
+DEFAULT_THRESHOLD = RISK_THRESHOLD
 MAX_CODE_BYTES = 100 * 1024
 _PARSE_LOCK = threading.Lock()
 

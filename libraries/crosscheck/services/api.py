@@ -1,6 +1,13 @@
-"""The HTTP API under test: ``CROSSCHECK_API_URL``, else the system under test the stack starts."""
+"""The HTTP API under test: ``CROSSCHECK_API_URL``, else the system under test the stack starts.
+
+Also the one way crosscheck sends many HTTP requests at once (:class:`Burst`), used by the
+rate-limit contract, pool tests and every other keyword that needs concurrent requests.
+"""
 
 from __future__ import annotations
+
+import threading
+from typing import Any
 
 import httpx
 
@@ -52,6 +59,67 @@ class ApiService(Service):
             if missing:
                 found.append(f"api: {missing}")
         return found
+
+
+class Burst:
+    """``count`` HTTP requests sent at once, each from its own thread with its own session.
+
+    ``start()`` returns at once (the requests run in the background); ``wait()`` joins them.
+    ``outcomes`` holds, as they come, a ``requests.Response`` or the exception a request
+    raised; ``statuses`` the status codes, or ``"<Exception>: <text>"`` for requests that
+    failed. ``where`` is the URL with any password masked.
+    """
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        count: int,
+        headers: dict | None = None,
+        json_body: Any = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.method, self.url, self.count = method.upper(), url, count
+        self.headers, self.json_body, self.timeout = headers or {}, json_body, timeout
+        self.where = config.mask_url(url)
+        self.outcomes: list[Any] = []
+        self.threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def _send(self) -> None:
+        import requests
+
+        try:
+            with requests.Session() as session:
+                outcome: Any = session.request(
+                    self.method, self.url, headers=self.headers, json=self.json_body, timeout=self.timeout
+                )
+        except requests.RequestException as exc:
+            outcome = exc
+        with self._lock:
+            self.outcomes.append(outcome)
+
+    def start(self) -> Burst:
+        self.threads = [threading.Thread(target=self._send, daemon=True) for _ in range(self.count)]
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Join the requests for up to ``timeout`` s in all (default: the request timeout plus 5 s);
+        returns how many are still running."""
+        import time
+
+        deadline = time.monotonic() + (self.timeout + 5 if timeout is None else timeout)
+        for thread in self.threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return sum(thread.is_alive() for thread in self.threads)
+
+    @property
+    def statuses(self) -> list[Any]:
+        with self._lock:
+            outcomes = list(self.outcomes)
+        return [o.status_code if hasattr(o, "status_code") else f"{type(o).__name__}: {o}" for o in outcomes]
 
 
 SERVICE = ApiService()

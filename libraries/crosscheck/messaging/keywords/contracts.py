@@ -16,9 +16,9 @@ from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.messaging.context import Context
 from crosscheck.messaging.contracts import check_message, contract_breaks, misnamed
 from crosscheck.messaging.delivery import settle_down
+from crosscheck.variables.channels import CHANNEL_NAMING_PATTERN
 
 # seed 001's naming convention (variables/channels.py holds the same value for suites)
-CHANNEL_NAMING_PATTERN = r"^tickstock\.[a-z_]+\.[a-z_]+$"
 SHOWN = 5
 
 

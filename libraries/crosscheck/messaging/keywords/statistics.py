@@ -13,10 +13,9 @@ from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.messaging.context import Context
 from crosscheck.messaging.delivery import gather, where
 from crosscheck.messaging.statistics import STATISTICS, Stats, percent
+from crosscheck.variables.targets import MESSAGE_DELIVERY_TARGET, MESSAGE_SUCCESS_RATE_TARGET
 
 # seed 001's targets (variables/targets.py holds the same values for suites)
-MESSAGE_DELIVERY_TARGET = "100 ms"
-MESSAGE_SUCCESS_RATE_TARGET = 95.0
 
 
 class StatisticsKeywords(Component[Context]):

@@ -255,8 +255,8 @@ class PoolKeywords(Component[PostgresContext]):
             raise ConfigurationError(f"count must be at least 1 (got {count}).")
         batch, finish = pools.send_requests(url, count, headers, timeout)
         self.ctx.requests = batch
-        self.ctx.cleanup.add(f"finish {count} requests to {batch.url}", finish)
-        logger.info(f"Sent {count} concurrent GET requests to {batch.url}.")
+        self.ctx.cleanup.add(f"finish {count} requests to {batch.where}", finish)
+        logger.info(f"Sent {count} concurrent GET requests to {batch.where}.")
 
     @keyword
     def wait_for_concurrent_requests(self, timeout: timedelta = timedelta(seconds=60)) -> list:
@@ -276,7 +276,7 @@ class PoolKeywords(Component[PostgresContext]):
         pending = sum(t.is_alive() for t in batch.threads)
         if pending:
             raise CrosscheckError(
-                f"{pending} of {len(batch.threads)} requests to {batch.url} did not answer "
+                f"{pending} of {len(batch.threads)} requests to {batch.where} did not answer "
                 f"within {timeout.total_seconds():g} s."
             )
         statuses = list(batch.statuses)
