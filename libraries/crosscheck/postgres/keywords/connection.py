@@ -25,7 +25,12 @@ class ConnectionKeywords(Component[PostgresContext]):
         unreachable server fails here, in seconds, with the address (password
         masked). Returns the database name.
 
-        | `Connect To Postgres`    postgresql://app@db.staging:5432/app_test
+        | ${name} =    `Connect To Postgres`    ${POSTGRES_URL}
+        | Should Contain    ${name}    test
+
+        ``${POSTGRES_URL}`` comes from ``variables/services.py``: the configured URL, or
+        ``${None}`` for the embedded stack; a staging database is written
+        ``postgresql://app@db.staging:5432/app_test``.
         """
         self.ctx.use(database_url)
         self.ctx.conn  # noqa: B018 - connect now, fail now
