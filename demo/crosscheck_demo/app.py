@@ -8,7 +8,9 @@ beside this file describes exactly these routes, bodies, status codes and header
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import itertools
 import json
 import os
 import time
@@ -170,7 +172,11 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
+    universe_reads = itertools.count(1)  # fault errors-universes: every 20th read fails
+
     async def get_universe(request: Request):
+        if faults.active("errors-universes") and next(universe_reads) % 20 == 0:
+            raise ApiError(500, "internal error: universe read failed")
         name = universe_name(request)
         row = await run_in_threadpool(query, "SELECT get_etf_universe(%s)", (name,))
         if row[0] is None:
@@ -233,6 +239,8 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
         return await (put_universe if request.method == "PUT" else get_universe)(request)
 
     async def search(request: Request):
+        if faults.active("slow-search"):
+            await asyncio.sleep(0.6)
         body = await json_body(request)
         vector = body.get("vector")
         if (

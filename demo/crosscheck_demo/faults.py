@@ -5,7 +5,8 @@ default) the demo is healthy. Each fault is read where it acts, as ``active("nam
 ``KNOWN`` lists every name with what it breaks, and an unknown name stops the demo at
 start instead of running it healthy by mistake. Every fault has a pytest test that runs
 the suite which claims to catch it against the demo with that fault, and asserts the
-suite fails with a message naming the broken thing (``tests/test_demo_faults_*.py``).
+suite fails with a message naming the broken thing (``tests/test_demo_faults_*.py``,
+``tests/load/test_load_faults.py``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ KNOWN: dict[str, str] = {
     "under a fresh seq, instead of its own",
     "api-stale-announcement": "PUT /v1/universes/{name} announces the universe as it was before the update "
     "(no symbols for a new one), and the consumer applies that announcement",
+    # load (checked by api_load.robot)
+    "slow-search": "POST /v1/search waits 600 ms before it answers, over the p95 target under load",
+    "errors-universes": "every 20th GET /v1/universes/{name} answers HTTP 500 (5 % of them)",
     "consumer-no-catch-up": "the consumer, when it (re)starts, moves its group to the end of each stream and "
     "so skips what arrived while it was offline",
 }

@@ -16,6 +16,7 @@ _LIBRARIES = {
     "Sandbox": "crosscheck.sandbox.library",
     "Contracts": "crosscheck.contracts.library",
     "Metrics": "crosscheck.metrics.library",
+    "Load": "crosscheck.load.library",
 }
 
 

@@ -80,3 +80,11 @@ LOAD_STAGES_USERS = [10, 50, 100]
 GO_MAX_PERFORMANCE_DEGRADATION_PERCENT = 5.0
 NO_GO_PERFORMANCE_DEGRADATION_PERCENT = 10.0
 GO_MAX_ERROR_RATE_PERCENT = 0.1
+
+# --- load stages (crosscheck.Load): short by default so a full run stays within minutes;
+# a nightly run sets e.g. --variable LOAD_STAGE_HOLD:60s (README) --------------------------
+LOAD_STAGE_HOLD = "3 s"
+LOAD_RAMP = "25/s"
+LOAD_THINK_TIME = "0.5 s"
+# p95 of each endpoint at every stage: seed 001's general query target, as the API answers it
+LOAD_RESPONSE_TIME_TARGET = GENERAL_QUERY_TARGET
