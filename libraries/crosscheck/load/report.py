@@ -166,9 +166,8 @@ def svg_lines(
         pts = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in line if not math.isnan(y))
         if pts:
             parts.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="1.5"/>')
-        parts.append(
-            f'<text x="{pad_l + 8 + 120 * i}" y="{pad_t + 10}" fill="{colour}">{html.escape(label)} ({unit})</text>'
-        )
+        legend = f"{label} ({unit})" if unit else label
+        parts.append(f'<text x="{pad_l + 8 + 120 * i}" y="{pad_t + 10}" fill="{colour}">{html.escape(legend)}</text>')
     if target is not None:
         y = py(target)
         parts.append(
