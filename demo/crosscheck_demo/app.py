@@ -4,6 +4,13 @@
 ``X-API-Key`` header (401 without or with an unknown key) and counts against the key's
 rate limit (429 with ``Retry-After`` over it). The OpenAPI document in ``openapi.json``
 beside this file describes exactly these routes, bodies, status codes and headers.
+
+Failures of Redis or Postgres answer 503 with ``{"error": ...}``, never 500, and within
+bounded time: Redis calls time out after 2 s, new Postgres connections after 2 s, pooled
+work after ``DEMO_DB_QUERY_TIMEOUT`` (see ``pool.py``). Without Redis the rate limits are
+counted in the process (``keys.RateLimiter``), so the routes that need only Postgres
+(``GET /v1/universes/{name}``, ``POST /v1/search``) answer as usual; ``PUT`` needs Redis to
+announce the update and answers 503 ``redis unavailable``, having stored nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -58,6 +67,10 @@ POOL_WAITING = Gauge("demo_db_pool_waiting", "Requests waiting for a Postgres co
 REJECTIONS = Counter("demo_rate_limit_rejections_total", "Requests refused with 429 over a key's limit.")
 
 
+class CommitUnknown(Exception):
+    """The commit of a write failed after its message was published: the outcome is not known."""
+
+
 class ApiError(Exception):
     def __init__(self, status: int, message: str, headers: dict | None = None, **extra):
         super().__init__(message)
@@ -73,7 +86,8 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
     redis_url = redis_url or os.environ["DEMO_REDIS_URL"]
     postgres_url = postgres_url or os.environ["DEMO_POSTGRES_URL"]
     pool = Pool(postgres_url, "crosscheck-demo-api")
-    client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+    # no retries: a publish repeated after a lost reply would announce the update twice
+    client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2, retry=Retry(NoBackoff(), 0))
     publisher = Publisher(client, source="api")
     limiter = keys.RateLimiter(client)
     POOL_IN_USE.set_function(lambda: pool.in_use)
@@ -82,17 +96,20 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
 
     leaked = []  # fault pool-leak: connections taken and never given back
 
+    def with_connection(work):
+        if faults.active("pool-leak"):
+            conn = pool.acquire()
+            leaked.append(conn)
+            return work(conn)
+        return pool.run(work)
+
     def query(sql: str, args=(), one: bool = True):
         def work(conn):
             with conn.cursor() as cur:
                 cur.execute(sql, args)
                 return cur.fetchone() if one else cur.fetchall()
 
-        if faults.active("pool-leak"):
-            conn = pool.acquire()
-            leaked.append(conn)
-            return work(conn)
-        return pool.run(work)
+        return with_connection(work)
 
     def lookup(supplied: str):
         return pool.run(lambda conn: keys.lookup(conn, supplied))
@@ -131,11 +148,11 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
                 first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 return error(422, f"invalid value: {first_line}", headers)
             except PoolTimeout as exc:
-                return error(503, f"database busy: {exc}")
-            except (psycopg2.OperationalError, psycopg2.InterfaceError):
-                return error(503, "database unavailable")
+                return error(503, f"database busy: {exc}", headers)
+            except (psycopg2.OperationalError, psycopg2.InterfaceError, CommitUnknown):
+                return error(503, "database unavailable", headers)
             except redis.RedisError:
-                return error(503, "redis unavailable")
+                return error(503, "redis unavailable", headers)
             return JSONResponse(body, status_code=status, headers={**headers, **extra_headers})
 
         return endpoint
@@ -143,21 +160,27 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
     async def health(request: Request) -> Response:
         if faults.active("health-500"):
             return JSONResponse({"error": "internal error: health check crashed"}, status_code=500)
-        checks = {}
-        try:
-            await run_in_threadpool(client.ping)
-            checks["redis"] = "ok"
-        except redis.RedisError as exc:
-            checks["redis"] = f"error: {type(exc).__name__}"
 
-        def db_check():
-            pool.run(lambda conn: conn.cursor().execute("SELECT 1"), timeout=2)
+        async def redis_check() -> str:
+            try:
+                await run_in_threadpool(client.ping)
+                return "ok"
+            except redis.RedisError as exc:
+                return f"error: {type(exc).__name__}"
 
-        try:
-            await run_in_threadpool(db_check)
-            checks["postgres"] = "ok"
-        except (PoolTimeout, psycopg2.Error) as exc:
-            checks["postgres"] = f"error: {type(exc).__name__}"
+        def select_1():
+            pool.run(lambda conn: conn.cursor().execute("SELECT 1"), timeout=2, query_timeout=2)
+
+        async def postgres_check() -> str:
+            try:
+                await run_in_threadpool(select_1)
+                return "ok"
+            except (PoolTimeout, psycopg2.Error) as exc:
+                return f"error: {type(exc).__name__}"
+
+        # side by side: an unavailable service costs its timeout once, not once per check
+        redis_state, postgres_state = await asyncio.gather(redis_check(), postgres_check())
+        checks = {"redis": redis_state, "postgres": postgres_state}
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
 
@@ -209,31 +232,64 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
                 "symbols": [],
                 "category": category,
             }
-        row = await run_in_threadpool(
-            query,
-            "SELECT update_etf_universe(%s, %s::jsonb, %s, %s::jsonb, %s::jsonb)",
-            (
-                name,
-                json.dumps(symbols),
-                category,
-                json.dumps(body.get("liquidity_filter", {})),
-                json.dumps(body.get("metadata", {})),
-            ),
+        # known down and still not answering: refuse now, before any write
+        if not limiter.redis_available and not await run_in_threadpool(limiter.recheck):
+            raise ApiError(503, "redis unavailable")
+        args = (
+            name,
+            json.dumps(symbols),
+            category,
+            json.dumps(body.get("liquidity_filter", {})),
+            json.dumps(body.get("metadata", {})),
         )
-        universe = row[0]
-        announced = stale or universe
-        message = await run_in_threadpool(
-            publisher.publish,
-            UNIVERSE_CHANNEL,
-            {
-                "universe": name,
-                "symbols": announced["symbols"],
-                "count": len(announced["symbols"]),
-                "category": announced["category"],
-            },
-        )
+        universe, message = await run_in_threadpool(with_connection, lambda conn: write_and_announce(conn, args, stale))
         status = 201 if faults.active("api-status-201") else 200
         return universe, status, {"X-Message-Seq": str(message["seq"])}
+
+    def write_and_announce(conn, args: tuple, stale: dict | None) -> tuple[dict, dict]:
+        """Upsert the universe and announce it on Redis, all or nothing as far as the client knows.
+
+        The update runs in a transaction that commits only after the message is published, so
+        a failed publish (Redis unavailable) rolls the update back: the client gets 503 and
+        can simply retry. The row stays locked until the commit, so concurrent updates of
+        one universe are announced in the order they are stored.
+
+        Two failures leave the outcome unknown, and the client gets 503 for both: the
+        publish timing out after Redis ran it (the reply was lost), and the commit failing
+        after the publish (the connection to Postgres lost). The update is then rolled back,
+        but its message is out and the consumer applies it (``update_etf_universe`` with the
+        announced symbols and category; its ``message_log`` entry is unique by (channel, seq,
+        sent_at), so it applies that message once). The universe ends up stored without the
+        request's ``liquidity_filter`` and ``metadata``, which a retry of the same request adds;
+        the retry is safe (an upsert of the same values) and announces the universe again
+        under a new seq.
+
+        If the connection dies before the publish, the pool runs this again on a new
+        connection (nothing was stored or announced).
+        """
+        with conn.cursor() as cur:
+            try:  # BEGIN in the update's round trip (pooled connections are in autocommit mode)
+                cur.execute("BEGIN; SELECT update_etf_universe(%s, %s::jsonb, %s, %s::jsonb, %s::jsonb)", args)
+                universe = cur.fetchone()[0]
+                announced = stale or universe
+                message = publisher.publish(
+                    UNIVERSE_CHANNEL,
+                    {
+                        "universe": args[0],
+                        "symbols": announced["symbols"],
+                        "count": len(announced["symbols"]),
+                        "category": announced["category"],
+                    },
+                )
+            except BaseException:
+                with contextlib.suppress(psycopg2.Error):
+                    cur.execute("ROLLBACK")
+                raise
+            try:
+                cur.execute("COMMIT")
+            except psycopg2.Error as exc:
+                raise CommitUnknown(f"commit failed after seq {message['seq']} was published: {exc}") from exc
+        return universe, message
 
     async def universe_by_method(request: Request):  # one route, so 405 answers list both methods
         return await (put_universe if request.method == "PUT" else get_universe)(request)
@@ -279,6 +335,7 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
     @contextlib.asynccontextmanager
     async def lifespan(app):
         yield
+        limiter.close()
         pool.close()
         client.close()
 

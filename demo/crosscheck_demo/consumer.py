@@ -9,7 +9,11 @@ Two loops run side by side:
 Each message is checked against ``demo/contracts/<channel>.json`` and recorded once in
 ``message_log`` (the two loops see the same message; ``(channel, seq, sent_at)`` is
 unique). A valid message is then applied through the universe functions. Both loops
-reconnect on their own after Redis or Postgres goes away.
+reconnect on their own after Redis or Postgres goes away, every ``RETRY_DELAY`` seconds,
+logging the outage once when it starts and once when it ends. Redis calls time out after
+``REDIS_TIMEOUT`` seconds, and the live loop pings Redis after ``PING_AFTER`` seconds of
+silence, so a connection that stops passing data without closing is given up within
+``SILENCE_LIMIT`` seconds instead of leaving the subscription deaf.
 
 Admin switch: while the Redis key ``demo:consumer:offline`` exists (``crosscheck-demo
 switch-consumer offline``, with a time to live so it cannot stay offline for good), the
@@ -25,15 +29,21 @@ import logging
 import os
 import signal
 import threading
+import time
 
 import jsonschema
 import psycopg2
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from crosscheck_demo import CHANNELS, CONSUMER_GROUP, CONTRACTS_DIR, faults, stream_name
 
 log = logging.getLogger("crosscheck_demo.consumer")
 RETRY_DELAY = 0.2  # seconds between reconnection attempts
+REDIS_TIMEOUT = 2  # seconds: connecting to Redis, and waiting for any answer
+PING_AFTER = 1.0  # seconds of silence on the subscription before the live loop pings Redis
+SILENCE_LIMIT = 3.0  # seconds without anything from Redis, its ping answer included: reconnect
 OFFLINE_KEY = "demo:consumer:offline"  # the admin switch: while it exists, the consumer stays offline
 STATE_KEY = "demo:consumer:state:{name}"  # online / offline, as the consumer last reported
 SWITCH_POLL = 0.1  # seconds between looks at the switch
@@ -58,6 +68,7 @@ class Consumer:
         self.stopping = threading.Event()
         self.subscribed = threading.Event()  # the live loop's subscription is confirmed
         self.threads: list[threading.Thread] = []
+        self._failing_since: dict[str, float] = {}  # loop -> monotonic time its current outage began
 
     # -- handling -----------------------------------------------------------------------
     def handle(self, conn, channel: str, raw: str | bytes, via: str) -> bool:
@@ -119,36 +130,79 @@ class Consumer:
         return conn
 
     def _redis(self) -> redis.Redis:
-        return redis.Redis.from_url(self.redis_url, socket_connect_timeout=2, socket_timeout=5)
+        # no retries inside redis-py: the loops reconnect themselves
+        return redis.Redis.from_url(
+            self.redis_url,
+            socket_connect_timeout=REDIS_TIMEOUT,
+            socket_timeout=REDIS_TIMEOUT,
+            retry=Retry(NoBackoff(), 0),
+        )
 
     def _run(self, loop, what: str) -> None:
+        """Run ``loop`` until stopped; after Redis or Postgres fails, connect again and go on.
+
+        The Postgres connection is kept across Redis failures (and the reverse is not needed:
+        the Redis client is new on every attempt)."""
+        conn = None
         while not self.stopping.is_set():
-            conn = client = None
+            client = None
             try:
-                conn, client = self._db(), self._redis()
+                if conn is None or conn.closed:
+                    conn = self._db()
+                client = self._redis()
                 loop(conn, client)
-            except (redis.RedisError, psycopg2.OperationalError, psycopg2.InterfaceError, OSError) as exc:
-                log.warning("%s loop: %s: %s; reconnecting", what, type(exc).__name__, exc)
-                self.stopping.wait(RETRY_DELAY)
+            except (redis.RedisError, OSError) as exc:
+                if faults.active("consumer-no-reconnect"):
+                    log.error("%s loop: %s: %s; stopped, it does not reconnect", what, type(exc).__name__, exc)
+                    break
+                self._failed(what, exc)
+            except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
+                _close(conn)
+                conn = None
+                self._failed(what, exc)
             finally:
-                for c in (conn, client):
-                    if c is not None:
-                        try:
-                            c.close()
-                        except Exception:  # noqa: BLE001 - closing a broken connection
-                            pass
+                _close(client)
+        _close(conn)
+
+    def _failed(self, what: str, exc: Exception) -> None:
+        if what not in self._failing_since:
+            self._failing_since[what] = time.monotonic()
+            log.warning("%s loop: %s: %s; reconnecting every %g s", what, type(exc).__name__, exc, RETRY_DELAY)
+        else:
+            log.debug("%s loop: still failing: %s: %s", what, type(exc).__name__, exc)
+        self.stopping.wait(RETRY_DELAY)
+
+    def _connected(self, what: str) -> None:
+        since = self._failing_since.pop(what, None)
+        if since is not None:
+            log.warning("%s loop: connected again after %.1f s", what, time.monotonic() - since)
 
     def live(self, conn, client: redis.Redis) -> None:
-        pubsub = client.pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(*CHANNELS)
-        log.info("subscribed to %s", ", ".join(CHANNELS))
-        self.subscribed.set()
+        pubsub = client.pubsub()
         try:
+            pubsub.subscribe(*CHANNELS)
+            heard, pinged, confirmed = time.monotonic(), False, 0
             while not self.stopping.is_set():
                 msg = pubsub.get_message(timeout=0.5)
-                if msg and msg["type"] == "message":
-                    self.handle(conn, msg["channel"].decode(), msg["data"], "pubsub")
+                now = time.monotonic()
+                if msg is not None:  # a message, a subscription's confirmation or the answer to a ping
+                    if msg["type"] == "message":
+                        self.handle(conn, msg["channel"].decode(), msg["data"], "pubsub")
+                    elif msg["type"] == "subscribe":
+                        confirmed += 1
+                        if confirmed == len(CHANNELS):
+                            log.info("subscribed to %s", ", ".join(CHANNELS))
+                            self.subscribed.set()
+                            self._connected("live")
+                    heard, pinged = time.monotonic(), False  # after handling, which may take a while
+                    continue
+                if now - heard > SILENCE_LIMIT:
+                    raise redis.TimeoutError(f"nothing from Redis on the subscription for {SILENCE_LIMIT:g} s")
+                if now - heard > PING_AFTER and not pinged:
+                    pubsub.ping()
+                    pinged = True
         finally:
+            self.subscribed.clear()
             pubsub.close()
 
     def ensure_groups(self, client: redis.Redis) -> None:
@@ -161,6 +215,7 @@ class Consumer:
 
     def catch_up(self, conn, client: redis.Redis) -> None:
         self.ensure_groups(client)
+        self._connected("catch-up")
         if faults.active("consumer-no-catch-up"):
             for channel in CHANNELS:
                 client.xgroup_setid(stream_name(channel), CONSUMER_GROUP, "$")
@@ -196,6 +251,14 @@ class Consumer:
         self.stopping.set()
         for thread in self.threads:
             thread.join(timeout)
+
+
+def _close(connection) -> None:
+    if connection is not None:
+        try:
+            connection.close()
+        except Exception:  # noqa: BLE001 - closing a broken connection
+            pass
 
 
 def _switched_off(client: redis.Redis) -> bool | None:

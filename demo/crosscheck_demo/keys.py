@@ -1,16 +1,26 @@
 """API keys (seed 004): created by ``crosscheck-demo create-key``, stored as SHA-256,
-limited per key in Redis with a fixed window that is exact under concurrency."""
+limited per key in Redis with a fixed window that is exact under concurrency.
+
+While Redis does not answer, the limits are counted in the API's process instead (same
+limits, same windows), so the routes that need only Postgres keep answering; see
+:class:`RateLimiter`."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import re
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 
 import psycopg2
 import redis
+
+log = logging.getLogger("crosscheck_demo.keys")
+PROBE_INTERVAL = 0.5  # seconds between pings to Redis while it is unavailable
 
 PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 KEY_PREFIX = "ccd_"
@@ -84,17 +94,104 @@ return count
 
 
 class RateLimiter:
-    """Fixed window per key: at most ``limit`` requests per ``window_seconds``."""
+    """Fixed window per key: at most ``limit`` requests per ``window_seconds``.
 
-    def __init__(self, client: redis.Redis):
+    Counted in Redis (exact across processes). When Redis fails with a connection error or a
+    timeout, the limiter counts in this process instead, with the same limits and windows, and
+    pings Redis in the background every ``PROBE_INTERVAL`` seconds; it goes back to Redis at
+    the first answer. Each outage is logged once, when it starts, and once more when it ends.
+    During the outage requests do not wait for Redis (only those that found it failing did),
+    and the counts of the two places are not added up: in the window where Redis went away
+    or came back, a key may be allowed up to its limit once more.
+    """
+
+    def __init__(self, client: redis.Redis, probe_interval: float = PROBE_INTERVAL):
+        self._client = client
         self._script = client.register_script(_FIXED_WINDOW)
+        self._probe_interval = probe_interval
+        self._local: dict[tuple[int, int, int], int] = {}  # (key id, window seconds, window number) -> count
+        self._lock = threading.Lock()
+        self._down_since: float | None = None  # monotonic time Redis was found unavailable
+        self._closed = threading.Event()
+
+    @property
+    def redis_available(self) -> bool:
+        """False from the first connection error until Redis answers a ping again."""
+        return self._down_since is None
 
     def hit(self, key: ApiKey, now: float) -> tuple[bool, int, int]:
         """Count one request; return ``(allowed, remaining, seconds until the window resets)``."""
         window = int(now // key.window_seconds)
-        count = self._script(keys=[f"demo:ratelimit:{key.id}:{window}"], args=[key.window_seconds + 1])
+        count = None
+        if self._down_since is None:
+            try:
+                count = self._script(keys=[f"demo:ratelimit:{key.id}:{window}"], args=[key.window_seconds + 1])
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                self._went_down(exc)
+        if count is None:
+            count = self._count_here(key, window)
         reset = max(1, math.ceil((window + 1) * key.window_seconds - now))
         return count <= key.limit, max(key.limit - count, 0), reset
+
+    def _count_here(self, key: ApiKey, window: int) -> int:
+        with self._lock:
+            slot = (key.id, key.window_seconds, window)
+            count = self._local[slot] = self._local.get(slot, 0) + 1
+            if count == 1:  # a window began: forget the ones that ended
+                current = time.time()
+                for old in [s for s in self._local if (s[2] + 1) * s[1] <= current]:
+                    del self._local[old]
+            return count
+
+    def _went_down(self, exc: Exception) -> None:
+        with self._lock:
+            if self._down_since is not None or self._closed.is_set():
+                return
+            self._down_since = time.monotonic()
+        log.warning(
+            "Redis unavailable (%s: %s): counting rate limits in this process until it answers again",
+            type(exc).__name__,
+            exc,
+        )
+        threading.Thread(target=self._probe, name="rate-limit-probe", daemon=True).start()
+
+    def recheck(self) -> bool:
+        """Ping Redis now (within the client's timeouts) if it was unavailable; True when it answers.
+
+        For a request that needs Redis: it must not be refused in the moments after Redis came
+        back and before the background ping noticed.
+        """
+        if self._down_since is None:
+            return True
+        try:
+            self._client.ping()
+        except redis.RedisError:
+            return False
+        self._back()
+        return True
+
+    def _back(self) -> None:
+        with self._lock:
+            if self._down_since is None:
+                return
+            down_for, self._down_since = time.monotonic() - self._down_since, None
+            self._local.clear()
+        log.warning("Redis answers again after %.1f s: counting rate limits in Redis", down_for)
+
+    def _probe(self) -> None:
+        while not self._closed.wait(self._probe_interval):
+            if self._down_since is None:
+                return
+            try:
+                self._client.ping()
+            except redis.RedisError:
+                continue
+            self._back()
+            return
+
+    def close(self) -> None:
+        """Stop pinging Redis (if it was unavailable)."""
+        self._closed.set()
 
 
 def connect(postgres_url: str):

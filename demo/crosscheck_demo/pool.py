@@ -3,16 +3,38 @@
 Seed 002's settings are the defaults (20, 10, 30 s); ``DEMO_POOL_SIZE``,
 ``DEMO_POOL_OVERFLOW`` and ``DEMO_POOL_TIMEOUT`` change them. The counts
 (in use, idle, waiting) feed the API's ``/metrics``.
+
+When the database, not a query, fails:
+
+* a new connection gives up after ``connect_timeout`` (2 s, libpq's shortest), so a database
+  that is down or unreachable costs a request that long at most (a refused connection, nothing);
+* ``run`` bounds each piece of work (``query_timeout``, ``DEMO_DB_QUERY_TIMEOUT``, 5 s): past
+  it the connection's socket is shut down, so the work fails with ``OperationalError`` instead
+  of waiting for ever on a network path that stopped passing data without closing;
+* a connection found dead (after a Postgres restart every idle one is) makes ``run`` close every
+  idle connection, since they share its fate, and do the work once more on a new one.
+
+A connection is only ever lent outside a transaction: one given back inside a transaction
+(or unable to tell) is closed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
+import logging
 import os
+import socket
 import threading
 import time
 
 import psycopg2
+import psycopg2.extensions
+
+from crosscheck_demo import faults
+
+log = logging.getLogger("crosscheck_demo.pool")
+CONNECT_TIMEOUT = 2  # seconds; libpq treats anything below 2 as 2
 
 
 class PoolTimeout(Exception):
@@ -27,16 +49,23 @@ class Pool:
         size: int | None = None,
         overflow: int | None = None,
         timeout: float | None = None,
+        query_timeout: float | None = None,
+        connect_timeout: int = CONNECT_TIMEOUT,
     ):
         self.dsn = dsn
         self.application_name = application_name
         self.size = size if size is not None else int(os.environ.get("DEMO_POOL_SIZE", 20))
         self.overflow = overflow if overflow is not None else int(os.environ.get("DEMO_POOL_OVERFLOW", 10))
         self.timeout = timeout if timeout is not None else float(os.environ.get("DEMO_POOL_TIMEOUT", 30))
+        self.query_timeout = (
+            query_timeout if query_timeout is not None else float(os.environ.get("DEMO_DB_QUERY_TIMEOUT", 5))
+        )
+        self.connect_timeout = connect_timeout
         self._idle: list = []
         self._in_use = 0
         self._waiting = 0
         self._cond = threading.Condition()
+        self._watchdog = _Watchdog()
 
     @property
     def in_use(self) -> int:
@@ -51,19 +80,20 @@ class Pool:
         return self._waiting
 
     def _connect(self):
-        conn = psycopg2.connect(self.dsn, application_name=self.application_name, connect_timeout=5)
+        conn = psycopg2.connect(self.dsn, application_name=self.application_name, connect_timeout=self.connect_timeout)
         conn.autocommit = True
         return conn
 
     def acquire(self, timeout: float | None = None):
         timeout = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
+        keep_dead = faults.active("pool-no-reconnect")
         with self._cond:
             while True:
                 if self._idle:
                     conn = self._idle.pop()
                     self._in_use += 1
-                    if not conn.closed:
+                    if keep_dead or not conn.closed:
                         return conn
                     self._in_use -= 1
                     continue
@@ -83,22 +113,36 @@ class Pool:
                     self._waiting -= 1
         try:  # connect outside the lock
             return self._connect()
-        except Exception:
+        except BaseException:
             with self._cond:
                 self._in_use -= 1
                 self._cond.notify()
             raise
 
     def release(self, conn, broken: bool = False) -> None:
+        if faults.active("pool-no-reconnect"):
+            broken = False  # keep it, dead or not
+        elif not broken:
+            broken = bool(conn.closed) or conn.get_transaction_status() != psycopg2.extensions.TRANSACTION_STATUS_IDLE
         with self._cond:
             self._in_use -= 1
-            keep = not broken and not conn.closed and self._in_use + len(self._idle) < self.size
+            keep = not broken and self._in_use + len(self._idle) < self.size
             if keep:
                 self._idle.append(conn)
             self._cond.notify()
         if not keep:
             with contextlib.suppress(Exception):
                 conn.close()
+
+    def discard_idle(self) -> int:
+        """Close every idle connection (e.g. once one turned out dead); return how many."""
+        with self._cond:
+            idle, self._idle = self._idle, []
+            self._cond.notify_all()
+        for conn in idle:
+            with contextlib.suppress(Exception):
+                conn.close()
+        return len(idle)
 
     @contextlib.contextmanager
     def connection(self, timeout: float | None = None):
@@ -112,20 +156,132 @@ class Pool:
         finally:
             self.release(conn, broken)
 
-    def run(self, work, timeout: float | None = None):
-        """``work(conn)`` on a pooled connection; once more on a fresh one if the first was dead
-        (e.g. an idle connection from before a Postgres restart)."""
+    def run(self, work, timeout: float | None = None, query_timeout: float | None = None):
+        """``work(conn)`` on a pooled connection, within ``query_timeout`` seconds.
+
+        When the connection turns out dead (e.g. idle across a Postgres restart), every idle
+        connection is closed and ``work`` runs once more on a new one, so ``work`` must be safe
+        to repeat after it failed that way (a transaction that did not commit is). Work cut at
+        its deadline is not repeated: the path to the database hangs, a new connection would too.
+        A dead connection always surfaces as ``OperationalError`` or ``InterfaceError``.
+        """
+        query_timeout = self.query_timeout if query_timeout is None else query_timeout
+        no_reconnect = faults.active("pool-no-reconnect")
         for attempt in (1, 2):
+            conn = self.acquire(timeout)
+            broken, token = False, self._watchdog.watch(conn, query_timeout)
             try:
-                with self.connection(timeout) as conn:
-                    return work(conn)
-            except (psycopg2.OperationalError, psycopg2.InterfaceError):
-                if attempt == 2:
+                return work(conn)
+            except psycopg2.Error as exc:
+                cut = self._watchdog.unwatch(token)
+                token = None
+                dead = bool(conn.closed) or isinstance(exc, psycopg2.InterfaceError)
+                broken = dead or isinstance(exc, psycopg2.OperationalError)
+                if not dead or no_reconnect:
                     raise
+                dropped = self.discard_idle()  # they share its fate
+                if cut or attempt == 2:
+                    log.warning("a pooled connection failed (%s); closed the %d idle ones", _first_line(exc), dropped)
+                    if isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError)):
+                        raise
+                    raise psycopg2.OperationalError(f"connection lost: {exc}") from exc
+                log.warning(
+                    "a pooled connection was dead (%s); closed the %d idle ones, trying a new one",
+                    _first_line(exc),
+                    dropped,
+                )
+            finally:
+                if token is not None and self._watchdog.unwatch(token):
+                    broken = True  # cut just as the work ended
+                self.release(conn, broken)
+
+    def close(self) -> None:
+        self._watchdog.close()
+        self.discard_idle()
+
+
+class _Watchdog:
+    """Shuts down the socket of a connection whose work has outlived its deadline.
+
+    It keeps a duplicate of the socket's descriptor while it watches, so it never touches a
+    descriptor number that libpq closed and the system reused.
+    """
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._watched: dict[int, tuple[float, int, float]] = {}  # token -> (deadline, fd, seconds)
+        self._cut: set[int] = set()
+        self._tokens = itertools.count(1)
+        self._wakeup = float("inf")  # when the thread looks next
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def watch(self, conn, seconds: float) -> int | None:
+        if not seconds or seconds <= 0 or conn.closed:
+            return None
+        try:
+            fd = os.dup(conn.fileno())
+        except (OSError, psycopg2.Error):
+            return None
+        deadline = time.monotonic() + seconds
+        with self._cond:
+            token = next(self._tokens)
+            self._watched[token] = (deadline, fd, seconds)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="pool-watchdog", daemon=True)
+                self._thread.start()
+            elif deadline < self._wakeup:
+                self._cond.notify()
+        return token
+
+    def unwatch(self, token: int | None) -> bool:
+        """Stop watching; return True if the deadline had passed and the socket was shut down."""
+        if token is None:
+            return False
+        with self._cond:
+            entry = self._watched.pop(token, None)
+            if entry is None:
+                cut = token in self._cut
+                self._cut.discard(token)
+                return cut
+        os.close(entry[1])
+        return False
+
+    def _loop(self) -> None:
+        with self._cond:
+            while not self._closed:
+                now = time.monotonic()
+                for token, (deadline, fd, seconds) in list(self._watched.items()):
+                    if deadline <= now:
+                        del self._watched[token]
+                        self._cut.add(token)
+                        log.warning("no answer from Postgres within %g s: shutting the connection down", seconds)
+                        _shut_down(fd)
+                self._wakeup = min((d for d, _, _ in self._watched.values()), default=now + 60)
+                self._cond.wait(max(0.0, self._wakeup - now))
 
     def close(self) -> None:
         with self._cond:
-            idle, self._idle = self._idle, []
-        for conn in idle:
-            with contextlib.suppress(Exception):
-                conn.close()
+            self._closed = True
+            watched, self._watched = self._watched, {}
+            self._cond.notify()
+        for _, fd, _ in watched.values():
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def _shut_down(fd: int) -> None:
+    """Shut the socket down both ways (the blocked read in libpq returns) and close ``fd``."""
+    try:
+        sock = socket.socket(fileno=fd)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        return
+    with sock, contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
