@@ -20,6 +20,7 @@ ENV = {
     "qdrant": "CROSSCHECK_QDRANT_URL",
     "api": "CROSSCHECK_API_URL",
     "docker": "DOCKER_HOST",
+    "toxiproxy": "CROSSCHECK_TOXIPROXY_URL",
 }
 
 DEFAULT_DOCKER_SOCKET = "unix:///var/run/docker.sock"

@@ -11,17 +11,18 @@ a connection to a service: libraries get theirs from here.
 | ``api`` | the HTTP API under test | ``CROSSCHECK_API_URL`` |
 | ``qdrant`` | a Qdrant server | ``CROSSCHECK_QDRANT_URL`` |
 | ``docker`` | the Docker engine | ``DOCKER_HOST`` |
+| ``toxiproxy`` | a Toxiproxy server, else the embedded fault proxy | ``CROSSCHECK_TOXIPROXY_URL`` |
 """
 
 from __future__ import annotations
 
 from importlib import import_module
 
-NAMES = ("redis", "postgres", "api", "qdrant", "docker")
+NAMES = ("redis", "postgres", "api", "qdrant", "docker", "toxiproxy")
 
 
 def get(name: str):
-    """The service object of ``name`` (``redis``, ``postgres``, ``api``, ``qdrant``, ``docker``)."""
+    """The service object of ``name`` (``redis``, ``postgres``, ``api``, ``qdrant``, ``docker``, ``toxiproxy``)."""
     if name not in NAMES:
         raise KeyError(f"unknown service {name!r}; known: {', '.join(NAMES)}")
     return import_module(f"crosscheck.services.{name}").SERVICE
