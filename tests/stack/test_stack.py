@@ -269,6 +269,12 @@ def test_cli_up_status_down(tmp_path):
         assert "running" in lines["postgres"] and "pgvector" in lines["postgres"]
         state = registry.read_state(registry.explicit_key((tmp_path / "results").resolve()))
         assert lines["redis"].split()[1] == state["services"]["redis"]["url"]
+        # without a system under test the proxy server runs too, its proxies listed
+        proxies = state["services"]["toxiproxy"]["proxies"]
+        assert lines["toxiproxy"].split()[1] == state["services"]["toxiproxy"]["url"]
+        for name in ("redis", "postgres"):
+            assert f"{name} {proxies[name]['listen']} -> {proxies[name]['upstream']}" in lines["toxiproxy"]
+        assert "api" not in state["services"]
         pids = [s["pid"] for s in state["services"].values() if s.get("pid")] + [state["supervisor"]["pid"]]
     finally:
         down = subprocess.run([PY, "-m", "crosscheck.cli", "down"], env=env, capture_output=True, text=True, timeout=60)

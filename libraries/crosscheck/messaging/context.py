@@ -30,6 +30,7 @@ class Context:
     def __init__(self, timestamp_field: str = "sent_at", seq_field: str = "seq"):
         self.connections: dict[str, Connection] = {}
         self.current: str | None = None
+        self._auto: Connection | None = None  # the connection to the default server opened on first use
         self.listeners: dict[str, Listener] = {}
         self.last_listener: str | None = None
         self.listener_names = itertools.count(1)
@@ -69,24 +70,47 @@ class Context:
 
     def _drop_namespace(self, scope: Scope, ns: str) -> None:
         self._namespaces = [(s, n) for s, n in self._namespaces if s is not scope]
+        self._follow_default()  # not the servers of a private stack that has stopped since
         for conn in list(self.connections.values()):
             delete_namespace(conn, ns)
 
     # --- connections ----------------------------------------------------------------
     def connection(self, alias: str | None = None) -> Connection:
-        """The connection ``alias`` (default: the current one; the default server on first use)."""
+        """The connection ``alias`` (default: the current one; the default server on first use).
+
+        The connection opened on first use follows the default server: when
+        ``services.redis.url()`` answers another address (a private stack is in use, or no
+        longer), it is replaced by one to that address.
+        """
         if alias is None:
             if self.current is None:
                 # opened for the whole run: closed by :meth:`close`
-                self.add_connection(open_connection(redis_service.url(), "default"))
+                self._auto = self.add_connection(open_connection(redis_service.url(), "default"))
             alias = self.current
         try:
-            return self.connections[alias]  # type: ignore[index]
+            conn = self.connections[alias]  # type: ignore[index]
         except KeyError:
             known = ", ".join(self.connections) or "none"
             raise CrosscheckError(
                 f"No Redis connection with alias {alias!r}; open ones: {known}. Use 'Connect To Redis' first."
             ) from None
+        if conn is self._auto:
+            conn = self._follow_default() or conn
+        return conn
+
+    def _follow_default(self) -> Connection | None:
+        """The connection opened on first use, replaced by one to the default server's address
+        if ``services.redis.url()`` now answers another one; None if there is none."""
+        conn = self._auto
+        if conn is None or self.connections.get(conn.alias) is not conn:
+            return None
+        url = redis_service.url()
+        if url != conn.url:  # the default server moved: its listeners go with the old connection
+            current = self.current
+            self.close_connection(conn)
+            self._auto = conn = self.add_connection(open_connection(url, conn.alias))
+            self.current = current if current in self.connections else conn.alias
+        return conn
 
     def add_connection(self, conn: Connection) -> Connection:
         """Make ``conn`` the current connection; one open under the same alias is closed."""
@@ -106,6 +130,8 @@ class Context:
             del self.connections[conn.alias]
             if self.current == conn.alias:
                 self.current = next(iter(self.connections), None)
+        if conn is self._auto:
+            self._auto = None
         conn.close()
 
     # --- listeners ------------------------------------------------------------------

@@ -36,6 +36,7 @@ class PostgresContext:
     def __init__(self, database_url: str | None = None, test_prefix: str = DEFAULT_PREFIX) -> None:
         self._url = database_url or None
         self._default = self._url
+        self._auto = False  # _url is the default server's, as services.postgres.url() answered it
         self._conn: Any = None
         self.test_prefix = test_prefix
         self.locks: list[Any] = []  # sessions holding a table lock (`Lock Table`)
@@ -44,8 +45,16 @@ class PostgresContext:
     # --- address and connections ------------------------------------------------------------
     @property
     def url(self) -> str:
+        """The database URL; the default server's follows ``services.postgres.url()`` (a private
+        stack in use, or no longer): when it answers another address, the shared connection
+        to the old one is closed."""
         if self._url is None:
-            self._url = self._resolve()
+            self._url, self._auto = self._resolve(), True
+        elif self._auto:
+            now = self._resolve()
+            if now != self._url:
+                self.close()
+                self._url = now
         return self._url
 
     @staticmethod
@@ -66,13 +75,15 @@ class PostgresContext:
     @property
     def conn(self):
         """The shared autocommit connection, opened on first use."""
+        if self._auto:
+            self.url  # noqa: B018 - notices a move of the default server (closes the old connection)
         if self._conn is None or self._conn.closed:
             self._conn = self.connect()
         return self._conn
 
     def use(self, url: str | None) -> None:
         self.close()
-        self._url = url or self._default
+        self._url, self._auto = url or self._default, False
 
     def close(self) -> None:
         if self._conn is not None and not self._conn.closed:

@@ -1,5 +1,5 @@
 """The embedded stack's Python API: start it (or find the one serving this run), stop it,
-restart one of its servers.
+restart one of its servers, give a process a private stack.
 
 Service addresses come from :mod:`crosscheck.services` (``services.redis.url()`` and so on):
 configured ones as given, the rest from :func:`embedded_url` here. This module imports
@@ -8,27 +8,52 @@ nothing of ``crosscheck.services``, which builds on it.
     from crosscheck.stack import api
     api.ensure()                 # the stack serving this run, started on first use
     api.restart("redis")         # kill the embedded Redis as a crash would; seconds it was down
+    api.restart("postgres", down_for=2.0, mode="immediate")
+                                 # pg_ctl stop -m immediate, start again 2 s later; seconds it was down
+    api.start_private()          # a stack of this process's own, used from now on (and by its children)
+    api.stop_private()           # stop it; the stack used before is used again
     api.up() / api.down()        # what `crosscheck up` / `crosscheck down` do
+
+The stack's record (:func:`ensure`) has one entry per service under ``services``:
+``redis`` and ``postgres`` (``url``, ``port``, ``pid``, ``version``, ``status``,
+``restarts``), ``api`` (the system under test: ``url``, ``pids``) and ``toxiproxy``, the
+fault proxy server (``url`` of its HTTP API, ``pid``, ``version``, and ``proxies``:
+``{"redis": {"listen": "127.0.0.1:X", "upstream": "127.0.0.1:Y", "url": <redis URL through
+the proxy>}, "postgres": {...}}``). The system under test is connected through those two
+proxies; the suites' own connections (``services.redis.url()``) are direct.
+
+A restart with ``down_for`` leaves a hold marker in the stack's runtime folder
+(:func:`crosscheck.stack.registry.hold`); the supervisor starts the server again once the
+marker's deadline has passed. The deadline is at most :data:`registry.MAX_HOLD` away, and the
+marker goes with the stack, so nothing keeps a server down for good.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psutil
 
 from crosscheck import config
 from crosscheck.errors import CrosscheckError
 from crosscheck.stack import registry
+from crosscheck.stack.servers import address_of, via
 
 START_TIMEOUT = 60.0
 EMBEDDABLE = ("redis", "postgres")
+PROXY = "toxiproxy"  # the fault proxy server, run by every stack unless CROSSCHECK_TOXIPROXY_URL is set
+RESTART_MODES = {"redis": ("kill",), "postgres": ("kill", "immediate"), PROXY: ("kill",)}
+RECHECK = 1.0  # seconds a record read from disk is trusted without asking whether its supervisor lives
 
 _cache: dict[str, dict] = {}
+_private: list[tuple[str, str | None]] = []  # private stacks of this process: (key, CROSSCHECK_STACK_KEY before)
+_private_numbers = itertools.count(1)
 
 
 class StackError(CrosscheckError):
@@ -43,6 +68,11 @@ def _skip(reason: str):
 
 def _embedded_services() -> list[str]:
     return [name for name in EMBEDDABLE if not config.configured(name)]
+
+
+def _stack_services() -> list[str]:
+    """What a new stack runs: the embedded servers, and the proxy server unless one is configured."""
+    return _embedded_services() + ([] if config.configured(PROXY) else [PROXY])
 
 
 def _wants_sut() -> bool:
@@ -61,7 +91,7 @@ def _spawn(key: str, owner: psutil.Process | None, system_under_test: bool) -> N
         "--logs",
         str(logs),
         "--services",
-        ",".join(_embedded_services()),
+        ",".join(_stack_services()),
     ]
     if owner is not None:
         argv += ["--owner", f"{owner.pid}:{owner.create_time()}"]
@@ -101,19 +131,58 @@ def _active_key() -> str | None:
 INHERITED = "CROSSCHECK_STACK_KEY"
 
 
+def _remember(key: str) -> dict | None:
+    """Read the record of ``key`` and keep it (with the file's identity) for :func:`_recent`."""
+    try:
+        st = os.stat(registry.state_path(key))
+    except OSError:
+        return None
+    state = registry.read_state(key)
+    if state:  # one assignment: a thread reading it sees the record with its own stamp
+        _cache["recent"] = {"key": key, "file": [st.st_ino, st.st_mtime_ns], "at": time.monotonic(), "state": state}
+    return state
+
+
+def _recent(key: str | None) -> dict | None:
+    """The kept record of ``key`` while its file is unchanged and its supervisor was seen alive
+    less than :data:`RECHECK` seconds ago: what makes a service URL cheap to ask for again."""
+    recent = _cache.get("recent")
+    if not key or not recent or recent["key"] != key or time.monotonic() - recent["at"] > RECHECK:
+        return None
+    try:
+        st = os.stat(registry.state_path(key))
+    except OSError:
+        return None
+    return recent["state"] if recent["file"] == [st.st_ino, st.st_mtime_ns] else None
+
+
 def ensure(system_under_test: bool | None = None) -> dict:
     """The record of the stack serving this process, starting one if needed.
 
     In order: the stack this process inherited from the run that started it
     (``CROSSCHECK_STACK_KEY``, so a command started with ``Run Process`` uses the run's
-    stack), the ``crosscheck up`` stack for this results folder, or the run's own stack.
+    stack, and a private stack once :func:`start_private` made one), the ``crosscheck up``
+    stack for this results folder, or the run's own stack.
     A new stack starts the system under test where it runs its own Redis and Postgres and no
     ``CROSSCHECK_API_URL`` is set; ``system_under_test=False`` starts it without.
     """
-    if not _embedded_services() and config.configured("api"):
+    return _ensure(system_under_test, proxy=False)
+
+
+def _ensure(system_under_test: bool | None, proxy: bool) -> dict:
+    if not _embedded_services() and config.configured("api") and not (proxy and not config.configured(PROXY)):
         return {"key": None, "services": {}}
     key = os.environ.get(INHERITED)
-    if not (key and registry.supervisor_alive(registry.read_state(key))):
+    recent = _recent(key)
+    if recent is not None:
+        return recent
+    if key and not registry.supervisor_alive(registry.read_state(key)):
+        if key.startswith("private-"):  # never fall back to the shared stack a private one protects
+            raise StackError(
+                f"the private stack {key} stopped unexpectedly; see {config.results_dir() / 'stack' / key}"
+            )
+        key = None
+    if key is None:
         key = _active_key()
     if key is None:
         owner = registry.owner()
@@ -122,16 +191,15 @@ def ensure(system_under_test: bool | None = None) -> dict:
             state = registry.read_state(key)
             if not registry.supervisor_alive(state):
                 _spawn(key, owner, _wants_sut() if system_under_test is None else system_under_test)
-    state = registry.read_state(key)
+    state = _remember(key)
     if not state:
         raise StackError(f"the embedded stack {key} stopped unexpectedly; see {config.results_dir() / 'stack' / key}")
     os.environ[INHERITED] = key  # child processes find this stack
-    _cache["state"] = state
     return state
 
 
 def embedded_url(name: str) -> str:
-    """The URL of ``name`` (``redis``, ``postgres``, ``api``) as this run's stack serves it.
+    """The URL of ``name`` (``redis``, ``postgres``, ``api``, ``toxiproxy``) as this run's stack serves it.
 
     A configured URL is returned as given. Where the stack has no system under test to start
     (none installed or named), asking for the ``api`` is a skip that says how to name one.
@@ -139,10 +207,11 @@ def embedded_url(name: str) -> str:
     configured = config.configured(name)
     if configured:
         return configured
-    entry = ensure()["services"].get(name, {})
+    entry = _ensure(None, proxy=name == PROXY)["services"].get(name, {})
     if entry.get("status") == "unavailable":
         raise _skip(f"no {name} to test: {entry.get('error', 'none is configured')}")
-    if entry.get("status") != "running" or not entry.get("url"):
+    # a server held down or being restarted keeps its address: a client meets the outage, not an error here
+    if entry.get("status") not in ("running", "held", "restarting") or not entry.get("url"):
         raise StackError(
             f"embedded {name} is not running ({entry.get('status', 'absent')}: "
             f"{entry.get('error', 'no detail')}); run `crosscheck doctor`"
@@ -155,36 +224,153 @@ def wants_system_under_test() -> bool:
     return _wants_sut()
 
 
-def restart(service: str = "redis", timeout: float = 30.0) -> float:
-    """Restart an embedded server on the same port; returns the seconds it was down.
+def restart(service: str = "redis", timeout: float = 30.0, down_for: float = 0.0, mode: str = "kill") -> float:
+    """Stop an embedded server and let the supervisor start it again on the same port; returns the
+    seconds it was down (from the stop until it accepted connections again).
 
-    The server is killed (as a crash would) and the supervisor starts it again.
+    ``mode="kill"`` kills it (SIGKILL) as a crash would; for ``postgres``, ``mode="immediate"``
+    stops it with ``pg_ctl stop -m immediate`` (no shutdown checkpoint: crash recovery at the next
+    start, every committed transaction kept). ``down_for`` seconds (at most
+    :data:`registry.MAX_HOLD`) pass before it is started again. ``timeout`` bounds the wait for
+    the start, after ``down_for``. ``toxiproxy``, the proxy server, can be killed too: it comes
+    back with its two proxies on the same ports and no toxics.
     Configured services cannot be restarted from here: raises StackError.
     """
+    if service not in RESTART_MODES:
+        raise StackError(f"crosscheck restarts only its embedded servers ({', '.join(RESTART_MODES)}), not {service!r}")
     if config.configured(service):
         raise StackError(
             f"{service} is configured ({config.mask_url(config.configured(service))}); "
             "crosscheck only restarts servers it started itself"
         )
+    if mode not in RESTART_MODES[service]:
+        raise StackError(f"{service} cannot be stopped with mode={mode!r}: use {' or '.join(RESTART_MODES[service])}")
+    if not 0.0 <= down_for <= registry.MAX_HOLD:
+        raise StackError(f"down_for must be between 0 and {registry.MAX_HOLD:g} seconds, got {down_for:g}")
     state = ensure()
     entry = state["services"].get(service)
     if not entry or entry.get("status") != "running":
         raise StackError(f"embedded {service} is not running, cannot restart it")
-    before = entry.get("restarts", 0)
-    t0 = time.monotonic()
+    key, pid, before = state["key"], entry["pid"], entry.get("restarts", 0)
+    registry.hold(key, service, pid, down_for)  # before the stop: the supervisor must not start it at once
+    stopped_at = time.time()
     try:
-        os.kill(entry["pid"], signal.SIGKILL)
+        if mode == "immediate":
+            from crosscheck.stack.servers import PostgresServer, ServerError
+
+            try:
+                server = PostgresServer(entry["port"], registry.runtime_dir(key) / service, Path(state["logs"]))
+                server.pg_ctl_stop("immediate", timeout)
+            except ServerError as exc:
+                raise StackError(f"embedded postgres did not stop: {exc}") from None
+        else:
+            os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-    deadline = t0 + timeout
+    except BaseException:
+        registry.release(key, service)
+        raise
+    deadline = time.monotonic() + down_for + timeout
+    now: dict = {}
     while time.monotonic() < deadline:
-        state = registry.read_state(state["key"]) or {}
-        now = state.get("services", {}).get(service, {})
+        now = (_remember(key) or {}).get("services", {}).get(service, {})
         if now.get("restarts", 0) > before and now.get("status") == "running":
-            _cache["state"] = state
-            return time.monotonic() - t0
+            return max(0.0, float(now.get("ready_at") or time.time()) - stopped_at)
         time.sleep(0.02)
-    raise StackError(f"embedded {service} did not come back within {timeout:.0f} s")
+    raise StackError(
+        f"embedded {service} did not come back within {down_for + timeout:.0f} s "
+        f"(status: {now.get('status', 'absent')}); see {state['logs']}"
+    )
+
+
+# --- private stacks: a suite that breaks its servers -------------------------------
+
+
+def _in_use() -> dict | None:
+    """The record of the stack this process uses now, if it has started to use one; never starts one."""
+    key = os.environ.get(INHERITED)
+    state = registry.read_state(key) if key else None
+    return state if registry.supervisor_alive(state) else None
+
+
+def _addresses(state: dict | None) -> dict[str, str]:
+    """The addresses (``host:port``) of a stack by what listens there: a server, the API, a proxy."""
+    found = {}
+    for name, entry in (state or {}).get("services", {}).items():
+        address = address_of(entry.get("url") or "")
+        if address:
+            found[name] = address
+        for proxy, described in (entry.get("proxies") or {}).items():
+            found[f"{name}/{proxy}"] = described["listen"]
+    return found
+
+
+def _move_environment(old: dict | None, new: dict | None) -> list[str]:
+    """Point the environment variables that hold a URL of stack ``old`` (``Export Redis Url`` puts
+    them there for child processes) at the same service of stack ``new``; returns their names."""
+    before, after = _addresses(old), _addresses(new)
+    moves = {before[name]: after[name] for name in before.keys() & after.keys() if before[name] != after[name]}
+    moved = []
+    for name, value in list(os.environ.items()) if moves else []:
+        address = address_of(value) if "://" in value else None
+        if address in moves:
+            os.environ[name] = via(value, moves[address])
+            moved.append(name)
+    return moved
+
+
+def start_private(system_under_test: bool = True) -> dict:
+    """Start a stack of this process's own and use it from now on; returns its record.
+
+    It has its own Redis, Postgres, proxy server and (with ``system_under_test``, where the
+    shared stack would have one) system under test, and stops when this process ends at the
+    latest. ``CROSSCHECK_STACK_KEY`` names it, so child processes use it too. Configured
+    services stay as configured: only the embedded ones are private. Environment variables that
+    hold a URL of the stack used so far (exported for child processes) are pointed at the same
+    service of the private stack. :func:`stop_private` stops it and goes back to the stack used
+    before.
+    """
+    services = _stack_services()
+    if not services:
+        raise StackError(
+            "every service is configured (CROSSCHECK_REDIS_URL, CROSSCHECK_POSTGRES_URL, CROSSCHECK_TOXIPROXY_URL): "
+            "a private stack only holds servers crosscheck starts itself, and there is none to start"
+        )
+    me = psutil.Process()
+    key = f"private-{me.pid}-{int(me.create_time())}-{next(_private_numbers)}"
+    before = _in_use()
+    with registry.locked(key):
+        _spawn(key, me, system_under_test and _wants_sut())
+    _private.append((key, os.environ.get(INHERITED)))
+    os.environ[INHERITED] = key
+    _cache.clear()
+    state = _remember(key)
+    if not state:
+        raise StackError(f"the private stack {key} stopped unexpectedly; see {config.results_dir() / 'stack' / key}")
+    _move_environment(before, state)
+    return state
+
+
+def stop_private(key: str | None = None) -> bool:
+    """Stop the private stack ``key`` (default: the newest this process started) and use the stack
+    used before it again (environment variables holding a URL of the private stack are pointed
+    back at it); False when there is none."""
+    index = next((i for i in range(len(_private) - 1, -1, -1) if key in (None, _private[i][0])), None)
+    if index is None:
+        return False
+    key, previous = _private.pop(index)
+    if index < len(_private):  # a newer private stack goes back to what this one replaced
+        _private[index] = (_private[index][0], previous)
+    elif os.environ.get(INHERITED) == key:
+        private = registry.read_state(key)
+        if previous is None:
+            os.environ.pop(INHERITED, None)
+        else:
+            os.environ[INHERITED] = previous
+        _move_environment(private, _in_use())
+    _cache.clear()
+    stop(key)
+    return True
 
 
 # --- explicit stacks: crosscheck up / down / status ------------------------------
@@ -253,7 +439,11 @@ def stop_run_stack() -> str | None:
 
 
 def current() -> dict | None:
-    """The record of the stack serving this results folder or run, if one is running; never starts one."""
+    """The record of the stack serving this process (a private one, this results folder's or
+    this run's), if one is running; never starts one."""
+    inherited = os.environ.get(INHERITED)
+    if inherited and registry.supervisor_alive(registry.read_state(inherited)):
+        return registry.read_state(inherited)
     key = _active_key()
     if key is None:
         owner_key = registry.run_key(registry.owner())

@@ -18,17 +18,18 @@ def stack_problems() -> list[str]:
             found.append(f"stack {key}: its supervisor is gone but its record remains; fix: crosscheck down")
             continue
         for name, entry in state.get("services", {}).items():
-            if entry.get("status") == "unavailable":
-                continue  # nothing to start (no system under test): the service's own line says so
+            if entry.get("status") in ("unavailable", "held"):
+                continue  # nothing to start (no system under test), or down on purpose for a while
+            crashes = entry.get("restarts", 0) - entry.get("requested_restarts", 0)  # not the asked-for restarts
             if entry.get("status") != "running":
                 found.append(
                     f"stack {key}: {name} is {entry.get('status')} "
                     f"({entry.get('error', 'see ' + str(entry.get('log', state.get('logs'))))}); "
                     "fix: crosscheck down, then crosscheck up"
                 )
-            elif entry.get("restarts"):
+            elif crashes > 0:
                 found.append(
-                    f"stack {key}: {name} crashed and was restarted {entry['restarts']} time(s) "
+                    f"stack {key}: {name} crashed and was restarted {crashes} time(s) "
                     f"(last exit {entry.get('last_exit')}); see {entry.get('log')}"
                 )
     return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crosscheck.core import CrosscheckLibrary
+from crosscheck.core.cleanup import CleanupListener
 from crosscheck.stack.context import StackContext
 from crosscheck.stack.keywords.preflight import PreflightKeywords
 from crosscheck.stack.keywords.services import ServiceKeywords
@@ -25,6 +26,16 @@ class Stack(CrosscheckLibrary):
     run ends, however it ends: passed, failed, Ctrl-C or killed. ``crosscheck up``
     starts one that outlives runs, until ``crosscheck down``.
 
+    The system under test reaches its Redis and Postgres through the stack's fault
+    proxy server (proxies ``redis`` and ``postgres``, driven by crosscheck.Faults); the
+    suites' own connections are direct. crosscheck.Faults restarts embedded servers
+    (its ``Restart Service``) and puts faults on those proxies.
+
+    = Private stacks =
+    A suite that breaks its services (restarts a server, cuts a proxy) calls `Use A
+    Private Stack` in its ``Suite Setup``: it gets a stack of its own for its duration, so
+    suites running beside it under pabot are not hit.
+
     Passwords never appear in logs, reports or failure messages: addresses are
     shown as ``redis://user:***@host:port/db``.
 
@@ -37,9 +48,6 @@ class Stack(CrosscheckLibrary):
     as '0.2 ms' or '0.2 s'.``). Arguments that are not assertion targets
     (``timeout=``, ``block=``, ``hold=``, ``duration=``) follow Robot Framework's own
     time format, where a bare number means seconds.
-
-    `Restart Service` returns the seconds the server was down; its target may be
-    written in any time unit (``5 s``, ``500 ms``).
 
     = Examples =
     | ***** Settings *****
@@ -57,3 +65,9 @@ class Stack(CrosscheckLibrary):
 
     def __init__(self) -> None:
         super().__init__(StackContext())
+        # Its cleanup (stopping a private stack) runs after the other libraries' cleanup of the
+        # same test or suite, which may still need the private servers.
+        listeners = self.ROBOT_LIBRARY_LISTENER
+        for listener in listeners if isinstance(listeners, list) else [listeners]:
+            if isinstance(listener, CleanupListener):
+                setattr(listener, "ROBOT_LISTENER_PRIORITY", -1)  # noqa: B010 - Robot reads it, the class has none

@@ -8,8 +8,16 @@ A stack is identified by a key:
   stops it as soon as the owning process is gone (normal end, failure, Ctrl-C
   or kill). The owner is the ``pabot`` process when there is one among the
   ancestors (one stack for the whole parallel run), else the process itself.
+* ``private-<pid>-<start time>-<n>``: a private stack (:func:`crosscheck.stack.api.start_private`)
+  owned by one process, for a suite that breaks its servers; it stops with that process
+  at the latest.
 
-Records live in ``/tmp/crosscheck-stacks/`` and are removed with the stack.
+Records live in ``/tmp/crosscheck-stacks/`` and are removed with the stack, as is the
+stack's runtime folder ``/tmp/crosscheck-stacks/<key>/`` (data directories, hold markers).
+
+A hold marker (:func:`hold`) asks the supervisor to leave a server down until a deadline
+after it stopped; it names the process it is about (a marker for an earlier process is
+ignored), and it never outlives its deadline or the stack.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import psutil
@@ -114,6 +123,40 @@ def all_keys() -> list[str]:
     if not REGISTRY.is_dir():
         return []
     return sorted(p.stem for p in REGISTRY.glob("*.json") if not p.name.startswith("."))
+
+
+MAX_HOLD = 3600.0  # no hold keeps a server down longer than this
+
+
+def _hold_path(key: str, service: str) -> Path:
+    return runtime_dir(key) / "holds" / f"{service}.json"
+
+
+def hold(key: str, service: str, pid: int, seconds: float) -> None:
+    """Ask the supervisor of ``key`` to start ``service`` again no earlier than ``seconds`` from now,
+    once its process ``pid`` has stopped (also marks that stop as asked for, not a crash)."""
+    path = _hold_path(key, service)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    until = time.time() + min(max(seconds, 0.0), MAX_HOLD)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{service}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        json.dump({"pid": pid, "until": until}, fh)
+    os.replace(tmp, path)
+
+
+def read_hold(key: str, service: str) -> dict | None:
+    """The hold marker of ``service`` (``pid``, ``until``), or None."""
+    try:
+        found = json.loads(_hold_path(key, service).read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def release(key: str, service: str) -> None:
+    """Remove the hold marker of ``service``, if any."""
+    with contextlib.suppress(FileNotFoundError):
+        _hold_path(key, service).unlink()
 
 
 @contextlib.contextmanager

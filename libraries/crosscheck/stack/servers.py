@@ -23,12 +23,34 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 TEST_DATABASE = "crosscheck_test"
 
 
-class ServerStartError(RuntimeError):
+class ServerError(RuntimeError):
     pass
+
+
+class ServerStartError(ServerError):
+    pass
+
+
+def via(url: str, address: str) -> str:
+    """``url`` with its ``host:port`` replaced by ``address`` (scheme, credentials, database kept)."""
+    parts = urlsplit(url)
+    auth = parts.netloc.rpartition("@")[0]
+    return urlunsplit((parts.scheme, f"{auth}@{address}" if auth else address, parts.path, parts.query, parts.fragment))
+
+
+def address_of(url: str) -> str | None:
+    """``host:port`` of ``url``, or None where it names no port."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    return f"{parts.hostname}:{port}" if parts.hostname and port else None
 
 
 def free_port() -> int:
@@ -282,8 +304,6 @@ class PostgresServer(_Server):
                 "-c",
                 "fsync=off",
                 "-c",
-                "synchronous_commit=off",
-                "-c",
                 "full_page_writes=off",
                 "-c",
                 "max_connections=300",
@@ -299,6 +319,37 @@ class PostgresServer(_Server):
         )
         self._wait(self._accepting, timeout)
         self._create_test_database()
+
+    def pg_ctl_stop(self, mode: str = "immediate", timeout: float = 30.0) -> None:
+        """Stop the server with ``pg_ctl stop -m <mode>`` on its data folder, as the user it runs as;
+        returns once the postmaster has the signal (``-W``: the supervisor may start the next
+        one before pg_ctl would see the first one's PID file gone).
+
+        ``immediate`` ends every process without a shutdown checkpoint: the next start runs
+        crash recovery, and every committed transaction is kept.
+        """
+        install, drop = self._prepare_install()
+        done = subprocess.run(
+            drop
+            + [
+                str(install / "bin" / "pg_ctl"),
+                "stop",
+                "-D",
+                str(self.rundir / "pgdata"),
+                "-m",
+                mode,
+                "-W",
+                "-s",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            preexec_fn=_die_with_parent,
+        )
+        if done.returncode:
+            raise ServerError(
+                f"pg_ctl stop -m {mode} failed ({done.returncode}): {(done.stderr or done.stdout).strip()[-400:]}"
+            )
 
     def _connect(self, dbname: str):
         import psycopg2

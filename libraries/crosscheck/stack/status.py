@@ -1,7 +1,8 @@
 """``crosscheck status`` and `Log Service Versions`: one row per service, never raising.
 
 Each row names the service, its address (password masked), its mode (configured,
-embedded, or the service's own fallback), the version it reports and its state.
+embedded, or the service's own fallback), the version it reports and its state. The
+proxy server's row (``toxiproxy``) also lists its proxies, in its state and as ``proxies``.
 """
 
 from __future__ import annotations
@@ -42,19 +43,7 @@ def rows(probe: bool = True) -> list[dict[str, Any]]:
                 }
             )
         elif service.embedded and name in running:
-            entry = running[name]
-            found.append(
-                {
-                    "service": name,
-                    "address": entry.get("url", ""),
-                    "mode": f"embedded ({key})",
-                    "version": entry.get("version", ""),
-                    "state": entry.get("status", ""),
-                    "pid": entry.get("pid") or entry.get("pids"),
-                    "restarts": entry.get("restarts", 0),
-                    "error": entry.get("error", ""),
-                }
-            )
+            found.append(_embedded_row(name, running[name], key))
         elif service.embedded:
             found.append(
                 {
@@ -86,4 +75,24 @@ def rows(probe: bool = True) -> list[dict[str, Any]]:
                     "state": "",
                 }
             )
+    if api.PROXY in running and api.PROXY not in [row["service"] for row in found]:
+        found.append(_embedded_row(api.PROXY, running[api.PROXY], key))
     return found
+
+
+def _embedded_row(name: str, entry: dict, key: str | None) -> dict[str, Any]:
+    row = {
+        "service": name,
+        "address": entry.get("url", ""),
+        "mode": f"embedded ({key})",
+        "version": entry.get("version", ""),
+        "state": entry.get("status", ""),
+        "pid": entry.get("pid") or entry.get("pids"),
+        "restarts": entry.get("restarts", 0),
+        "error": entry.get("error", ""),
+    }
+    if "proxies" in entry:
+        row["proxies"] = entry["proxies"]
+        listed = ", ".join(f"{n} {p['listen']} -> {p['upstream']}" for n, p in sorted(entry["proxies"].items()))
+        row["state"] = f"{row['state']}; proxies: {listed or 'none'}"
+    return row

@@ -48,6 +48,7 @@ class VectorsContext:
         self.last: dict[str, dict] = {}
         #: (cleanup scope, backend) -> the namespace collections of that scope live in
         self._namespaces: dict[tuple[int, int], str] = {}
+        self._follows_default = False  # the active store is the default Postgres
 
     # -- stores -----------------------------------------------------------------
     @staticmethod
@@ -72,6 +73,7 @@ class VectorsContext:
 
     def connect(self, url: str | None = None) -> Backend:
         kind, address = self._resolve_url(url if url is not None else self.default_url)
+        follows = kind == "pgvector" and address is None  # the default server's, as the service answers it
         if kind == "pgvector":
             address = address or self._default_postgres()
         key = f"{kind}|{address}"
@@ -80,6 +82,7 @@ class VectorsContext:
         if self.active != key:
             self.current = None
         self.active = key
+        self._follows_default = follows
         return self.backends[key]
 
     @staticmethod
@@ -108,8 +111,13 @@ class VectorsContext:
 
     @property
     def backend(self) -> Backend:
+        """The active store. One chosen as the default Postgres follows ``services.postgres.url()``
+        (a private stack in use, or no longer): when it answers another address, the store
+        there becomes the active one."""
         if self.active is None:
             return self.connect()
+        if self._follows_default and self.active != f"pgvector|{self._default_postgres()}":
+            return self.connect("pgvector")
         return self.backends[self.active]
 
     # -- collections --------------------------------------------------------------
@@ -274,6 +282,7 @@ class VectorsContext:
             backend.close()
         self.backends.clear()
         self.active = None
+        self._follows_default = False
         self.current = None
         self.collections.clear()
         self._namespaces.clear()

@@ -1,15 +1,14 @@
-"""Keywords about the services: start, address, reachability, versions, restart."""
+"""Keywords about the services: start, address, reachability, versions, a private stack."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from robot.api import logger
 from robotlibcore import keyword
 
 from crosscheck import config, reporting, services
-from crosscheck.assertions import AssertionOperator, check, time_target
+from crosscheck.assertions import AssertionOperator, check
 from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError
 from crosscheck.stack import api, status
@@ -100,26 +99,29 @@ class ServiceKeywords(Component[StackContext]):
         return rows
 
     @keyword
-    def restart_service(
-        self,
-        service: str = "redis",
-        assertion_operator: AssertionOperator | None = None,
-        assertion_expected: Any = None,
-        timeout: timedelta = timedelta(seconds=30),
-    ) -> float:
-        """Restarts an embedded server on the same port and returns how long it was down, in seconds.
+    def use_a_private_stack(self, system_under_test: bool = True) -> str:
+        """Starts a stack of this suite's own (or this test's) and uses it until the suite (or test) ends.
 
-        For recovery tests (seed 001: ``REDIS_RECOVERY_TARGET``). The server is killed, as a
-        crash would, and the stack starts it again. Configured services are not restarted:
-        the keyword fails saying so. ``assertion_expected`` is a time with a unit
-        (``5 s``, ``500 ms``); a bare number is refused before anything is restarted.
-        ``timeout`` follows Robot's time format (a bare number is seconds).
+        For a suite that breaks its services (``Restart Service``, ``Cut Service`` of
+        crosscheck.Faults): under pabot, suites running at the same time share one stack, and
+        would be hit too. The private stack has its own Redis, Postgres, proxy server and
+        system under test (``system_under_test=False``: without one); every library, and every
+        process started from here on (``Run Process``), uses it. Connections opened before to
+        the shared stack's default addresses move to the private one on their next use, and
+        environment variables holding one of its URLs (``Export Redis Url``) are pointed at
+        the private one, and back when it stops.
+        Configured services stay as configured. Called in ``Suite Setup`` it lasts for the
+        suite; when the suite ends it is stopped, after the other libraries' cleanup, and the
+        shared stack is used again. Starting it takes a few seconds.
 
-        | `Restart Service` | redis | <= | ${REDIS_RECOVERY_TARGET} |
+        Returns the private stack's key.
+
+        | `Use A Private Stack` | # in Suite Setup: for the suite |
+        | `Use A Private Stack` | system_under_test=${False} | # Redis, Postgres and the proxy server only |
         """
-        name = _name(service)
-        what = f"Downtime (s) of the restarted {name}"
-        target = time_target(assertion_operator, assertion_expected, what, unit="s")
-        down = api.restart(name, timeout.total_seconds())
-        logger.info(f"{service} restarted; down for {down * 1000:.0f} ms")
-        return check(round(down, 4), assertion_operator, assertion_expected if target is None else target, what)
+        state = api.start_private(system_under_test)
+        key = state["key"]
+        self.ctx.cleanup.add(f"private stack {key}", lambda: api.stop_private(key))
+        logger.info(f"private stack {key} in use")
+        self.log_service_versions()
+        return key
