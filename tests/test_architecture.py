@@ -24,6 +24,8 @@ PURE_ENGINES = [
     "metrics/promql.py",
     "contracts/compat.py",
     "sandbox/risk.py",
+    "faults/toxics.py",
+    "faults/recovery.py",
 ]
 
 CONNECTING = re.compile(r"psycopg2\.connect\(|redis\.Redis\(|Redis\.from_url\(|DockerClient\(|QdrantClient\(")

@@ -208,23 +208,6 @@ def cold_start(request):
     return Getter(lambda op, exp: kw(lib, "Measure Cold Start", [op, exp]), "s", "Sandbox cold start", stable=False)
 
 
-def restart_service(request):
-    if os.environ.get("CROSSCHECK_REDIS_URL"):
-        pytest.skip("Restart Service restarts only the embedded Redis")
-    from crosscheck.stack import api
-    from crosscheck.stack.library import Stack
-
-    request.getfixturevalue("redis_url")
-    lib = Stack()
-    return Getter(
-        lambda op, exp: kw(lib, "Restart Service", ["redis", op, exp]),
-        "s",
-        "Downtime of the restarted redis",
-        stable=False,
-        untouched=lambda: api.ensure()["services"]["redis"]["pid"],
-    )
-
-
 def histogram_quantile(request):
     from crosscheck.metrics import Metrics
 
@@ -242,6 +225,24 @@ def histogram_quantile(request):
     )
 
 
+def time_to_recover(request):
+    from crosscheck.faults.library import Faults
+
+    lib = Faults()
+    lib.cleanup.push("test", "time to recover")
+    request.addfinalizer(lambda: (lib.cleanup.close(), lib.ctx.close()))
+    through = kw(lib, "Create Proxy For Service", ["redis"], {"name": "time-target"})
+    kw(lib, "Start Probe", ["redis", through], {"name": "ping"})
+    kw(lib, "Cut Service", ["time-target"], {"duration": "300 ms"})
+    kw(lib, "Get Time To Recover", ["ping"])  # waits for the first success after the cut
+    return Getter(
+        lambda op, exp: kw(lib, "Get Time To Recover", ["ping", op, exp]),
+        "s",
+        r"Time to recover of time-target after cut of proxy 'time-target', probe 'ping'",
+        stable=True,
+    )
+
+
 GETTERS = {
     "Messaging Get Delivery Latency": delivery_latency,
     "Messaging Delivery Should Meet Targets": delivery_targets,
@@ -250,8 +251,8 @@ GETTERS = {
     "Vectors Get Search Latency": search_latency,
     "Sandbox Get Run Duration": run_duration,
     "Sandbox Measure Cold Start": cold_start,
-    "Stack Restart Service": restart_service,
     "Metrics Get Histogram Quantile": histogram_quantile,
+    "Faults Get Time To Recover": time_to_recover,
 }
 
 
