@@ -24,6 +24,12 @@ PURE_ENGINES = [
     "metrics/promql.py",
     "contracts/compat.py",
     "sandbox/risk.py",
+    "verdict/trend.py",
+    "verdict/logs.py",
+    "verdict/rules.py",
+    "verdict/baseline.py",
+    "verdict/page.py",
+    "figures.py",
 ]
 
 CONNECTING = re.compile(r"psycopg2\.connect\(|redis\.Redis\(|Redis\.from_url\(|DockerClient\(|QdrantClient\(")

@@ -17,6 +17,7 @@ _LIBRARIES = {
     "Contracts": "crosscheck.contracts.library",
     "Metrics": "crosscheck.metrics.library",
     "Load": "crosscheck.load.library",
+    "Verdict": "crosscheck.verdict.library",
 }
 
 
