@@ -4,6 +4,10 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 RESULTS ?= results
 PROCESSES ?= 2
+# the verdict after `make run`: BASELINE=baseline.json compares performance with a saved baseline;
+# VERDICT_GATE=1 makes a NO-GO (1), UNDECIDED (2) or unreadable run (3) the exit code of `make run`
+BASELINE ?=
+VERDICT_GATE ?=
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: run test install check pytest dryrun lint docs clean
@@ -17,11 +21,19 @@ $(STAMP): pyproject.toml demo/pyproject.toml
 
 install: $(STAMP)
 
-## run: every suite in parallel with pabot; results/ gets output.xml, log.html, report.html, xunit.xml
+## run: every suite in parallel with pabot, then the Go/No-Go verdict; results/ gets output.xml, log.html,
+## report.html, xunit.xml, verdict.html, figures.json. Exits with pabot's code (the verdict's with VERDICT_GATE=1).
 run: $(STAMP)
 	@mkdir -p $(RESULTS)
 	@$(BIN)/pabot --processes $(PROCESSES) --outputdir $(RESULTS) --xunit xunit.xml suites; rc=$$?; \
-	  echo; echo "Report: $(abspath $(RESULTS))/report.html"; echo "Log:    $(abspath $(RESULTS))/log.html"; exit $$rc
+	  echo; against=; \
+	  if [ -n "$(BASELINE)" ]; then \
+	    if [ -f "$(BASELINE)" ]; then against="--baseline $(BASELINE)"; \
+	    else echo "BASELINE=$(BASELINE) does not exist: performance is not compared (save one with: crosscheck baseline save $(RESULTS) -o $(BASELINE))"; fi; \
+	  fi; \
+	  $(BIN)/crosscheck verdict $(RESULTS) $$against; vrc=$$?; \
+	  if [ $$vrc -eq 3 ]; then echo "Report: $(abspath $(RESULTS))/report.html"; echo "Log:    $(abspath $(RESULTS))/log.html"; fi; \
+	  if [ "$(VERDICT_GATE)" = "1" ] && [ $$vrc -ne 0 ]; then exit $$vrc; fi; exit $$rc
 
 ## test: ruff and mypy, pytest against real services (the library's tests and the demo's), a dry run of every suite, and Robocop
 test: check pytest dryrun lint

@@ -26,6 +26,12 @@ PURE_ENGINES = [
     "sandbox/risk.py",
     "faults/toxics.py",
     "faults/recovery.py",
+    "verdict/trend.py",
+    "verdict/logs.py",
+    "verdict/rules.py",
+    "verdict/baseline.py",
+    "verdict/page.py",
+    "figures.py",
 ]
 
 CONNECTING = re.compile(r"psycopg2\.connect\(|redis\.Redis\(|Redis\.from_url\(|DockerClient\(|QdrantClient\(")

@@ -65,6 +65,8 @@ POOL_IN_USE = Gauge("demo_db_pool_in_use", "Postgres connections lent out.")
 POOL_IDLE = Gauge("demo_db_pool_idle", "Postgres connections open and free.")
 POOL_WAITING = Gauge("demo_db_pool_waiting", "Requests waiting for a Postgres connection.")
 REJECTIONS = Counter("demo_rate_limit_rejections_total", "Requests refused with 429 over a key's limit.")
+LEAK_PER_REQUEST = 256 * 1024  # fault memory-leak: bytes each request keeps for good
+_kept: list[bytes] = []
 
 
 class CommitUnknown(Exception):
@@ -376,6 +378,8 @@ class MetricsMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        if faults.active("memory-leak"):
+            _kept.append(b"\x01" * LEAK_PER_REQUEST)  # written, so the pages are resident
         route, start, status = self.route_of(scope), time.perf_counter(), [500]
 
         async def send_and_note(message):

@@ -6,7 +6,7 @@ default) the demo is healthy. Each fault is read where it acts, as ``active("nam
 start instead of running it healthy by mistake. Every fault has a pytest test that runs
 the suite which claims to catch it against the demo with that fault, and asserts the
 suite fails with a message naming the broken thing (``tests/test_demo_faults_*.py``,
-``tests/load/test_load_faults.py``, ``tests/faults/test_resilience_suites.py``).
+``tests/load/test_load_faults.py``, ``tests/faults/test_resilience_suites.py``, ``tests/verdict/test_monitor.py``).
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ KNOWN: dict[str, str] = {
     "errors-universes": "every 20th GET /v1/universes/{name} answers HTTP 500 (5 % of them)",
     "consumer-no-catch-up": "the consumer, when it (re)starts, moves its group to the end of each stream and "
     "so skips what arrived while it was offline",
+    "memory-leak": "every HTTP request keeps 256 KB in a list of the API process, so its memory grows with "
+    "the traffic and is never freed",
     # resilience (checked by the day 3 suites; demo/tests/test_resilience.py shows each one's effect)
     "pool-no-reconnect": "the API's Postgres pool keeps its dead connections and hands them out again without "
     "retrying, so after a Postgres restart every request needing the database answers 503",

@@ -18,6 +18,7 @@ _LIBRARIES = {
     "Metrics": "crosscheck.metrics.library",
     "Load": "crosscheck.load.library",
     "Faults": "crosscheck.faults.library",
+    "Verdict": "crosscheck.verdict.library",
 }
 
 

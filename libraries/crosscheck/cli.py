@@ -1,11 +1,13 @@
-"""The ``crosscheck`` command: up | down | status | doctor | sandbox-image | schema-dump."""
+"""The ``crosscheck`` command: up | down | status | doctor | sandbox-image | schema-dump | verdict | baseline."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import NoReturn
 
 from crosscheck import config
+from crosscheck.errors import ConfigurationError
 
 
 def _print_status(rows: list[dict]) -> None:
@@ -65,8 +67,104 @@ def cmd_schema_dump(argv: list[str]) -> int:
     return cli.schema_dump(argv)
 
 
+# exit codes of `crosscheck verdict`; 3 is also every bad input of `verdict` and `baseline`
+VERDICT_EXIT = {"GO": 0, "NO-GO": 1, "UNDECIDED": 2}
+BAD_INPUT = 3
+
+
+class _InputParser(argparse.ArgumentParser):
+    """A parser that exits 3 on bad arguments: for `crosscheck verdict`, 2 means UNDECIDED."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(BAD_INPUT)
+
+
+def cmd_verdict(argv: list[str]) -> int:
+    parser = _InputParser(
+        prog="crosscheck verdict",
+        description="The Go/No-Go verdict on a run: prints it with every reason, writes verdict.html and "
+        "figures.json into RESULTS_DIR and re-renders report.html and log.html with the verdict in their "
+        "metadata. Exit code: 0 GO, 1 NO-GO, 2 UNDECIDED, 3 bad input.",
+    )
+    parser.add_argument("results", metavar="RESULTS_DIR", help="the run's results folder (or its output.xml)")
+    parser.add_argument("--baseline", metavar="FILE", help="a baseline saved with `crosscheck baseline save`")
+    parser.add_argument("--rules", metavar="FILE", help="per-figure rules, YAML or JSON (docs/verdict.md)")
+    args = parser.parse_args(argv)
+    from crosscheck.verdict import baseline, page, results, rules
+
+    try:
+        run = results.read(args.results)
+        base = baseline.load(args.baseline) if args.baseline else None
+        rule_set = rules.Rules.load(args.rules) if args.rules else rules.Rules()
+        verdict = rules.decide(
+            run.figures, run.tests, base, rule_set, errors=[e.message for e in run.errors if e.level == "ERROR"]
+        )
+        html_file = run.folder / "verdict.html"
+        html_file.write_text(page.render(verdict, run, base, rule_set), encoding="utf-8")
+        figures_file = results.write_figures(run)
+        pages = results.annotate_reports(run, verdict, html_file.name)
+    except ConfigurationError as exc:
+        print(f"crosscheck verdict: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    except OSError as exc:
+        print(f"crosscheck verdict: cannot write into {exc.filename or args.results}: {exc.strerror}", file=sys.stderr)
+        return BAD_INPUT
+    print(f"Verdict: {verdict.headline}")
+    for reason in verdict.reasons:
+        what = f"{reason.what}: " if reason.what else ""
+        print(f"  {reason.severity.upper():9}  {reason.rule}: {what}{reason.detail}")
+    print(f"Verdict page: {html_file.resolve()}")
+    print(f"Figures:      {figures_file.resolve()} ({len(run.figures)} measurements)")
+    for label, written in zip(("Report:", "Log:"), pages):
+        print(f"{label:13} {written.resolve()} (verdict in its metadata)")
+    return VERDICT_EXIT[verdict.state]
+
+
+def cmd_baseline(argv: list[str]) -> int:
+    parser = _InputParser(prog="crosscheck baseline", description="Save the figures of a run as a baseline.")
+    sub = parser.add_subparsers(dest="action", required=True, parser_class=_InputParser)
+    save = sub.add_parser(
+        "save",
+        help="save the figures of the run in RESULTS_DIR (medians per name, the machine) as a baseline",
+        description="Save the figures of a run as a baseline for `crosscheck verdict --baseline`. A run with "
+        "failed tests is refused unless --force.",
+    )
+    save.add_argument("results", metavar="RESULTS_DIR", help="the run's results folder (or its output.xml)")
+    save.add_argument("-o", "--output", metavar="FILE", default="baseline.json", help="default: ./baseline.json")
+    save.add_argument("--force", action="store_true", help="save it even though tests failed")
+    args = parser.parse_args(argv)
+    from crosscheck.verdict import baseline, results
+
+    try:
+        run = results.read(args.results)
+        saved = baseline.save(run, args.output, force=args.force)
+    except ConfigurationError as exc:
+        print(f"crosscheck baseline: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    except OSError as exc:
+        print(f"crosscheck baseline: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        return BAD_INPUT
+    print(
+        f"Baseline saved to {args.output}: {len(saved.figures)} figures (from {len(run.figures)} measurements) "
+        f"of {len(run.tests)} tests, measured on {baseline.describe_machine(saved.machine)}."
+    )
+    if not saved.figures:
+        print("  No figure was recorded in this run: a verdict against this baseline compares no performance.")
+    failed = run.count("FAIL")
+    if failed:
+        print(f"  Saved with --force although {failed} tests failed.")
+    return 0
+
+
 # commands whose own parser takes every argument after the command name
-PASS_THROUGH = {"sandbox-image": cmd_sandbox_image, "schema-dump": cmd_schema_dump}
+PASS_THROUGH = {
+    "sandbox-image": cmd_sandbox_image,
+    "schema-dump": cmd_schema_dump,
+    "verdict": cmd_verdict,
+    "baseline": cmd_baseline,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, text in (
         ("sandbox-image", "build the local sandbox image"),
         ("schema-dump", "write an expected-schema YAML from a live database"),
+        ("verdict", "the Go/No-Go verdict on a run: exits 0 GO, 1 NO-GO, 2 UNDECIDED, 3 bad input"),
+        ("baseline", "save a run's figures as a baseline: `baseline save RESULTS_DIR -o FILE`"),
     ):
         sub.add_parser(name, help=text + f" (crosscheck {name} --help)")
     argv = sys.argv[1:] if argv is None else argv

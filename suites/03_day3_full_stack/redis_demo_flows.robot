@@ -1,11 +1,13 @@
 *** Settings ***
 Documentation       Day 3: the demo's producer, API and consumer talk only through Redis (seed 001's
 ...                 loose coupling). Messages name a ``TEST_<namespace>`` universe; what the consumer
-...                 stored for them is deleted after each test.
+...                 stored for them is deleted after each test. The last test reads what the demo logged
+...                 meanwhile: no traceback, no ERROR line (seed 004).
 Resource            ../../resources/messaging.resource
 Resource            ../../resources/demo_api.resource
 Resource            ../../resources/contracts.resource
 Resource            ../../resources/postgres.resource
+Library             crosscheck.Verdict
 Suite Setup         Connect To The Demo API
 Suite Teardown      Disconnect From The Demo API
 Test Teardown       Remove What The Demo Stored For This Test
@@ -81,6 +83,10 @@ The Demo Consumer Acknowledges Everything It Reads From The Stream
     Demo Producer Publishes    tickstock.universe.updated    10
     Wait Until Keyword Succeeds    10 s    0.2 s
     ...    Get Pending Count    stream:tickstock.universe.updated    tickstock-app    ==    0
+
+The Demo Logged No Unhandled Exceptions During The Flows
+    [Tags]    checkpoint7
+    Logs Should Have No Unhandled Exceptions
 
 
 *** Keywords ***

@@ -31,7 +31,7 @@ def no_locust_left() -> bool:
 
 def test_the_load_suite_passes_against_the_healthy_demo(tmp_path):
     run = run_suites(tmp_path, API_LOAD)
-    assert run.rc == 0 and len(run.statuses) == 7, run.describe()
+    assert run.rc == 0 and len(run.statuses) == 10, run.describe()
     assert set(run.statuses.values()) == {"PASS"}, run.describe()
     assert no_locust_left()
     logged = run.output.read_text()  # what log.html shows (it holds it compressed)
