@@ -7,7 +7,7 @@ Resource            ../../resources/contracts.resource
 Suite Setup         Run Keywords    Connect To The Demo API    AND    The Demo API Document Is Loaded
 Suite Teardown      Disconnect From The Demo API
 Test Teardown       Run Keywords    Delete The API Keys Of This Test    AND    Remove The Test Universe
-Test Tags           checkpoint3    day1    api
+Test Tags           checkpoint3    day1    api    critical
 
 
 *** Test Cases ***

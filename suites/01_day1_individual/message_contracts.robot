@@ -6,7 +6,7 @@ Resource            ../../resources/contracts.resource
 Suite Setup         Run Keywords    Connect To The Demo API    AND    The Seed Channels Contracts Are Loaded
 Suite Teardown      Disconnect From The Demo API
 Test Teardown       Remove The Test Messages From The Demo Database
-Test Tags           checkpoint3    day1    redis
+Test Tags           checkpoint3    day1    redis    critical
 
 
 *** Test Cases ***

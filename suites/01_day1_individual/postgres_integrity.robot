@@ -7,7 +7,7 @@ Resource            ../../resources/safety.resource
 Suite Setup         Run Keywords    Destructive Suite Needs A Test Database
 ...                 AND    DatabaseLibrary Uses The Same Database
 Suite Teardown      Disconnect From All Databases
-Test Tags           checkpoint4    day1    postgres
+Test Tags           checkpoint4    day1    postgres    critical
 
 
 *** Variables ***

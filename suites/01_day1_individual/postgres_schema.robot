@@ -5,7 +5,7 @@ Documentation       Day 1, Postgres alone: the demo database has seed 001's and 
 Resource            ../../resources/postgres.resource
 Suite Setup         DatabaseLibrary Uses The Same Database
 Suite Teardown      Disconnect From All Databases
-Test Tags           checkpoint4    day1    postgres
+Test Tags           checkpoint4    day1    postgres    critical
 
 
 *** Test Cases ***

@@ -5,7 +5,7 @@ Documentation       Checkpoint 7, sandbox containment: seed 003's failure modes 
 Resource            ../../resources/sandbox.resource
 Suite Setup         Sandbox Engine Is Ready
 Suite Teardown      No Sandbox Container Should Remain
-Test Tags           checkpoint7    day1    sandbox
+Test Tags           checkpoint7    day1    sandbox    critical
 
 
 *** Variables ***

@@ -7,7 +7,7 @@ Resource            ../../resources/faults.resource
 Suite Setup         The Demo Runs On A Private Stack With A Suite Key
 Suite Teardown      The Suite Key Is Deleted
 Test Teardown       Remove What This Test Wrote
-Test Tags           day3    checkpoint7    postgres    faults
+Test Tags           day3    checkpoint7    postgres    faults    critical
 
 
 *** Test Cases ***
