@@ -39,3 +39,6 @@ A Redis Fault Does Not Change The Answers Of Endpoints That Do Not Use It
     ${during} =    The Answers Of The Endpoints That Need Only Postgres    ${universe}
     Lists Should Be Equal    ${before}    ${during}
     ...    msg=a Redis fault changed the answers of endpoints that use only Postgres
+
+The Demo's Memory Stays Flat Through The Faults
+    The Demo's Memory Stayed Flat Through The Faults

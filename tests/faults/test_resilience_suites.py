@@ -58,5 +58,5 @@ def test_the_healthy_demo_passes_both_suites_and_leaves_no_proxy_or_toxic(tmp_pa
     before = proxy_processes()
     run = run_suites(tmp_path, REDIS_SUITE, POSTGRES_SUITE)
     assert run.rc == 0, run.describe()
-    assert len(run.statuses) == 7 and set(run.statuses.values()) == {"PASS"}
+    assert len(run.statuses) == 9 and set(run.statuses.values()) == {"PASS"}
     assert proxy_processes() <= before
