@@ -7,12 +7,20 @@ registration happens before the fault goes on, so no failure in between can leav
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit, urlunsplit
 
 from crosscheck.core import Cleanup
 from crosscheck.errors import ConfigurationError
 from crosscheck.faults.probes import ProbeRunner
 from crosscheck.faults.recovery import Fault, Timeline
+
+
+def figure_name(service: str, what: str) -> str:
+    """``faults.<service>.<what>``: the stable name of a figure measured on ``service`` (a proxy or
+    server name, without a test's namespace prefix ``cc_<pid>_<n>_``), for the verdict."""
+    part = re.sub(r"[^a-z0-9_]+", "_", service.lower()).strip("_")
+    return f"faults.{re.sub(r'^cc_[0-9]+_[0-9]+_?', '', part) or 'service'}.{what}"
 
 
 def proxied_url(url: str, listen: str) -> str:

@@ -6,6 +6,7 @@ Pure: imports nothing from Robot Framework.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,40 @@ RESOURCE_FIGURES = (
     "db_connections",
     "redis_clients",
 )
+
+# what the verdict records after a run: figure -> (unit, better)
+REQUEST_FIGURES = {
+    "rps": ("requests/s", "higher"),
+    "error_rate_percent": ("%", "lower"),
+    "p50_ms": ("ms", "lower"),
+    "p95_ms": ("ms", "lower"),
+    "p99_ms": ("ms", "lower"),
+    "max_ms": ("ms", "lower"),
+}
+RECORDED_RESOURCES = {
+    "api_cpu_percent": ("%", "lower"),
+    "api_rss_mb": ("MB", "lower"),
+    "api_rss_increase_mb": ("MB", "lower"),
+    "db_connections": ("count", "lower"),
+    "redis_clients": ("count", "lower"),
+}
+
+
+@dataclass(frozen=True)
+class RecordedFigure:
+    """One figure of a run as the verdict records it (see :meth:`LoadResult.recorded`)."""
+
+    name: str
+    value: float
+    unit: str
+    better: str
+    where: str
+    samples: list[float] | None = None
+
+
+def figure_part(name: str) -> str:
+    """A request name as one part of a figure name: lower case, ``_`` for anything but letters and digits."""
+    return re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_") or "root"
 
 
 def stage_name(stage: Stage | None) -> str:
@@ -130,17 +165,43 @@ class LoadResult:
 
     # --- stable names for the verdict ----------------------------------------------------
 
+    def stage_key(self, position: int, stage: Stage) -> str:
+        """``stage_<users>``, or ``stage_<position>`` (from 1) when two stages have the same users."""
+        return f"stage_{stage.users}" if [s.users for s in self.stages].count(stage.users) == 1 else f"stage_{position}"
+
+    def recorded(self, host: str | None = None) -> list[RecordedFigure]:
+        """The figures of every stage the verdict compares, under stable lower-case names:
+        ``load.<stage>.<all or request>.<rps|error_rate_percent|p50_ms|p95_ms|p99_ms|max_ms>`` and
+        ``load.<stage>.<api_cpu_percent|api_rss_mb|...>``. Undefined figures (a stage without a
+        response, a resource not sampled) are left out. ``host`` names the target in ``where``
+        (default: :attr:`host`; give it with its password masked)."""
+        out = []
+        for position, stage in enumerate(self.stages, 1):
+            key = self.stage_key(position, stage)
+            where = f"{stage_name(stage)} of the load on {host or self.host}"
+            for name in [ALL, *self.names]:
+                found = self.figures(stage, name)
+                values = found.as_dict()
+                part = ALL if name == ALL else figure_part(name)
+                at = where if name == ALL else f"{where}, request {name!r}"
+                for figure, (unit, better) in REQUEST_FIGURES.items():
+                    value = float(values[figure])
+                    if math.isfinite(value):
+                        samples = found.times if figure.endswith("_ms") else None
+                        out.append(RecordedFigure(f"load.{key}.{part}.{figure}", value, unit, better, at, samples))
+            resources = self.resource_figures(stage)
+            for figure, (unit, better) in RECORDED_RESOURCES.items():
+                if math.isfinite(resources[figure]):
+                    out.append(RecordedFigure(f"load.{key}.{figure}", resources[figure], unit, better, where))
+        return out
+
     def statistics(self) -> dict[str, Any]:
         """Every figure of the run as a dict; ``figures`` holds them under stable names
         (``load.stage_<users>.<request or all>.<figure>``), units in the names."""
         flat: dict[str, float | int] = {}
         stages_out = []
         for position, stage in enumerate(self.stages, 1):
-            key = (
-                f"stage_{stage.users}"
-                if [s.users for s in self.stages].count(stage.users) == 1
-                else f"stage_{position}"
-            )
+            key = self.stage_key(position, stage)
             per_name = {}
             for name in [ALL, *self.names]:
                 figures = self.figures(stage, name).as_dict()

@@ -3,9 +3,11 @@ the statistics of :mod:`crosscheck.messaging.statistics` per channel or combined
 
 from __future__ import annotations
 
+import re
 import time
 
 from crosscheck.messaging.context import Context
+from crosscheck.messaging.contracts import base_channel
 from crosscheck.messaging.listener import Listener
 from crosscheck.messaging.statistics import Stats, combine, compute
 
@@ -97,3 +99,15 @@ def gather(
 def where(stats: Stats) -> str:
     """``on channel 'x'`` or ``on channels x, y``: where the figures were measured."""
     return f"on channel {stats.channel!r}" if ", " not in stats.channel else f"on channels {stats.channel}"
+
+
+def figure_name(channel: str, what: str) -> str:
+    """``messaging.<channel>.<what>``: the stable name of a figure measured on ``channel``, for the verdict.
+
+    The channel is the one the test asked for, without the test's namespace prefix
+    (``tickstock.universe.updated`` for ``cc_12_3_x.tickstock.universe.updated``); figures
+    of several channels combined are under ``all``.
+    """
+    channel = "all" if ", " in channel else base_channel(channel)
+    channel = re.sub(r"[^a-z0-9_.]+", "_", channel.lower()).strip("._") or "all"
+    return f"messaging.{channel}.{what}"

@@ -68,6 +68,14 @@ def time_unit(name: str) -> str | None:
     return None
 
 
+def figure_name(name: str, labels: dict, what: str) -> str:
+    """``metrics.<name>[.<label>_<value>...].<what>``: the stable name of a figure read from series
+    ``name{labels}``, for the verdict (lower case; a test's namespace ``cc_<pid>_<n>`` left out)."""
+    parts = [name, *(f"{k}_{v}" for k, v in sorted(labels.items()))]
+    slugs = [re.sub(r"[^a-z0-9]+", "_", re.sub(r"cc_\d+_\d+", "", p.lower())).strip("_") for p in parts]
+    return ".".join(["metrics", *(s for s in slugs if s), what])
+
+
 def format_series(name: str, labels: dict) -> str:
     inner = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
     return f"{name}{{{inner}}}" if inner else name

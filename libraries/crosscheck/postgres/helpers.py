@@ -4,6 +4,7 @@ psycopg2 errors as one readable line, expected counts.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from urllib.parse import urlsplit, urlunsplit
 
@@ -60,6 +61,24 @@ def db_error(err: Exception, where: str, url: str | None = None) -> CrosscheckEr
     if hint:
         text += f" (hint: {hint})"
     return CrosscheckError(config.scrub(f"{where}: {text}", url))
+
+
+_LITERAL = re.compile(r"'(?:[^']|'')*'|\$\d+|%\(\w+\)s|%s|\b\d+(?:\.\d+)?\b")
+_NAMESPACE = re.compile(r"\bcc_\d+_\d+")
+
+
+def figure_part(query: str, limit: int = 60) -> str:
+    """A short, stable form of a query (or an application name) for figure names: its words in lower
+    case joined by ``_``, without literals, parameters or a test's namespace
+    (``select_get_etf_universe`` for ``SELECT get_etf_universe('TEST_x')``, ``orders_api`` for
+    ``orders-api-*``). A long form is cut and ends with a hash of the whole.
+    """
+    text = _NAMESPACE.sub("ns", _LITERAL.sub(" ", str(query).lower()))
+    form = "_".join(re.findall(r"[a-z_][a-z0-9_]*", text)).strip("_") or "query"
+    if len(form) <= limit:
+        return form
+    digest = hashlib.sha1(form.encode()).hexdigest()[:8]
+    return f"{form[: limit - 9].rstrip('_')}_{digest}"
 
 
 def short(query: str, limit: int = 80) -> str:

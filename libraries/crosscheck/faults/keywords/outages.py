@@ -9,11 +9,11 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword
 
-from crosscheck import config
+from crosscheck import config, figures
 from crosscheck.assertions import AssertionOperator, check, time_target, to_seconds
 from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError, CrosscheckError
-from crosscheck.faults.context import FaultsContext
+from crosscheck.faults.context import FaultsContext, figure_name
 
 RESTARTABLE = ("redis", "postgres")
 RESTART_MODES = ("kill", "immediate")
@@ -117,6 +117,7 @@ class OutageKeywords(Component[FaultsContext]):
             self.ctx.mark_off(key)
         fault.off = fault.on + down  # back when it accepted connections again
         logger.info(f"{name} restarted ({mode}); down for {down * 1000:.0f} ms")
+        figures.record(figure_name(name, f"restart_{mode}_downtime_s"), round(down, 4), "s", "lower", where=what)
         return check(round(down, 4), assertion_operator, assertion_expected if target is None else target, what)
 
     @keyword

@@ -10,12 +10,12 @@ from robot.api import logger
 from robot.api.deco import keyword
 from robot.libraries.BuiltIn import BuiltIn
 
-from crosscheck import config, services
+from crosscheck import config, figures, services
 from crosscheck.assertions import AssertionOperator, check, time_target, to_seconds
 from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.faults import probes
-from crosscheck.faults.context import FaultsContext, proxied_url
+from crosscheck.faults.context import FaultsContext, figure_name, proxied_url
 from crosscheck.faults.recovery import Attempt, Fault, Recovery
 from crosscheck.faults.report import events_table, timeline_chart
 from crosscheck.reporting import log_html
@@ -140,6 +140,9 @@ class RecoveryKeywords(Component[FaultsContext]):
                 f"{timeout.total_seconds():g} s after {fault.what} was cleared: {message}"
             )
         seconds = round(recovery.seconds, 4)
+        figures.record(
+            figure_name(fault.service, "recovery_s"), seconds, "s", "lower", where=f"{fault.what}, {keyword_name!r}"
+        )
         if target is not None and seconds > target:
             raise CrosscheckError(
                 f"{fault.service} recovered {seconds:.3f} s after {fault.what} was cleared, over its target "
@@ -198,6 +201,7 @@ class RecoveryKeywords(Component[FaultsContext]):
                 "so its recovery time says little"
             )
         seconds = round(recovery.seconds, 4)
+        figures.record(figure_name(cleared.service, "recovery_s"), seconds, "s", "lower", where=what)
         message = (
             f"{cleared.service} recovered {seconds:.3f} s after {cleared.what} was cleared (probe {probe!r}), "
             f"expected {assertion_operator.value if assertion_operator else ''} {{expected}} s"

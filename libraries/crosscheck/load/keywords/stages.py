@@ -10,6 +10,7 @@ from robot.api import logger
 from robot.api.deco import keyword
 from robot.utils import timestr_to_secs
 
+from crosscheck import figures
 from crosscheck.config import mask_url, results_dir
 from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError
@@ -113,6 +114,8 @@ class StageKeywords(Component[LoadContext]):
         )
         self.ctx.last = result
         log_html(run_report(result))
+        for f in result.recorded(mask_url(host)):
+            figures.record(f.name, f.value, f.unit, f.better, where=f.where, samples=f.samples)
         for warning in result.overloaded_generator():
             logger.warn(
                 f"The load generator used more than {GENERATOR_CPU_WARNING:.0f} % of a core during {warning}: "

@@ -8,7 +8,7 @@ from typing import Any
 from robot.api import logger
 from robotlibcore import keyword
 
-from crosscheck import reporting
+from crosscheck import figures, reporting
 from crosscheck.assertions import AssertionOperator, check, time_target
 from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError, CrosscheckError
@@ -83,4 +83,5 @@ class ResilienceKeywords(Component[Context]):
                 caption=f"Recovery after Redis {fault['mode']}",
             )
         )
+        figures.record(f"messaging.redis_{fault['mode']}.recovery_s", round(worst, 4), "s", "lower", where=what)
         return check(round(worst, 4), assertion_operator, assertion_expected if target is None else target, what)

@@ -6,12 +6,12 @@ from typing import Any
 
 from robotlibcore import keyword
 
-from crosscheck import reporting
+from crosscheck import figures, reporting
 from crosscheck.assertions import AssertionOperator, chart_target, check, time_target, to_millis
 from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.messaging.context import Context
-from crosscheck.messaging.delivery import gather, where
+from crosscheck.messaging.delivery import figure_name, gather, where
 from crosscheck.messaging.statistics import STATISTICS, Stats, percent
 from crosscheck.variables.targets import MESSAGE_DELIVERY_TARGET, MESSAGE_SUCCESS_RATE_TARGET
 
@@ -41,6 +41,7 @@ class StatisticsKeywords(Component[Context]):
         """
         stats = gather(self.ctx, channel, expected, listener)
         self._log(stats)
+        self._record(stats, ("p50", "p95", "p99", "max"))
         return stats.as_dict()
 
     @keyword
@@ -79,6 +80,9 @@ class StatisticsKeywords(Component[Context]):
                 f"No latency {where(stats)}: {stats.received} messages arrived, none with a send time "
                 f"(own stamped messages or a {self.ctx.timestamp_field!r} field)."
             )
+        figures.record(
+            figure_name(stats.channel, f"{statistic}_ms"), value, "ms", "lower", where=what, samples=stats.latencies
+        )
         return check(value, assertion_operator, assertion_expected if target is None else target, what)
 
     @keyword
@@ -95,6 +99,9 @@ class StatisticsKeywords(Component[Context]):
         | `Get Success Rate` | >= | ${MESSAGE_SUCCESS_RATE_TARGET} | channel=${channel} |
         """
         stats = gather(self.ctx, channel, expected, listener)
+        figures.record(
+            figure_name(stats.channel, "success_rate"), round(stats.success_rate, 3), "%", "higher", where=where(stats)
+        )
         return check(
             round(stats.success_rate, 3),
             assertion_operator,
@@ -148,6 +155,7 @@ class StatisticsKeywords(Component[Context]):
     ) -> int:
         """Expected messages that never arrived (see `Get Delivery Statistics` for ``expected``)."""
         stats = gather(self.ctx, channel, expected, listener)
+        figures.record(figure_name(stats.channel, "lost"), stats.lost, "count", "lower", where=where(stats))
         return check(
             stats.lost,
             assertion_operator,
@@ -169,6 +177,9 @@ class StatisticsKeywords(Component[Context]):
         | `Get Out Of Order Count` | == | 0 | channel=${channel} |
         """
         stats = gather(self.ctx, channel, None, listener)
+        figures.record(
+            figure_name(stats.channel, "out_of_order"), stats.out_of_order, "count", "lower", where=where(stats)
+        )
         return check(
             stats.out_of_order,
             assertion_operator,
@@ -208,6 +219,8 @@ class StatisticsKeywords(Component[Context]):
             "content": "Duplicate messages by content (same fields, another seq)",
             "any": "Duplicate messages (by seq or content)",
         }[by]
+        name = {"seq": "duplicates", "content": "duplicates_by_content", "any": "duplicates_any"}[by]
+        figures.record(figure_name(stats.channel, name), value, "count", "lower", where=where(stats))
         return check(
             value,
             assertion_operator,
@@ -247,6 +260,7 @@ class StatisticsKeywords(Component[Context]):
         limit = to_millis(latency, f"{statistic} delivery latency")
         stats = gather(self.ctx, channel, expected, listener)
         self._log(stats, target=limit, label="target <")
+        self._record(stats, (statistic,))
         problems = []
         rate_target = percent(success_rate)
         if stats.success_rate < rate_target:
@@ -289,6 +303,32 @@ class StatisticsKeywords(Component[Context]):
         else:
             line, label = to_millis(target, "delivery latency target"), "target"
         self._log(gather(self.ctx, channel, expected, listener), target=line, label=label)
+
+    @staticmethod
+    def _record(stats: Stats, statistics: tuple[str, ...]) -> None:
+        """Record the latency ``statistics`` (when any message carried a send time) and the delivery counts."""
+        at = where(stats)
+        for statistic in statistics:
+            value = stats.latency(statistic)
+            if value is not None:
+                figures.record(
+                    figure_name(stats.channel, f"{statistic}_ms"),
+                    value,
+                    "ms",
+                    "lower",
+                    where=at,
+                    samples=stats.latencies,
+                )
+        figures.record(
+            figure_name(stats.channel, "success_rate"), round(stats.success_rate, 3), "%", "higher", where=at
+        )
+        for name, count in (
+            ("lost", stats.lost),
+            ("out_of_order", stats.out_of_order),
+            ("duplicates", stats.duplicates),
+            ("duplicates_by_content", stats.content_duplicates),
+        ):
+            figures.record(figure_name(stats.channel, name), count, "count", "lower", where=at)
 
     def _log(self, stats: Stats, target: float | None = None, label: str = "target") -> None:
         """Percentile table and histogram; the histogram marks ``target`` (ms) only when given."""

@@ -7,13 +7,14 @@ from typing import Any
 
 from robot.api.deco import keyword
 
+from crosscheck import figures
 from crosscheck.assertions import AssertionOperator, check, time_target
 from crosscheck.config import mask_url
 from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.metrics.context import MetricsContext
 from crosscheck.metrics.promql import buckets_increase, histogram_quantile
-from crosscheck.metrics.scrape import Snapshot, as_number, format_series, selector, time_unit
+from crosscheck.metrics.scrape import Snapshot, as_number, figure_name, format_series, selector, time_unit
 from crosscheck.reporting import html_table, log_html
 
 
@@ -77,4 +78,6 @@ class HistogramKeywords(Component[MetricsContext]):
                 f"Quantile {quantile:g} of {series} at {mask_url(snap.url)} is undefined: "
                 f"no observations{' since the earlier scrape' if since is not None else ''}."
             )
+        quantile_name = "p" + f"{quantile * 100:g}".replace(".", "_")
+        figures.record(figure_name(name, wanted, quantile_name), value, unit or "value", "lower", where=what)
         return check(value, assertion_operator, expected, f"Quantile {quantile:g} of {series} at {mask_url(snap.url)}")

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from robot.api.deco import keyword
 
+from crosscheck import figures
 from crosscheck.assertions import AssertionOperator, check
 from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError, CrosscheckError
@@ -48,16 +49,20 @@ class ProcessKeywords(Component[MetricsContext]):
             raise CrosscheckError(
                 f"No process on this machine listens on port {port}; resource use can only be read for local services."
             )
-        figures = sample(procs, duration.total_seconds())
+        usage = sample(procs, duration.total_seconds())
         log_html(
             html_table(
-                [[figures[k] for k in FIGURES]],
+                [[usage[k] for k in FIGURES]],
                 list(FIGURES),
                 f"Processes serving port {port} (pids {', '.join(str(p.pid) for p in procs)})",
             )
         )
+        unit = {"cpu_percent": "%", "rss_mb": "MB"}.get(figure, "count")
+        figures.record(
+            f"metrics.process.{figure}", usage[figure], unit, "lower", where=f"processes serving port {port}"
+        )
         return check(
-            figures[figure],
+            usage[figure],
             assertion_operator,
             assertion_expected,
             f"{figure} of the processes serving port {port}",

@@ -10,18 +10,24 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword
 
-from crosscheck import namespace
+from crosscheck import figures, namespace
 from crosscheck.assertions import AssertionOperator, check
 from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.postgres import pools
 from crosscheck.postgres.context import PostgresContext
-from crosscheck.postgres.helpers import split_name, to_count
-from crosscheck.reporting import html_table, log_distribution, log_html
+from crosscheck.postgres.helpers import figure_part, split_name, to_count
+from crosscheck.reporting import html_table, log_distribution, log_html, summary
 
 
 class PoolKeywords(Component[PostgresContext]):
     """Server-side view of client connections and pools."""
+
+    @staticmethod
+    def _figure(kind: str, application_name: str | None, state: str | None = None, waiting: bool = False) -> str:
+        """``postgres.<kind>.<application or all>[.<state>][.waiting_on_lock]``, the stable name of a count."""
+        name = f"postgres.{kind}.{figure_part(application_name) if application_name else 'all'}"
+        return name + (f".{figure_part(state)}" if state else "") + (".waiting_on_lock" if waiting else "")
 
     @staticmethod
     def _table(rows: list[dict], caption: str) -> str:
@@ -95,6 +101,13 @@ class PoolKeywords(Component[PostgresContext]):
             f"{' in state ' + state if state else ''}{' waiting on a lock' if waiting_on_lock else ''}"
             f" in database {self.ctx.database}"
         )
+        figures.record(
+            self._figure("connections", application_name, state, waiting_on_lock),
+            len(rows),
+            "count",
+            "lower",
+            where=what,
+        )
         return check(len(rows), assertion_operator, assertion_expected, what, to_count)
 
     @keyword
@@ -143,6 +156,7 @@ class PoolKeywords(Component[PostgresContext]):
         | `Get Idle In Transaction Count`    crosscheck-demo-*    5 s    ==    0
         """
         rows = pools.activity(self.ctx, application_name, "idle in transaction", older_than=longer_than.total_seconds())
+        figures.record(self._figure("idle_in_transaction", application_name), len(rows), "count", "lower")
         return check(
             len(rows),
             assertion_operator,
@@ -193,6 +207,10 @@ class PoolKeywords(Component[PostgresContext]):
             if not isinstance(r, float)
         ]
         if times:
+            p95 = summary(times)["p95"]
+            figures.record(
+                f"postgres.sessions_{sessions}.{figure_part(query)}.p95_ms", p95, "ms", "lower", samples=times
+            )
             log_distribution(
                 times,
                 "ms",

@@ -9,12 +9,13 @@ import psycopg2
 from robot.api import logger
 from robot.api.deco import keyword
 
+from crosscheck import figures
 from crosscheck.assertions import AssertionOperator, chart_target, check, time_target
 from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.postgres import timing
 from crosscheck.postgres.context import PostgresContext
-from crosscheck.postgres.helpers import short
+from crosscheck.postgres.helpers import figure_part, short
 from crosscheck.reporting import html_table, log_distribution, log_html, summary
 
 
@@ -64,8 +65,10 @@ class TimingKeywords(Component[PostgresContext]):
         except psycopg2.Error as err:
             raise self.ctx.error(err, f"Query {short(query)} failed in database {self.ctx.database}") from None
         millis = [s * 1000.0 for s in samples]
-        figures = summary(millis)
-        value = figures[statistic]
+        value = summary(millis)[statistic]
+        figures.record(
+            f"postgres.query.{figure_part(query)}.{statistic}_ms", value, "ms", "lower", where=what, samples=millis
+        )
         line, label = chart_target(assertion_operator, target)
         log_distribution(
             millis, "ms", f"Query latency, {runs} runs: {short(query)}", target=line, target_label=label or "target"
@@ -162,6 +165,9 @@ class TimingKeywords(Component[PostgresContext]):
             except psycopg2.Error as err:
                 raise self.ctx.error(err, f"Query {name} failed in database {self.ctx.database}") from None
             s = summary(ms)
+            figures.record(
+                f"postgres.query.{figure_part(query)}.p95_ms", s["p95"], "ms", "lower", where=name, samples=ms
+            )
             rows.append((name, s["p50"], s["p95"], s["max"]))
             out[name] = s["p95"]
         log_html(html_table(rows, ["query", "p50 (ms)", "p95 (ms)", "max (ms)"], f"Query latency, {runs} runs each"))

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from robotlibcore import keyword
 
-from crosscheck import namespace, reporting
+from crosscheck import figures, namespace, reporting
 from crosscheck.assertions import AssertionOperator, check, to_seconds
 from crosscheck.core import Component
 from crosscheck.errors import CrosscheckError
@@ -58,7 +58,8 @@ class LoadKeywords(Component[Context]):
         wall = time.monotonic() - t0
         times = [r.total_time * 1000 for r in results]
         failed = [r for r in results if r.status != "ok"]
-        figures = {
+        stats = reporting.summary(times)
+        measured = {
             "runs": runs,
             "concurrency": concurrency,
             "mode": mode,
@@ -66,13 +67,17 @@ class LoadKeywords(Component[Context]):
             "failed": len(failed),
             "wall_s": round(wall, 3),
             "throughput_per_s": round(runs / wall, 3) if wall else 0.0,
-            **{f"{k}_ms": round(v, 1) for k, v in reporting.summary(times).items() if k != "count"},
+            **{f"{k}_ms": round(v, 1) for k, v in stats.items() if k != "count"},
         }
+        base, at = f"sandbox.load_{mode}_{concurrency}", f"{runs} {mode} sandbox runs, {concurrency} concurrent"
+        figures.record(f"{base}.throughput_per_s", runs / wall if wall else 0.0, "runs/s", "higher", where=at)
+        for name in ("p50", "p95", "max") if times else ():
+            figures.record(f"{base}.{name}_ms", stats[name], "ms", "lower", where=at, samples=times)
         reporting.log_distribution(
             times,
             "ms",
             f"Sandbox load: {runs} {mode} runs, {concurrency} concurrent",
-            extra={"throughput (/s)": figures["throughput_per_s"], "failed": len(failed)},
+            extra={"throughput (/s)": measured["throughput_per_s"], "failed": len(failed)},
         )
         if failed:
             first = failed[0]
@@ -80,7 +85,7 @@ class LoadKeywords(Component[Context]):
                 f"{len(failed)} of {runs} {mode} sandbox runs failed; first: {first} "
                 f"stderr: {first.stderr.strip()[-300:]!r}"
             )
-        return figures
+        return measured
 
     @keyword
     def measure_cold_start(
@@ -104,6 +109,9 @@ class LoadKeywords(Component[Context]):
         )
         if res.status != "ok":
             raise CrosscheckError(f"Cold start run failed: {res} stderr: {res.stderr.strip()[-300:]!r}")
+        figures.record(
+            "sandbox.cold_start_s", round(res.total_time, 4), "s", "lower", where="one fresh run of print(1)"
+        )
         reporting.log_html(
             reporting.html_table(
                 [(round(res.total_time, 3), round(res.duration * 1000, 1))],

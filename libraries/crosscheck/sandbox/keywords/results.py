@@ -6,6 +6,7 @@ from typing import Any
 
 from robotlibcore import keyword
 
+from crosscheck import figures
 from crosscheck.assertions import AssertionOperator, check, to_millis
 from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError
@@ -138,6 +139,10 @@ class ResultKeywords(Component[Context]):
         """
         res = self.ctx.result(result)
         timeout = f" (configured timeout {res.limits.timeout:g} s)" if res.limits is not None else ""
+        if res.limits is not None:  # a container ran (a refused run measured nothing)
+            figures.record(
+                f"sandbox.{res.mode}.run_duration_ms", res.duration * 1000, "ms", "lower", where=self._where(res)
+            )
         return check(
             round(res.duration * 1000, 3),
             assertion_operator,

@@ -8,6 +8,7 @@ from typing import Any
 from robot.api import SkipExecution, logger
 from robotlibcore import keyword
 
+from crosscheck import figures
 from crosscheck.assertions import AssertionOperator, chart_target, check, time_target
 from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError
@@ -78,6 +79,9 @@ class QualityKeywords(Component[VectorsContext]):
         if not use["used"]:
             logger.warn(f"recall@{k} on {coll.where}: the search did not use a vector index, so it is exact")
         self.ctx.last["recall"] = {"k": k, "recall": recall, "index": use["index"]}
+        figures.record(
+            f"vectors.{coll.name}.recall_at_{k}", recall, "ratio", "higher", where=coll.where, samples=per_query
+        )
         return check(recall, assertion_operator, assertion_expected, f"recall@{k} of {coll.where}", convert=float)
 
     @keyword
@@ -119,7 +123,10 @@ class QualityKeywords(Component[VectorsContext]):
             t0 = time.perf_counter()
             coll.backend.search(coll, q, top, ef_search=ef_search)
             times.append((time.perf_counter() - t0) * 1000)
-        figures = summary(times)
+        stats = summary(times)
+        figures.record(
+            f"vectors.{coll.name}.search_{statistic}_ms", stats[statistic], "ms", "lower", where=what, samples=times
+        )
         line, label = chart_target(assertion_operator, target)
         log_distribution(
             times,
@@ -128,8 +135,8 @@ class QualityKeywords(Component[VectorsContext]):
             target=line,
             target_label=label or "target",
         )
-        self.ctx.last["latency"] = figures
-        return check(figures[statistic], assertion_operator, assertion_expected if target is None else target, what)
+        self.ctx.last["latency"] = stats
+        return check(stats[statistic], assertion_operator, assertion_expected if target is None else target, what)
 
     @keyword
     def get_upsert_throughput(
@@ -165,6 +172,7 @@ class QualityKeywords(Component[VectorsContext]):
         if not keep:
             coll.backend.delete(coll, ids)
         self.ctx.last["throughput"] = {"points_per_s": rate}
+        figures.record(f"vectors.{coll.name}.upsert_points_per_s", rate, "points/s", "higher", where=coll.where)
         return check(
             rate, assertion_operator, assertion_expected, f"upsert throughput (points/s) of {coll.where}", convert=float
         )
