@@ -41,7 +41,7 @@ Writes Cut By Connection Resets Are Refused And Never Doubled
     Remove Toxic    postgres    reset_peer_upstream
     Each Answered Write Is Stored And Announced Once And Each Refused One Not At All    ${statuses}
 
-The Demo's Memory Stays Flat Through The Faults
+The Demo's Memory Stays Flat Through The Postgres Faults
     The Demo's Memory Stayed Flat Through The Faults
 
 

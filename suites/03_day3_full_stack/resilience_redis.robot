@@ -40,5 +40,5 @@ A Redis Fault Does Not Change The Answers Of Endpoints That Do Not Use It
     Lists Should Be Equal    ${before}    ${during}
     ...    msg=a Redis fault changed the answers of endpoints that use only Postgres
 
-The Demo's Memory Stays Flat Through The Faults
+The Demo's Memory Stays Flat Through The Redis Faults
     The Demo's Memory Stayed Flat Through The Faults
