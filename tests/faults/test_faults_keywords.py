@@ -209,3 +209,13 @@ def test_probes_stop_when_their_scope_ends(faults):
     assert runner.running
     faults.cleanup.pop()
     assert not runner.running
+
+
+def test_a_toxic_whose_proxy_was_deleted_meanwhile_is_no_cleanup_error(faults, api):
+    kw(faults, "Create Proxy For Service", "redis", name="gone")
+    faults.cleanup.push("test", "inner")
+    kw(faults, "Add Latency", "gone", "10 ms")
+    kw(faults, "Delete Proxy", "gone")
+    _, errors = faults.cleanup.pop()
+    assert errors == []
+    assert "gone" not in api.proxies()

@@ -12,6 +12,7 @@ from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError
 from crosscheck.faults.context import FaultsContext
 from crosscheck.faults.toxics import ToxicError, new_toxic
+from crosscheck.services.toxiproxy import ToxiproxyError
 
 # the unit of each time-valued attribute, as Toxiproxy reads it
 TIME_ATTRIBUTES = {"latency": 1e3, "jitter": 1e3, "delay": 1e3, "timeout": 1e3}
@@ -123,8 +124,8 @@ class ToxicKeywords(Component[FaultsContext]):
 def _remove_if_present(client, proxy: str, toxic: str) -> None:
     try:
         names = [t.get("name") for t in client.toxics(proxy)]
-    except Exception as exc:  # the proxy itself is gone: nothing of it to remove
-        if "404" in str(exc) or "not found" in str(exc).lower():
+    except ToxiproxyError as exc:
+        if exc.status == 404:  # the proxy itself is gone: nothing of it to remove
             return
         raise
     if toxic in names:
