@@ -30,7 +30,7 @@ class Metrics(CrosscheckLibrary):
     | ${before} =    Scrape Metrics
     | GET On Session    demo    /health
     | Get Counter Increase    demo_http_requests_total{route="/health"}    ${before}    ==    1
-    | Get Histogram Quantile    0.95    demo_http_request_duration_seconds    <    100 ms
+    | Get Histogram Quantile    0.95    demo_http_request_duration_seconds{route="/health"}    <    100 ms    since=${before}
     | Wait Until Metric Reaches    demo_db_pool_in_use    ==    0
 
     = Times =
