@@ -225,6 +225,37 @@ def histogram_quantile(request):
     )
 
 
+def summary_quantile(request):
+    from prometheus_client import CollectorRegistry, start_http_server
+
+    from crosscheck.metrics import Metrics
+
+    # prometheus_client's Summary has no quantiles: this exposes one as Prometheus client libraries
+    # that have them do (a real endpoint, real text format).
+    class Quantiles:
+        def collect(self):
+            from prometheus_client.core import SummaryMetricFamily
+
+            family = SummaryMetricFamily("rpc_duration_seconds", "RPC latency", labels=["quantile"])
+            family.add_sample("rpc_duration_seconds", {"quantile": "0.99"}, 0.042)
+            family.add_sample("rpc_duration_seconds_count", {}, 10)
+            family.add_sample("rpc_duration_seconds_sum", {}, 0.2)
+            return [family]
+
+    registry = CollectorRegistry()
+    registry.register(Quantiles())
+    server, thread = start_http_server(0, addr="127.0.0.1", registry=registry)
+    request.addfinalizer(lambda: (server.shutdown(), server.server_close(), thread.join(5)))
+    lib = Metrics(f"http://127.0.0.1:{server.server_port}/metrics")
+    metric = 'rpc_duration_seconds{quantile="0.99"}'
+    return Getter(
+        lambda op, exp: kw(lib, "Get Metric Value", [metric, op, exp]),
+        "s",
+        r'rpc_duration_seconds\{quantile="0\.99"\} at http\S+',
+        stable=True,
+    )
+
+
 def time_to_recover(request):
     from crosscheck.faults.library import Faults
 
@@ -252,6 +283,7 @@ GETTERS = {
     "Sandbox Get Run Duration": run_duration,
     "Sandbox Measure Cold Start": cold_start,
     "Metrics Get Histogram Quantile": histogram_quantile,
+    "Metrics Get Metric Value (a summary's quantile)": summary_quantile,
     "Faults Get Time To Recover": time_to_recover,
 }
 

@@ -9,6 +9,7 @@ import pytest
 from crosscheck.errors import ConfigurationError
 from crosscheck.metrics.promql import buckets_increase, histogram_quantile, increase, series_increase
 from crosscheck.metrics.scrape import as_number, selector, time_unit
+from crosscheck.metrics.selectors import Matcher
 
 INF = math.inf
 
@@ -37,7 +38,10 @@ def test_quantile_edges_follow_prometheus():
 
 
 def test_selectors_labels_numbers_and_time_units():
-    assert selector('x_total{route="/a"}', {"status": 200}) == ("x_total", {"route": "/a", "status": "200"})
+    assert selector('x_total{route="/a"}', {"status": 200}) == (
+        "x_total",
+        [Matcher("route", "=", "/a"), Matcher("status", "=", "200")],
+    )
     with pytest.raises(ConfigurationError, match="is not a metric name or a selector"):
         selector("x{")
     assert as_number("0.5") == 0.5 and as_number("many") == "many" and as_number(3) == 3

@@ -124,10 +124,14 @@ def test_wait_until_metric_reaches(endpoint):
 def test_selector_parsing_and_errors(endpoint):
     from crosscheck.errors import ConfigurationError
     from crosscheck.metrics.scrape import parse_selector
+    from crosscheck.metrics.selectors import Matcher
 
-    assert parse_selector('x_total{route="/a b",status="200"}') == ("x_total", {"route": "/a b", "status": "200"})
-    assert parse_selector("x") == ("x", {})
-    with pytest.raises(ConfigurationError, match="Cannot read the labels"):
+    assert parse_selector('x_total{route="/a b",status="200"}') == (
+        "x_total",
+        [Matcher("route", "=", "/a b"), Matcher("status", "=", "200")],
+    )
+    assert parse_selector("x") == ("x", [])
+    with pytest.raises(ConfigurationError, match="expected a quoted value"):
         parse_selector("x{route=/a}")
 
 

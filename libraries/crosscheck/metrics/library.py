@@ -22,10 +22,12 @@ class Metrics(CrosscheckLibrary):
 
     = Series and labels =
     A metric is named by its family (``demo_http_requests``) or a sample name
-    (``demo_http_requests_total``), optionally with labels as in PromQL:
-    ``demo_http_requests_total{route="/health",status="200"}`` selects every
-    series that has those labels; values of the selected series are summed,
-    as PromQL's ``sum()`` would.
+    (``demo_http_requests_total``), optionally with a selector read as PromQL reads
+    it: ``demo_http_requests_total{route="/health",status=~"2.."}`` selects every
+    series whose labels match (``=``, ``!=``, ``=~``, ``!~``; PromQL's escapes in
+    values; a label a series lacks counts as ``""``); values of the selected series
+    are summed, as PromQL's ``sum()`` would. A summary's quantile is read where the
+    selector names one (``rpc_duration_seconds{quantile="0.99"}``).
 
     | ${before} =    Scrape Metrics
     | GET On Session    demo    /health

@@ -16,36 +16,22 @@ import requests
 
 from crosscheck.config import mask_url
 from crosscheck.errors import ConfigurationError, CrosscheckError, ServiceUnavailable
+from crosscheck.metrics import selectors
+from crosscheck.metrics.selectors import Matcher
 
 OPENMETRICS = "application/openmetrics-text"
 _SUFFIXES = ("_total", "_count", "_sum", "_bucket", "_created", "_info", "_gcount", "_gsum")
 
 
-_SELECTOR = re.compile(r"^\s*([A-Za-z_:][A-Za-z0-9_:]*)\s*(?:\{(.*)\})?\s*$")
-_MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(?:,|$)')
+def parse_selector(text: str) -> tuple[str, list[Matcher]]:
+    """``name{label="value",...}`` -> ``(name, [Matcher, ...])``, as PromQL reads it (see ``selectors``)."""
+    return selectors.parse(text)
 
 
-def parse_selector(selector: str) -> tuple[str, dict]:
-    """``name{label="value",...}`` -> ``(name, {label: value})``; only ``=`` matchers."""
-    m = _SELECTOR.match(selector)
-    if not m:
-        raise ConfigurationError(f"'{selector}' is not a metric name or a selector like name{{label=\"value\"}}.")
-    name, inner = m.group(1), (m.group(2) or "").strip()
-    labels, pos = {}, 0
-    while pos < len(inner):
-        mm = _MATCHER.match(inner, pos)
-        if not mm or mm.end() == pos:
-            raise ConfigurationError(f"Cannot read the labels of '{selector}': use label=\"value\" pairs.")
-        labels[mm.group(1)] = mm.group(2).replace('\\"', '"')
-        pos = mm.end()
-    return name, labels
-
-
-def selector(metric: str, labels: dict | None = None) -> tuple[str, dict]:
-    """The metric name and the labels of ``name{label="value"}`` merged with ``labels``."""
-    name, found = parse_selector(metric)
-    found.update({k: str(v) for k, v in (labels or {}).items()})
-    return name, found
+def selector(metric: str, labels: dict | None = None) -> tuple[str, list[Matcher]]:
+    """The metric name and the matchers of ``name{...}``, plus ``=`` matchers for ``labels``."""
+    name, found = selectors.parse(metric)
+    return name, found + selectors.equal(labels or {})
 
 
 def as_number(expected: Any) -> Any:
@@ -68,16 +54,21 @@ def time_unit(name: str) -> str | None:
     return None
 
 
-def figure_name(name: str, labels: dict, what: str) -> str:
+_OP_WORDS = {"=": "", "!=": "not_", "=~": "re_", "!~": "not_re_"}
+
+
+def figure_name(name: str, wanted: list[Matcher], what: str) -> str:
     """``metrics.<name>[.<label>_<value>...].<what>``: the stable name of a figure read from series
-    ``name{labels}``, for the verdict (lower case; a test's namespace ``cc_<pid>_<n>`` left out)."""
-    parts = [name, *(f"{k}_{v}" for k, v in sorted(labels.items()))]
+    ``name{matchers}``, for the verdict (lower case; a test's namespace ``cc_<pid>_<n>`` left out)."""
+    parts = [name, *(f"{m.label}_{_OP_WORDS[m.op]}{m.value}" for m in sorted(wanted, key=str))]
     slugs = [re.sub(r"[^a-z0-9]+", "_", re.sub(r"cc_\d+_\d+", "", p.lower())).strip("_") for p in parts]
     return ".".join(["metrics", *(s for s in slugs if s), what])
 
 
-def format_series(name: str, labels: dict) -> str:
-    inner = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+def format_series(name: str, labels: dict | list[Matcher]) -> str:
+    """``name{...}`` for a series' labels (a dictionary) or a selector's matchers."""
+    matchers = selectors.equal(dict(sorted(labels.items()))) if isinstance(labels, dict) else labels
+    inner = ",".join(str(m) for m in matchers)
     return f"{name}{{{inner}}}" if inner else name
 
 
@@ -108,56 +99,57 @@ class Snapshot:
             raise CrosscheckError(f"Metric '{name}' is not exposed at {mask_url(self.url)}.{hint}")
         return fam
 
-    def sample_name(self, name: str) -> str:
-        """The sample name a value lookup reads: ``x_total`` for a counter family ``x``."""
+    def sample_name(self, name: str, wanted: list[Matcher] | None = None) -> str:
+        """The sample name a value lookup reads: ``x_total`` for a counter family ``x``, ``x_count``
+        for a histogram or summary, and a summary's own quantile series when ``wanted`` selects a ``quantile``."""
         fam = self.require_family(name)
         if name != fam.name:
             return name
         if fam.type == "counter":
             return f"{fam.name}_total"
+        if fam.type == "summary" and any(m.label == "quantile" for m in wanted or []):
+            return fam.name
         if fam.type in ("histogram", "summary"):
             return f"{fam.name}_count"
         return fam.name
 
-    def series(self, name: str, labels: dict | None = None) -> dict[tuple, float]:
-        """``{label tuple: value}`` of the samples of ``name`` whose labels include ``labels``."""
+    def series(self, name: str, wanted: list[Matcher] | None = None) -> dict[tuple, float]:
+        """``{label tuple: value}`` of the samples of ``name`` that the matchers ``wanted`` select."""
         fam = self.require_family(name)
-        wanted = self.sample_name(name)
-        labels = {k: str(v) for k, v in (labels or {}).items()}
+        sample_name = self.sample_name(name, wanted)
         out = {}
         for sample in fam.samples:
-            if sample.name == wanted and all(sample.labels.get(k) == v for k, v in labels.items()):
+            if sample.name == sample_name and selectors.matches(wanted or [], sample.labels):
                 out[tuple(sorted(sample.labels.items()))] = float(sample.value)
         return out
 
-    def value(self, name: str, labels: dict | None = None) -> float:
+    def value(self, name: str, labels: list[Matcher] | None = None) -> float:
         """The sum of the matching series' values; fails if none matches."""
         found = self.series(name, labels)
         if not found:
             raise CrosscheckError(self.no_series_message(name, labels))
         return sum(found.values())
 
-    def no_series_message(self, name: str, labels: dict | None) -> str:
-        wanted = self.sample_name(name)
+    def no_series_message(self, name: str, labels: list[Matcher] | None) -> str:
+        sample_name = self.sample_name(name, labels)
         fam = self.require_family(name)
-        present = [format_series(s.name, s.labels) for s in fam.samples if s.name == wanted][:6]
+        present = [format_series(s.name, s.labels) for s in fam.samples if s.name == sample_name][:6]
         return (
-            f"No series {format_series(wanted, labels or {})} at {mask_url(self.url)}; "
+            f"No series {format_series(sample_name, labels or [])} at {mask_url(self.url)}; "
             f"present: {', '.join(present) or 'none'}."
         )
 
-    def buckets(self, name: str, labels: dict | None = None) -> dict[tuple, list[tuple[float, float]]]:
+    def buckets(self, name: str, labels: list[Matcher] | None = None) -> dict[tuple, list[tuple[float, float]]]:
         """Histogram buckets of ``name`` per series (labels without ``le``): ``[(le, count), ...]``."""
         fam = self.require_family(name)
         if fam.type not in ("histogram", "gaugehistogram"):
             raise CrosscheckError(f"Metric '{fam.name}' at {mask_url(self.url)} is a {fam.type}, not a histogram.")
-        labels = {k: str(v) for k, v in (labels or {}).items()}
         out: dict[tuple, list] = {}
         for sample in fam.samples:
             if sample.name != f"{fam.name}_bucket":
                 continue
             rest = {k: v for k, v in sample.labels.items() if k != "le"}
-            if all(rest.get(k) == v for k, v in labels.items()):
+            if selectors.matches(labels or [], rest):
                 out.setdefault(tuple(sorted(rest.items())), []).append(
                     (float(sample.labels["le"]), float(sample.value))
                 )

@@ -8,13 +8,13 @@ from typing import Any
 
 from robot.api.deco import keyword
 
-from crosscheck.assertions import AssertionOperator, check
+from crosscheck.assertions import AssertionOperator, check, time_target
 from crosscheck.config import mask_url
 from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.metrics.context import MetricsContext
 from crosscheck.metrics.promql import increase, series_increase
-from crosscheck.metrics.scrape import Snapshot, as_number, format_series, selector
+from crosscheck.metrics.scrape import Snapshot, as_number, format_series, selector, time_unit
 from crosscheck.reporting import html_table, log_html
 
 
@@ -30,19 +30,27 @@ class ValueKeywords(Component[MetricsContext]):
     ) -> float:
         """Returns the value of ``metric`` summed over the series whose labels include the given ones.
 
-        ``metric`` is a name or a PromQL-style selector with ``=`` matchers
-        (``demo_http_requests_total{route="/health",status="200"}``); a
-        ``labels`` dictionary adds more. For a counter family the ``_total`` sample is read, for a
-        histogram or summary family its ``_count``. Fails if no series matches,
-        listing the series present.
+        ``metric`` is a name or a PromQL selector, read as Prometheus reads it: matchers
+        ``=``, ``!=``, ``=~`` and ``!~``, values with PromQL's escapes
+        (``demo_http_requests_total{route="/health",status=~"2.."}``); a ``labels``
+        dictionary adds ``=`` matchers. For a counter family the ``_total`` sample is read,
+        for a histogram or summary family its ``_count``; a summary's quantile is read
+        when the selector names one (``rpc_duration_seconds{quantile="0.99"}``), and is a
+        time when the name ends in ``_seconds`` or ``_milliseconds`` (a target needs a
+        unit, see *Times*). Fails if no series matches, listing the series present.
 
         | Get Metric Value    demo_db_pool_in_use    ==    0
-        | Get Metric Value    demo_http_requests_total{route="/health",status="200"}    >=    1
+        | Get Metric Value    demo_http_requests_total{route="/health",status=~"2.."}    >=    1
         """
         snap = self.ctx.snapshot(snapshot)
         name, wanted = selector(metric, labels)
         value = snap.value(name, wanted)
-        what = f"{format_series(snap.sample_name(name), wanted)} at {mask_url(snap.url)}"
+        sample_name = snap.sample_name(name, wanted)
+        what = f"{format_series(sample_name, wanted)} at {mask_url(snap.url)}"
+        unit = time_unit(sample_name) if snap.require_family(name).type == "summary" else None
+        if unit:
+            target = time_target(assertion_operator, assertion_expected, what, unit=unit)
+            return check(value, assertion_operator, assertion_expected if target is None else target, what)
         return check(value, assertion_operator, as_number(assertion_expected), what)
 
     @keyword
@@ -81,9 +89,13 @@ class ValueKeywords(Component[MetricsContext]):
             [format_series("", dict(k)) or "(no labels)", old.get(k, "-"), v, series_increase(old.get(k), v)]
             for k, v in new.items()
         ]
-        log_html(html_table(rows, ["series", "before", "after", "increase"], f"Increase of {after.sample_name(name)}"))
+        log_html(
+            html_table(
+                rows, ["series", "before", "after", "increase"], f"Increase of {after.sample_name(name, wanted)}"
+            )
+        )
         value = increase(old, new)
-        what = f"Increase of {format_series(after.sample_name(name), wanted)} at {mask_url(after.url)}"
+        what = f"Increase of {format_series(after.sample_name(name, wanted), wanted)} at {mask_url(after.url)}"
         return check(value, assertion_operator, as_number(assertion_expected), what)
 
     @keyword
@@ -110,7 +122,7 @@ class ValueKeywords(Component[MetricsContext]):
             snap = self.ctx.scrape(url)
             try:
                 value = snap.value(name, wanted)
-                what = f"{format_series(snap.sample_name(name), wanted)} at {mask_url(snap.url)}"
+                what = f"{format_series(snap.sample_name(name, wanted), wanted)} at {mask_url(snap.url)}"
                 return check(value, assertion_operator, as_number(assertion_expected), what)
             except AssertionError as exc:
                 last_error = str(exc)
