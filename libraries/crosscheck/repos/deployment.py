@@ -106,8 +106,9 @@ def _install_message(repo: Repository, repos: RepositorySet, output: str) -> str
     text = f"Repository {repo.name!r} does not install alone into a fresh environment"
     if siblings:
         text += f": it declares its sibling {', '.join(siblings)}, which a separate deployment does not have"
-    last = [line for line in output.strip().splitlines() if line.strip()][-3:]
-    return text + ". pip: " + " | ".join(last)
+    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    errors = [line for line in lines if line.lower().startswith(("error", "×", "╰─>")) or "error:" in line.lower()]
+    return text + ". pip: " + " | ".join((errors or lines)[-4:])
 
 
 IMPORT_SCRIPT = """
