@@ -46,7 +46,7 @@ class ImportKeywords(Component[ReposContext]):
                 f"of {len(repos)} repositories (graph built in {report.graph_seconds * 1000:.0f} ms)",
             )
         )
-        external = {name: links for name, links in report.external.items()}
+        external = report.external
         logger.info(
             f"{report.modules} modules, {report.internal_imports} imports, {len(report.contracts)} contracts; "
             f"{len(external)} packages from outside the set imported: {', '.join(sorted(external)) or 'none'}"
