@@ -1,0 +1,1 @@
+"""Keyword components of ``crosscheck.Repos``, one file per concern."""
