@@ -7,7 +7,7 @@ beside this file describes exactly these routes, bodies, status codes and header
 
 Failures of Redis or Postgres answer 503 with ``{"error": ...}``, never 500, and within
 bounded time: Redis calls time out after 2 s, new Postgres connections after 2 s, pooled
-work after ``DEMO_DB_QUERY_TIMEOUT`` (see ``pool.py``). Without Redis the rate limits are
+work after ``db_query_timeout`` (see ``pool.py``). Without Redis the rate limits are
 counted in the process (``keys.RateLimiter``), so the routes that need only Postgres
 (``GET /v1/universes/{name}``, ``POST /v1/search``) answer as usual; ``PUT`` needs Redis to
 announce the update and answers 503 ``redis unavailable``, having stored nothing.
@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import itertools
 import json
-import os
 import time
 from pathlib import Path
 
@@ -42,9 +41,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route
 
-from crosscheck_demo import faults, keys
-from crosscheck_demo.messages import Publisher
-from crosscheck_demo.pool import Pool, PoolTimeout
+from demo_gateway import keys
+from demo_gateway.pool import Pool, PoolTimeout
+from demo_shared import faults
+from demo_shared.contracts import Publisher
 
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 UNIVERSE_CHANNEL = "tickstock.universe.updated"
@@ -84,14 +84,24 @@ def error(status: int, message: str, headers: dict | None = None, **extra) -> JS
     return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
 
 
-def create_app(redis_url: str | None = None, postgres_url: str | None = None) -> Starlette:
-    redis_url = redis_url or os.environ["DEMO_REDIS_URL"]
-    postgres_url = postgres_url or os.environ["DEMO_POSTGRES_URL"]
-    pool = Pool(postgres_url, "crosscheck-demo-api")
+def create_app(settings: dict) -> Starlette:
+    """The app for the gateway's ``settings`` (the values of its configuration, see ``settings.py``)."""
+    pool = Pool(
+        settings["postgres_url"],
+        "crosscheck-demo-api",
+        settings["pool_size"],
+        settings["pool_overflow"],
+        settings["pool_timeout"],
+        settings["db_query_timeout"],
+        schema=settings["db_schema"],
+    )
     # no retries: a publish repeated after a lost reply would announce the update twice
-    client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2, retry=Retry(NoBackoff(), 0))
-    publisher = Publisher(client, source="api")
-    limiter = keys.RateLimiter(client)
+    client = redis.Redis.from_url(
+        settings["redis_url"], socket_timeout=2, socket_connect_timeout=2, retry=Retry(NoBackoff(), 0)
+    )
+    publisher = Publisher(client, "api", settings["publishes"])
+    limiter = keys.RateLimiter(client, key_prefix=settings["redis_key_prefix"])
+    pepper = settings["key_pepper"]
     POOL_IN_USE.set_function(lambda: pool.in_use)
     POOL_IDLE.set_function(lambda: pool.idle)
     POOL_WAITING.set_function(lambda: pool.waiting)
@@ -114,7 +124,7 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
         return with_connection(work)
 
     def lookup(supplied: str):
-        return pool.run(lambda conn: keys.lookup(conn, supplied))
+        return pool.run(lambda conn: keys.lookup(conn, supplied, pepper))
 
     async def authorize(request: Request) -> dict:
         """Check the key and count the request; return the rate-limit headers."""
@@ -392,8 +402,3 @@ class MetricsMiddleware:
         finally:
             LATENCY.labels(route).observe(time.perf_counter() - start)
             REQUESTS.labels(route, scope["method"], str(status[0])).inc()
-
-
-def main_app() -> Starlette:
-    """Uvicorn factory: ``uvicorn --factory crosscheck_demo.app:main_app`` (URLs from the environment)."""
-    return create_app()
