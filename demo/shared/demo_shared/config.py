@@ -20,14 +20,10 @@ from urllib.parse import urlsplit
 VERSION = 2
 ENVIRONMENTS = ("development", "staging", "production")
 REQUIRED = object()
-_TYPES = {
-    "str": "a string",
-    "int": "an integer",
-    "float": "a number",
-    "bool": "true or false",
-    "list": "a list of strings",
-    "url": "a URL (scheme://host...)",
-}
+_TYPES = dict(
+    str="a string", int="an integer", float="a number", bool="true or false", list="a list of strings", url="a URL"
+)
+_BOOLS = dict.fromkeys(("true", "1", "yes", "on"), True) | dict.fromkeys(("false", "0", "no", "off"), False)
 
 
 @dataclass(frozen=True)
@@ -82,16 +78,7 @@ def convert(key: Key, raw: Any, where: str) -> Any:
     text = isinstance(raw, str) and key.type not in ("str", "url")
     try:
         if key.type == "bool" and text:
-            value: Any = {
-                "true": True,
-                "1": True,
-                "yes": True,
-                "on": True,
-                "false": False,
-                "0": False,
-                "no": False,
-                "off": False,
-            }[raw.strip().lower()]
+            value: Any = _BOOLS[raw.strip().lower()]
         elif key.type in ("int", "float") and text:
             value = int(raw) if key.type == "int" else float(raw)
         elif key.type == "list" and text:
@@ -121,9 +108,8 @@ def migrate(data: dict, path: Path, prog: str) -> dict:
     if version == 1 and "redis" in data:
         redis = data.pop("redis")
         auth = f":{redis['password']}@" if redis.get("password") else ""
-        data["redis_url"] = (
-            f"redis://{auth}{redis.get('host', '127.0.0.1')}:{redis.get('port', 6379)}/{redis.get('db', 0)}"
-        )
+        host, port, db = redis.get("host", "127.0.0.1"), redis.get("port", 6379), redis.get("db", 0)
+        data["redis_url"] = f"redis://{auth}{host}:{port}/{db}"
     return data
 
 
@@ -166,19 +152,16 @@ def load(
         raise ConfigError(f"environment {environment!r} is not one of {', '.join(ENVIRONMENTS)}")
     cfg = Config(repo, environment, keys=by_name)
     raw: dict[str, tuple[Any, str, str]] = {k.name: (k.default, "defaults", "defaults") for k in keys}
-    local = Path("config")
-    directory = Path(config_dir or os.environ.get(prefix + "CONFIG_DIR") or "")
-    if not (config_dir or os.environ.get(prefix + "CONFIG_DIR")):
-        directory = local if (local / f"{repo}.toml").is_file() else package_dir.parent / "config"
+    named, local = config_dir or os.environ.get(prefix + "CONFIG_DIR"), Path("config")
+    directory = Path(named) if named else local if (local / f"{repo}.toml").is_file() else package_dir.parent / "config"
     for name, source in ((f"{repo}.toml", "file"), (f"{repo}.{environment}.toml", "environment-file")):
         path = directory.resolve() / name
         if path.is_file():
             for key, value in read_toml(path, prog).items():
-                if key == "config_version":
-                    continue
-                if key not in by_name:
+                if key not in by_name and key != "config_version":
                     raise ConfigError(f"unknown key {key!r} in {path}")
                 raw[key] = (value, source, f"from {path}")
+            raw.pop("config_version", None)
     dotenv = Path(env_file or ".env")
     if env_file or dotenv.is_file():
         for var, value in read_dotenv(dotenv).items():
@@ -188,12 +171,8 @@ def load(
                     raise ConfigError(f"unknown key {var!r} in {dotenv.resolve()}")
                 raw[key] = (value, "dotenv", f"from {var} in {dotenv.resolve()}")
     for key in by_name:
-        if prefix + key.upper() in os.environ:
-            raw[key] = (
-                os.environ[prefix + key.upper()],
-                "environment",
-                f"from environment variable {prefix}{key.upper()}",
-            )
+        if (var := prefix + key.upper()) in os.environ:
+            raw[key] = (os.environ[var], "environment", f"from environment variable {var}")
     for item in sets:
         key, sep, value = item.partition("=")
         if not sep or key.strip() not in by_name:

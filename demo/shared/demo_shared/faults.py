@@ -11,65 +11,27 @@ with that fault (``tests/test_demo_faults_*.py``, ``tests/load/test_load_faults.
 
 from __future__ import annotations
 
-# name -> (repository, what goes wrong when it is on)
+# "<repository> <name>: what goes wrong when it is on", one fault a line
+_TABLE = """
+gateway api-field-required: the served OpenAPI document makes top_k of POST /v1/search required (and the API refuses a search without it), a breaking change from the previous release
+gateway api-status-201: PUT /v1/universes/{name} answers 201 where the document says 200
+gateway search-wrong-distance: POST /v1/search ranks by Euclidean (L2) distance instead of the declared cosine
+gateway health-500: /health answers HTTP 500 with an error body, so the demo never becomes ready
+gateway pool-leak: every keyed request's query keeps its pooled Postgres connection instead of returning it
+consumer consumer-skips-writes: the consumer logs and acknowledges every message but never applies it to cache_entries
+producer producer-skips-silently: the producer leaves out every 10th message it was asked for, without a gap in seq, and reports only what it sent
+producer producer-resends: the producer sends every 10th message with the previous message's content again, under a fresh seq, instead of its own
+gateway api-stale-announcement: PUT /v1/universes/{name} announces the universe as it was before the update (no symbols for a new one), and the consumer applies that announcement
+gateway slow-search: POST /v1/search waits 600 ms before it answers, over the p95 target under load
+gateway errors-universes: every 20th GET /v1/universes/{name} answers HTTP 500 (5 % of them)
+consumer consumer-no-catch-up: the consumer, when it (re)starts, moves its group to the end of each stream and so skips what arrived while it was offline
+gateway memory-leak: every HTTP request keeps 256 KB in a list of the API process, so its memory grows with the traffic and is never freed
+gateway pool-no-reconnect: the API's Postgres pool keeps its dead connections and hands them out again without retrying, so after a Postgres restart every request needing the database answers 503
+consumer consumer-no-reconnect: the consumer's live and catch-up loops stop at their first Redis connection error, so after a Redis outage it never receives a message again
+"""
 KNOWN: dict[str, tuple[str, str]] = {
-    # API contract and search (checked by api_contracts.robot, vectors_demo_search.robot, day 2 suites)
-    "api-field-required": (
-        "gateway",
-        "the served OpenAPI document makes top_k of POST /v1/search required (and the "
-        "API refuses a search without it), a breaking change from the previous release",
-    ),
-    "api-status-201": ("gateway", "PUT /v1/universes/{name} answers 201 where the document says 200"),
-    "search-wrong-distance": (
-        "gateway",
-        "POST /v1/search ranks by Euclidean (L2) distance instead of the declared cosine",
-    ),
-    "health-500": ("gateway", "/health answers HTTP 500 with an error body, so the demo never becomes ready"),
-    "pool-leak": (
-        "gateway",
-        "every keyed request's query keeps its pooled Postgres connection instead of returning it",
-    ),
-    # data flow (checked by redis_demo_flows.robot)
-    "consumer-skips-writes": ("consumer", "the consumer logs and acknowledges every message but never applies it"),
-    "producer-skips-silently": (
-        "producer",
-        "the producer leaves out every 10th message it was asked for, without a "
-        "gap in seq, and reports only what it sent",
-    ),
-    "producer-resends": (
-        "producer",
-        "the producer sends every 10th message with the previous message's content "
-        "again, under a fresh seq, instead of its own",
-    ),
-    "api-stale-announcement": (
-        "gateway",
-        "PUT /v1/universes/{name} announces the universe as it was before the "
-        "update (no symbols for a new one), and the consumer applies that announcement",
-    ),
-    # load (checked by api_load.robot)
-    "slow-search": ("gateway", "POST /v1/search waits 600 ms before it answers, over the p95 target under load"),
-    "errors-universes": ("gateway", "every 20th GET /v1/universes/{name} answers HTTP 500 (5 % of them)"),
-    "consumer-no-catch-up": (
-        "consumer",
-        "the consumer, when it (re)starts, moves its group to the end of each "
-        "stream and so skips what arrived while it was offline",
-    ),
-    "memory-leak": (
-        "gateway",
-        "every HTTP request keeps 256 KB in a list of the API process, so its memory grows "
-        "with the traffic and is never freed",
-    ),
-    # resilience (checked by the day 3 suites; demo/tests/test_resilience.py shows each one's effect)
-    "pool-no-reconnect": (
-        "gateway",
-        "the API's Postgres pool keeps its dead connections and hands them out again "
-        "without retrying, so after a Postgres restart every request needing the database answers 503",
-    ),
-    "consumer-no-reconnect": (
-        "consumer",
-        "the consumer's live and catch-up loops stop at their first Redis "
-        "connection error, so after a Redis outage it never receives a message again",
-    ),
+    line.split(" ", 2)[1].rstrip(":"): (line.split(" ", 1)[0], line.split(": ", 1)[1])
+    for line in _TABLE.strip().splitlines()
 }
 _active: set[str] = set()
 
