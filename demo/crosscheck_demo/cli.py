@@ -42,7 +42,7 @@ DELEGATED = {
     "api": ("gateway", "serve", ("redis", "postgres")),
     "produce": ("producer", "produce", ("redis",)),
     "consumer": ("consumer", "run", ("redis", "postgres")),
-    "switch-consumer": ("consumer", "switch", ("redis",)),
+    "switch-consumer": ("consumer", "switch", ("redis", "postgres")),  # postgres_url is required, unused
 }
 
 

@@ -1,25 +1,14 @@
-"""The consumer (seed 001's TickStockApp side): talks to the producer and the gateway only through Redis.
+"""The consumer (seed 001's TickStockApp side): reaches producer and gateway only through Redis.
 
-Two loops run side by side:
+Two loops: ``live`` subscribes to the five channels; ``catch_up`` reads ``stream:<channel>``
+with group ``tickstock-app`` and ``XACK``s each entry. Each message is validated against its
+contract, recorded once in ``message_log`` (unique ``(channel, seq, sent_at)``) and, when valid,
+applied through the universe functions. Both loops reconnect by themselves (every
+``RETRY_DELAY`` s); a silent subscription is given up within ``SILENCE_LIMIT`` s.
 
-* live: subscribes to the five channels and handles each message as it arrives;
-* catch-up: reads ``stream:<channel>`` with consumer group ``tickstock-app`` (from the
-  start of the stream when the group is new), handles each entry, then ``XACK``s it.
-
-Each message is checked against its contract (``demo_shared.contracts``) and recorded once in
-``message_log`` (the two loops see the same message; ``(channel, seq, sent_at)`` is
-unique). A valid message is then applied through the universe functions. Both loops
-reconnect on their own after Redis or Postgres goes away, every ``RETRY_DELAY`` seconds,
-logging the outage once when it starts and once when it ends. Redis calls time out after
-``REDIS_TIMEOUT`` seconds, and the live loop pings Redis after ``PING_AFTER`` seconds of
-silence, so a connection that stops passing data without closing is given up within
-``SILENCE_LIMIT`` seconds instead of leaving the subscription deaf.
-
-Admin switch: while the Redis key ``<redis_key_prefix>offline`` exists (``demo-consumer switch
-offline``, with a time to live so it cannot stay offline for good), the consumer leaves Redis
-entirely, as if stopped: no subscription, no stream reads. When the key is gone it starts
-again and catches up from its group. It reports each change in ``<redis_key_prefix>state:<name>``
-(``online`` / ``offline``), and answers ``GET /health`` on its ``health_port``.
+Admin switch: while ``<redis_key_prefix>offline`` exists the consumer leaves Redis as if
+stopped, and reports ``online`` / ``offline`` in ``<redis_key_prefix>state:<name>`` and on
+``GET /health`` (``health_port``).
 """
 
 from __future__ import annotations

@@ -259,25 +259,12 @@ def create_app(settings: dict) -> Starlette:
         return universe, status, {"X-Message-Seq": str(message["seq"])}
 
     def write_and_announce(conn, args: tuple, stale: dict | None) -> tuple[dict, dict]:
-        """Upsert the universe and announce it on Redis, all or nothing as far as the client knows.
+        """Upsert the universe and announce it, in a transaction that commits only after the publish.
 
-        The update runs in a transaction that commits only after the message is published, so
-        a failed publish (Redis unavailable) rolls the update back: the client gets 503 and
-        can simply retry. The row stays locked until the commit, so concurrent updates of
-        one universe are announced in the order they are stored.
-
-        Two failures leave the outcome unknown, and the client gets 503 for both: the
-        publish timing out after Redis ran it (the reply was lost), and the commit failing
-        after the publish (the connection to Postgres lost). The update is then rolled back,
-        but its message is out and the consumer applies it (``update_etf_universe`` with the
-        announced symbols and category; its ``message_log`` entry is unique by (channel, seq,
-        sent_at), so it applies that message once). The universe ends up stored without the
-        request's ``liquidity_filter`` and ``metadata``, which a retry of the same request adds;
-        the retry is safe (an upsert of the same values) and announces the universe again
-        under a new seq.
-
-        If the connection dies before the publish, the pool runs this again on a new
-        connection (nothing was stored or announced).
+        A failed publish rolls the update back (503, safe to retry). A publish whose reply was lost,
+        or a commit failing after the publish, leaves the outcome unknown (503): the consumer then
+        applies the announced symbols and category once. See demo/README.md, "Redis or Postgres
+        unavailable". A connection dead before the publish makes the pool run this again.
         """
         with conn.cursor() as cur:
             try:  # BEGIN in the update's round trip (pooled connections are in autocommit mode)

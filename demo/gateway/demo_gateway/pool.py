@@ -1,21 +1,9 @@
 """A bounded psycopg2 connection pool: ``size`` kept, ``overflow`` extra, ``timeout`` to wait.
 
-Seed 002's settings are the defaults (20, 10, 30 s); the gateway's ``pool_size``,
-``pool_overflow`` and ``pool_timeout`` settings change them. The counts (in use, idle,
-waiting) feed the API's ``/metrics``.
-
-When the database, not a query, fails:
-
-* a new connection gives up after ``connect_timeout`` (2 s, libpq's shortest), so a database
-  that is down or unreachable costs a request that long at most (a refused connection, nothing);
-* ``run`` bounds each piece of work (``query_timeout``, the ``db_query_timeout`` setting, 5 s): past
-  it the connection's socket is shut down, so the work fails with ``OperationalError`` instead
-  of waiting for ever on a network path that stopped passing data without closing;
-* a connection found dead (after a Postgres restart every idle one is) makes ``run`` close every
-  idle connection, since they share its fate, and do the work once more on a new one.
-
-A connection is only ever lent outside a transaction: one given back inside a transaction
-(or unable to tell) is closed.
+Seed 002's settings are the defaults (20, 10, 30 s; the gateway's ``pool_*`` settings). New
+connections give up after 2 s; ``run`` bounds each piece of work (``query_timeout``, 5 s) by
+shutting the socket down, and after a dead connection closes every idle one and runs the work
+once more on a new one. A connection is only lent outside a transaction.
 """
 
 from __future__ import annotations
