@@ -12,11 +12,14 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: run test install check pytest dryrun lint docs clean
 
-# the library and, as its own distribution, the demo system under test the suites check
-$(STAMP): pyproject.toml demo/pyproject.toml
+# the library and, as distributions of their own, the demo system under test the suites check (its four
+# repositories and crosscheck-demo, which deploys them)
+$(STAMP): pyproject.toml demo/pyproject.toml demo/shared/pyproject.toml demo/producer/pyproject.toml \
+          demo/consumer/pyproject.toml demo/gateway/pyproject.toml
 	python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]' -e ./demo
+	$(BIN)/python -m pip install -q -e '.[dev]' -e ./demo/shared -e ./demo/producer -e ./demo/consumer \
+	  -e ./demo/gateway -e ./demo
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -32,7 +32,7 @@ from crosscheck.metrics import Metrics  # noqa: E402
 
 N = 300
 PAYLOAD = {"seq": 1, "sent_at": 1.5, "universe": "TEST_u", "symbols": ["SPY", "QQQ"], "count": 2}
-CONTRACTS = Path(__file__).resolve().parents[1] / "demo" / "contracts"
+CONTRACTS = Path(__file__).resolve().parents[1] / "demo" / "shared" / "demo_shared" / "schemas"
 
 
 def timed(fn, n=N):

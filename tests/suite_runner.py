@@ -1,7 +1,7 @@
 """Run ready suites in a robot process of their own, with its own embedded stack.
 
 Used to prove that a suite catches a fault seeded into the demo: the demo of that
-run is started with ``CROSSCHECK_DEMO_FAULTS`` (see ``crosscheck_demo/faults.py``),
+run is started with faults switched on (``GATEWAY_FAULTS``, ``CONSUMER_FAULTS``, ``PRODUCER_FAULTS``: see ``demo_shared/faults.py``),
 and the result says which tests failed and with what message.
 """
 
@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from robot.api import ExecutionResult, ResultVisitor
+
+from demo_shared import faults as demo_faults
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITES = ROOT / "suites"
@@ -60,11 +62,13 @@ def run_suites(
     The process gets its own results folder and so its own embedded stack, whose demo
     runs with ``faults`` switched on. No service configuration of this process leaks in.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSCHECK_")}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("CROSSCHECK_", "GATEWAY_", "CONSUMER_", "PRODUCER_"))
+    }
     env["CROSSCHECK_RESULTS_DIR"] = str(tmp_path / "results")
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # crosscheck-demo
     if faults:
-        env["CROSSCHECK_DEMO_FAULTS"] = faults if isinstance(faults, str) else ",".join(faults)
+        env.update(demo_faults.environment(faults.split(",") if isinstance(faults, str) else list(faults)))
     if os.environ.get("CROSSCHECK_REQUIRE_DOCKER"):
         env["CROSSCHECK_REQUIRE_DOCKER"] = os.environ["CROSSCHECK_REQUIRE_DOCKER"]
     out = tmp_path / "out"

@@ -1,7 +1,7 @@
 """The API-contract and search suites catch the faults seeded into the demo's API.
 
 Each test runs a ready suite against a demo started with one fault
-(``CROSSCHECK_DEMO_FAULTS``, see ``crosscheck_demo/faults.py``) in a robot process with an
+(``GATEWAY_FAULTS`` and the like, see ``demo_shared/faults.py``) in a robot process with an
 embedded stack of its own, and asserts that the suite fails with a message naming the
 operation, field, status or figures that are wrong. The first test runs the same suites
 against the healthy demo: they pass, so each failure below is the fault's doing.

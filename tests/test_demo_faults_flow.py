@@ -1,7 +1,7 @@
 """The day 3 data-flow suite catches the faults seeded into the demo's producer and consumer.
 
 Each test runs ``redis_demo_flows.robot`` (only the tests concerned) against a demo started
-with one fault (``CROSSCHECK_DEMO_FAULTS``, see ``crosscheck_demo/faults.py``) in a robot
+with one fault (``GATEWAY_FAULTS`` and the like, see ``demo_shared/faults.py``) in a robot
 process with an embedded stack of its own, and asserts that the suite fails with a message
 naming the channel, stream, group or table and the figures. The first test runs the same
 tests against the healthy demo: they pass, so each failure below is the fault's doing.

@@ -1,8 +1,10 @@
 """Start and stop the demo for crosscheck's embedded stack.
 
-``start()`` applies the migrations, starts the API (uvicorn, on a free port of
-127.0.0.1) and the consumer as child processes that die with the launching thread
-(``PR_SET_PDEATHSIG``), and returns once ``/health`` answers 200.
+``start()`` applies the migrations, starts ``demo-gateway serve`` (uvicorn, on a free port of
+127.0.0.1) and ``demo-consumer run`` as child processes that die with the launching thread
+(``PR_SET_PDEATHSIG``), and returns once ``/health`` answers 200. Each child gets its
+addresses in its own variables (``GATEWAY_REDIS_URL``, ``CONSUMER_POSTGRES_URL``, ...) and
+no variable of the other's prefix.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from crosscheck_demo import faults, migrate
+from crosscheck_demo import migrate
 
 _PR_SET_PDEATHSIG = 1
 
@@ -72,26 +74,33 @@ def _answer(status: int, body: bytes) -> str:
 
 def start(redis_url: str, postgres_url: str, log_dir: Path, ready_timeout: float = 10.0) -> Handle:
     """Migrate, start the API and the consumer, wait for ``/health``; return a :class:`Handle`."""
-    faults.validate()
     migrate.apply(postgres_url)
     log_dir = Path(log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "DEMO_REDIS_URL": redis_url, "DEMO_POSTGRES_URL": postgres_url, "PYTHONUNBUFFERED": "1"}
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
     listener.listen(1024)
     port = listener.getsockname()[1]
     api_url = f"http://127.0.0.1:{port}"
+    with socket.socket() as probe:  # a free port for the consumer's /health
+        probe.bind(("127.0.0.1", 0))
+        health_port = probe.getsockname()[1]
     commands = {
-        "api": [sys.executable, "-m", "crosscheck_demo.cli", "api", "--fd", str(listener.fileno())],
-        "consumer": [sys.executable, "-m", "crosscheck_demo.cli", "consumer"],
+        "api": [sys.executable, "-m", "demo_gateway.cli", "serve", "--fd", str(listener.fileno())],
+        "consumer": [sys.executable, "-m", "demo_consumer.cli", "run"],
     }
+    own = {"api": {"PORT": str(port)}, "consumer": {"HEALTH_PORT": str(health_port)}}
     processes, logs = {}, {}
     try:
         for name, command in commands.items():
             logs[name] = log_dir / f"demo-{name}.log"
             with open(logs[name], "ab") as out:
+                prefix = "GATEWAY_" if name == "api" else "CONSUMER_"
+                settings = {"REDIS_URL": redis_url, "POSTGRES_URL": postgres_url, **own[name]}
+                env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "CONSUMER_", "PRODUCER_"))}
+                env |= {k: v for k, v in os.environ.items() if k.startswith(prefix)}
+                env |= {prefix + k: v for k, v in settings.items()} | {"PYTHONUNBUFFERED": "1"}
                 processes[name] = subprocess.Popen(
                     command,
                     env=env,

@@ -75,7 +75,7 @@ def new_key(db, rds, postgres_url):
         for key in created:
             cur.execute("DELETE FROM api_keys WHERE key_prefix = %s RETURNING id", (key[:12],))
             for (key_id,) in cur.fetchall():
-                for k in rds.scan_iter(f"demo:ratelimit:{key_id}:*"):
+                for k in rds.scan_iter(f"demo:gateway:ratelimit:{key_id}:*"):
                     rds.delete(k)
 
 

@@ -12,9 +12,8 @@ import pytest
 import redis
 
 from crosscheck import namespace
-from crosscheck_demo import CHANNELS, CONSUMER_GROUP, stream_name
-from crosscheck_demo.consumer import Consumer
-from crosscheck_demo.messages import Publisher
+from demo_consumer.consumer import Consumer
+from demo_shared.contracts import CHANNELS, CONSUMER_GROUP, Publisher, stream_name
 
 UNIVERSE_CHANNEL = "tickstock.universe.updated"
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
-from crosscheck_demo.pool import Pool, PoolTimeout
+import demo_gateway
+from demo_gateway.pool import Pool, PoolTimeout
+from demo_gateway.settings import KEYS
+from demo_shared import config
 
 
 def test_pool_lends_size_plus_overflow_then_times_out(postgres_url):
@@ -53,20 +57,15 @@ def test_a_waiter_is_counted_and_served_when_a_connection_returns(postgres_url):
         pool.close()
 
 
-def test_pool_settings_come_from_the_environment(monkeypatch, postgres_url):
-    monkeypatch.setenv("DEMO_POOL_SIZE", "5")
-    monkeypatch.setenv("DEMO_POOL_OVERFLOW", "2")
-    monkeypatch.setenv("DEMO_POOL_TIMEOUT", "1.5")
+def test_pool_settings_come_from_the_gateway_configuration(monkeypatch, postgres_url):
     pool = Pool(postgres_url, "x")
-    assert (pool.size, pool.overflow, pool.timeout) == (5, 2, 1.5)
-    monkeypatch.delenv("DEMO_POOL_SIZE")
-    monkeypatch.delenv("DEMO_POOL_OVERFLOW")
-    monkeypatch.delenv("DEMO_POOL_TIMEOUT")
-    assert (Pool(postgres_url, "x").size, Pool(postgres_url, "x").overflow, Pool(postgres_url, "x").timeout) == (
-        20,
-        10,
-        30,
-    )
+    assert (pool.size, pool.overflow, pool.timeout, pool.query_timeout) == (20, 10, 30, 5)  # seed 002's
+    monkeypatch.setenv("GATEWAY_POOL_SIZE", "5")
+    monkeypatch.setenv("GATEWAY_POOL_OVERFLOW", "2")
+    monkeypatch.setenv("GATEWAY_POOL_TIMEOUT", "1.5")
+    monkeypatch.setenv("GATEWAY_POSTGRES_URL", postgres_url)
+    cfg = config.load("gateway", KEYS, Path(demo_gateway.__file__).parent)
+    assert (cfg["pool_size"], cfg["pool_overflow"], cfg["pool_timeout"]) == (5, 2, 1.5)
 
 
 def test_a_connection_killed_on_the_server_is_replaced(postgres_url):

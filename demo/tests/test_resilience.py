@@ -35,9 +35,12 @@ from openapi_core.testing import MockRequest, MockResponse
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from crosscheck_demo import keys, launch, migrate, stream_name
-from crosscheck_demo.app import OPENAPI_PATH
-from crosscheck_demo.pool import Pool
+from crosscheck_demo import launch, migrate
+from demo_gateway import keys
+from demo_gateway.app import OPENAPI_PATH
+from demo_gateway.pool import Pool
+from demo_shared import faults as demo_faults
+from demo_shared.contracts import stream_name
 
 UNIVERSE_CHANNEL = "tickstock.universe.updated"
 SEARCH = {"vector": [1, 0, 0, 0, 0, 0, 0, 0], "top_k": 3}
@@ -192,7 +195,10 @@ def demos(tmp_path, monkeypatch):
     started = []
 
     def start(redis_url: str, postgres_url: str, faults: str = "") -> launch.Handle:
-        monkeypatch.setenv("CROSSCHECK_DEMO_FAULTS", faults)
+        for variable in ("GATEWAY_FAULTS", "CONSUMER_FAULTS"):
+            monkeypatch.delenv(variable, raising=False)
+        for variable, names in demo_faults.environment(faults.split(",") if faults else []).items():
+            monkeypatch.setenv(variable, names)
         handle = launch.start(redis_url, postgres_url, tmp_path / f"logs-{len(started)}")
         started.append(handle)
         return handle
@@ -296,7 +302,7 @@ def test_rate_limits_are_counted_in_the_process_while_redis_is_unavailable(serve
     limiter = keys.RateLimiter(client, probe_interval=0.1)
     key = keys.ApiKey(id=1, name="t", prefix="ccd_t", limit=3, window_seconds=3600)
     now = time.time()  # one window throughout
-    caplog.set_level(logging.INFO, logger="crosscheck_demo.keys")
+    caplog.set_level(logging.INFO, logger="demo_gateway.keys")
     try:
         assert limiter.hit(key, now)[:2] == (True, 2)  # in Redis
         relay.set(mode)
@@ -317,7 +323,7 @@ def test_rate_limits_are_counted_in_the_process_while_redis_is_unavailable(serve
         limiter.close()
         client.close()
         cleanup = redis.Redis(port=servers.redis.port)
-        for k in cleanup.scan_iter(f"demo:ratelimit:{key.id}:*"):
+        for k in cleanup.scan_iter(f"demo:gateway:ratelimit:{key.id}:*"):
             cleanup.delete(k)
         cleanup.close()
 
@@ -362,8 +368,9 @@ def test_the_pool_drops_its_dead_connections_and_recovers_after_a_restart(server
         pool.close()
 
 
-def test_pool_no_reconnect_keeps_handing_out_dead_connections(servers, monkeypatch):
-    monkeypatch.setenv("CROSSCHECK_DEMO_FAULTS", "pool-no-reconnect")
+def test_pool_no_reconnect_keeps_handing_out_dead_connections(servers, request):
+    demo_faults.use(["pool-no-reconnect"])
+    request.addfinalizer(lambda: demo_faults.use([]))
     pool = Pool(servers.pg.url, "crosscheck-demo-pooltest", size=2, overflow=0, timeout=2)
     try:
         _fill(pool, 2)

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="session")
 def message_contracts() -> Path:
     """The demo's folder of ``<channel>.json`` JSON Schemas."""
-    return ROOT / "demo" / "contracts"
+    return ROOT / "demo" / "shared" / "demo_shared" / "schemas"
 
 
 @pytest.fixture(scope="session")

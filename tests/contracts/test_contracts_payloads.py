@@ -1,4 +1,4 @@
-"""Contracts: message payloads (demo/contracts) and function signatures, on real Redis and Postgres."""
+"""Contracts: message payloads (demo/shared/demo_shared/schemas) and function signatures, on real Redis and Postgres."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The day-4 API load suite catches the load faults seeded into the demo.
 
 Each test runs ``suites/04_day4_load/api_load.robot`` in a robot process with an embedded stack
-of its own, whose demo runs with one fault (``CROSSCHECK_DEMO_FAULTS``), and asserts that the
+of its own, whose demo runs with one fault (``GATEWAY_FAULTS`` and the like), and asserts that the
 suite fails with a message naming the stage, the request and the figures. The first test runs
 the suite against the healthy demo: it passes, so each failure below is the fault's doing.
 """

@@ -180,7 +180,7 @@ def test_waiting_for_requests_never_started_is_an_error(pg):
 
 
 def test_concurrent_requests_wait_in_the_api_pool_behind_a_lock(pg, raw, api_url):
-    from crosscheck_demo.keys import create_key
+    from demo_gateway.keys import create_key
 
     conn = psycopg2.connect(pg.ctx.url)
     key, record = create_key(conn, "600/minute", f"TEST_pytest_pool_{time.monotonic_ns()}")

@@ -118,9 +118,10 @@ def test_the_system_under_test_uses_the_proxies_and_the_suite_does_not(api_url, 
     state = _state()
     proxies = state["services"]["toxiproxy"]["proxies"]
     environments = [psutil.Process(pid).environ() for pid in state["services"]["api"]["pids"]]
-    for env in environments:
-        assert env["DEMO_REDIS_URL"] == proxies["redis"]["url"]
-        assert env["DEMO_POSTGRES_URL"] == proxies["postgres"]["url"]
+    for env in environments:  # the gateway's and the consumer's, each under its own prefix
+        prefix = "GATEWAY_" if "GATEWAY_REDIS_URL" in env else "CONSUMER_"
+        assert env[f"{prefix}REDIS_URL"] == proxies["redis"]["url"]
+        assert env[f"{prefix}POSTGRES_URL"] == proxies["postgres"]["url"]
     direct = redis.Redis.from_url(redis_url, socket_timeout=5)
     assert _health(api_url) == 200
     with toxiproxy.client() as client:

@@ -305,7 +305,7 @@ def test_the_day4_load_suite_calls_the_demo_memory_leak_a_leak_naming_the_proces
     assert leak in run.failed, run.describe()
     match = re.match(
         r"^Memory of resource monitor 'demo-api' \(the processes listening on port \d+: python\S* \(pid \d+: "
-        r"-m crosscheck_demo\.cli api --fd \d+\)\) leaks: RSS grew \+(\d+\.\d) MB over \d+\.\d s after a "
+        r"-m demo_gateway\.cli serve --fd \d+\)\) leaks: RSS grew \+(\d+\.\d) MB over \d+\.\d s after a "
         r"\d+\.\d s warm-up \(Theil-Sen slope \+[\d.]+ MB/min, \d+ % of pairwise slopes positive, "
         r"Mann-Kendall p = [\d.e-]+, \d+ samples\): steady growth above the bound of 100 MB\.$",
         run.failed[leak],

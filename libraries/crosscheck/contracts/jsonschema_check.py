@@ -1,12 +1,12 @@
 """JSON Schema validation shared by Contracts (HTTP bodies) and Messaging (payloads).
 
 A folder of ``<channel>.json`` files is a contract registry: one JSON Schema per
-channel, e.g. ``demo/contracts/tickstock.universe.updated.json``. Validation
+channel, e.g. ``demo/shared/demo_shared/schemas/tickstock.universe.updated.json``. Validation
 collects *every* error, each with its JSON path, what the schema expected and
 what the instance held, so one failed check names all the mismatches at once::
 
     from crosscheck.contracts.jsonschema_check import SchemaRegistry
-    registry = SchemaRegistry.from_folder("demo/contracts")
+    registry = SchemaRegistry.from_folder("demo/shared/demo_shared/schemas")
     problems = registry.validate("tickstock.universe.updated", payload)
     registry.check("tickstock.universe.updated", payload)   # raises CrosscheckError
 

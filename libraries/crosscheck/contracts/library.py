@@ -33,7 +33,7 @@ class Contracts(CrosscheckLibrary):
 
     = Message payloads =
     A folder of ``<channel>.json`` JSON Schemas is the message contract, e.g.
-    ``demo/contracts/tickstock.universe.updated.json``.
+    ``demo/shared/demo_shared/schemas/tickstock.universe.updated.json``.
 
     | Load Message Contracts    ${DEMO}/contracts
     | Payload Should Match Contract    tickstock.universe.updated    ${payload}

@@ -69,7 +69,7 @@ class ConnectionKeywords(Component[Context]):
         started with ``Run Process`` reaches the same server without the secret
         showing up in log.html.
 
-        | `Export Redis Url` | DEMO_REDIS_URL |
+        | `Export Redis Url` | PRODUCER_REDIS_URL |
         | Run Process | crosscheck-demo | produce | --channel | tickstock.universe.updated |
         """
         os.environ[name] = self.ctx.connection(alias).url

@@ -31,7 +31,7 @@ class ContractKeywords(Component[Context]):
         Returns the channel names. Schemas stay registered for the library's lifetime;
         a later load replaces schemas of the same name.
 
-        | `Load Channel Schemas` | ${CURDIR}/../../demo/contracts |
+        | `Load Channel Schemas` | ${CURDIR}/../../demo/shared/demo_shared/schemas |
         """
         loaded = load_folder(folder)
         if not loaded:

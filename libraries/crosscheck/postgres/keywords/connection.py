@@ -73,14 +73,14 @@ class ConnectionKeywords(Component[PostgresContext]):
         return params
 
     @keyword
-    def export_postgres_url(self, name: str = "DEMO_POSTGRES_URL") -> None:
+    def export_postgres_url(self, name: str = "CROSSCHECK_POSTGRES_URL") -> None:
         """Puts the library's database URL into environment variable ``name`` for child processes.
 
         The URL (which may hold a password) is neither logged nor returned, so a process
         started with ``Run Process`` reaches the same database without the secret showing
         up in log.html (``env:NAME=${url}`` would show it at DEBUG level).
 
-        | `Export Postgres Url`    DEMO_POSTGRES_URL
+        | `Export Postgres Url`    GATEWAY_POSTGRES_URL
         | Run Process    crosscheck-demo    create-key    --rate    600/minute
         """
         os.environ[name] = self.ctx.url

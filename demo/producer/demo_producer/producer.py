@@ -1,4 +1,4 @@
-"""``crosscheck-demo produce``: sample messages for each of seed 001's channels, on demand."""
+"""``demo-producer produce``: sample messages for each of seed 001's channels, on demand."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import datetime
 import random
 import time
 
-from crosscheck_demo import CHANNELS, faults
-from crosscheck_demo.messages import Publisher
+from demo_shared import faults
+from demo_shared.contracts import CHANNELS, Publisher
 
 _ETFS = ["SPY", "QQQ", "IWM", "DIA", "XLF", "XLK", "XLE", "XLV", "VTI", "EFA"]
 

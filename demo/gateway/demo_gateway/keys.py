@@ -1,5 +1,6 @@
-"""API keys (seed 004): created by ``crosscheck-demo create-key``, stored as SHA-256,
-limited per key in Redis with a fixed window that is exact under concurrency.
+"""API keys (seed 004): created by ``demo-gateway create-key``, stored as SHA-256 (an
+HMAC-SHA-256 keyed with the ``key_pepper`` secret when one is set), limited per key in Redis
+with a fixed window that is exact under concurrency.
 
 While Redis does not answer, the limits are counted in the API's process instead (same
 limits, same windows), so the routes that need only Postgres keep answering; see
@@ -8,6 +9,7 @@ limits, same windows), so the routes that need only Postgres keep answering; see
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import math
 import re
@@ -16,10 +18,9 @@ import threading
 import time
 from dataclasses import dataclass
 
-import psycopg2
 import redis
 
-log = logging.getLogger("crosscheck_demo.keys")
+log = logging.getLogger("demo_gateway.keys")
 PROBE_INTERVAL = 0.5  # seconds between pings to Redis while it is unavailable
 
 PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -43,11 +44,13 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2) or 1) * PERIODS[m.group(3)]
 
 
-def hash_key(key: str) -> str:
+def hash_key(key: str, pepper: str = "") -> str:
+    if pepper:
+        return hmac.new(pepper.encode("utf-8"), key.encode("utf-8"), hashlib.sha256).hexdigest()
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def create_key(conn, rate: str = "60/minute", name: str = "default") -> tuple[str, ApiKey]:
+def create_key(conn, rate: str = "60/minute", name: str = "default", pepper: str = "") -> tuple[str, ApiKey]:
     """Store a new key (hashed) and return ``(key, record)``; the key is shown only here."""
     limit, window = parse_rate(rate)
     key = KEY_PREFIX + secrets.token_hex(20)
@@ -55,7 +58,7 @@ def create_key(conn, rate: str = "60/minute", name: str = "default") -> tuple[st
         cur.execute(
             "INSERT INTO api_keys (name, key_prefix, key_hash, rate_limit, window_seconds)"
             " VALUES (%s, %s, %s, %s, %s) RETURNING id",
-            (name, key[:12], hash_key(key), limit, window),
+            (name, key[:12], hash_key(key, pepper), limit, window),
         )
         key_id = cur.fetchone()[0]
     conn.commit()
@@ -73,13 +76,13 @@ def revoke_key(conn, key_prefix: str) -> int:
     return count
 
 
-def lookup(conn, key: str) -> ApiKey | None:
+def lookup(conn, key: str, pepper: str = "") -> ApiKey | None:
     """The active key record for ``key``, or None."""
     with conn.cursor() as cur:
         cur.execute(
             "SELECT id, name, key_prefix, rate_limit, window_seconds FROM api_keys"
             " WHERE key_hash = %s AND revoked_at IS NULL",
-            (hash_key(key),),
+            (hash_key(key, pepper),),
         )
         row = cur.fetchone()
     return ApiKey(*row) if row else None
@@ -105,8 +108,8 @@ class RateLimiter:
     or came back, a key may be allowed up to its limit once more.
     """
 
-    def __init__(self, client: redis.Redis, probe_interval: float = PROBE_INTERVAL):
-        self._client = client
+    def __init__(self, client: redis.Redis, probe_interval: float = PROBE_INTERVAL, key_prefix: str = "demo:gateway:"):
+        self._client, self._key_prefix = client, key_prefix
         self._script = client.register_script(_FIXED_WINDOW)
         self._probe_interval = probe_interval
         self._local: dict[tuple[int, int, int], int] = {}  # (key id, window seconds, window number) -> count
@@ -125,7 +128,9 @@ class RateLimiter:
         count = None
         if self._down_since is None:
             try:
-                count = self._script(keys=[f"demo:ratelimit:{key.id}:{window}"], args=[key.window_seconds + 1])
+                count = self._script(
+                    keys=[f"{self._key_prefix}ratelimit:{key.id}:{window}"], args=[key.window_seconds + 1]
+                )
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 self._went_down(exc)
         if count is None:
@@ -192,7 +197,3 @@ class RateLimiter:
     def close(self) -> None:
         """Stop pinging Redis (if it was unavailable)."""
         self._closed.set()
-
-
-def connect(postgres_url: str):
-    return psycopg2.connect(postgres_url, application_name="crosscheck-demo-cli", connect_timeout=5)

@@ -1,21 +1,9 @@
 """A bounded psycopg2 connection pool: ``size`` kept, ``overflow`` extra, ``timeout`` to wait.
 
-Seed 002's settings are the defaults (20, 10, 30 s); ``DEMO_POOL_SIZE``,
-``DEMO_POOL_OVERFLOW`` and ``DEMO_POOL_TIMEOUT`` change them. The counts
-(in use, idle, waiting) feed the API's ``/metrics``.
-
-When the database, not a query, fails:
-
-* a new connection gives up after ``connect_timeout`` (2 s, libpq's shortest), so a database
-  that is down or unreachable costs a request that long at most (a refused connection, nothing);
-* ``run`` bounds each piece of work (``query_timeout``, ``DEMO_DB_QUERY_TIMEOUT``, 5 s): past
-  it the connection's socket is shut down, so the work fails with ``OperationalError`` instead
-  of waiting for ever on a network path that stopped passing data without closing;
-* a connection found dead (after a Postgres restart every idle one is) makes ``run`` close every
-  idle connection, since they share its fate, and do the work once more on a new one.
-
-A connection is only ever lent outside a transaction: one given back inside a transaction
-(or unable to tell) is closed.
+Seed 002's settings are the defaults (20, 10, 30 s; the gateway's ``pool_*`` settings). New
+connections give up after 2 s; ``run`` bounds each piece of work (``query_timeout``, 5 s) by
+shutting the socket down, and after a dead connection closes every idle one and runs the work
+once more on a new one. A connection is only lent outside a transaction.
 """
 
 from __future__ import annotations
@@ -31,9 +19,9 @@ import time
 import psycopg2
 import psycopg2.extensions
 
-from crosscheck_demo import faults
+from demo_shared import faults
 
-log = logging.getLogger("crosscheck_demo.pool")
+log = logging.getLogger("demo_gateway.pool")
 CONNECT_TIMEOUT = 2  # seconds; libpq treats anything below 2 as 2
 
 
@@ -46,20 +34,15 @@ class Pool:
         self,
         dsn: str,
         application_name: str,
-        size: int | None = None,
-        overflow: int | None = None,
-        timeout: float | None = None,
-        query_timeout: float | None = None,
+        size: int = 20,
+        overflow: int = 10,
+        timeout: float = 30.0,
+        query_timeout: float = 5.0,
         connect_timeout: int = CONNECT_TIMEOUT,
+        schema: str | None = None,
     ):
-        self.dsn = dsn
-        self.application_name = application_name
-        self.size = size if size is not None else int(os.environ.get("DEMO_POOL_SIZE", 20))
-        self.overflow = overflow if overflow is not None else int(os.environ.get("DEMO_POOL_OVERFLOW", 10))
-        self.timeout = timeout if timeout is not None else float(os.environ.get("DEMO_POOL_TIMEOUT", 30))
-        self.query_timeout = (
-            query_timeout if query_timeout is not None else float(os.environ.get("DEMO_DB_QUERY_TIMEOUT", 5))
-        )
+        self.dsn, self.application_name, self.schema = dsn, application_name, schema
+        self.size, self.overflow, self.timeout, self.query_timeout = size, overflow, timeout, query_timeout
         self.connect_timeout = connect_timeout
         self._idle: list = []
         self._in_use = 0
@@ -80,7 +63,10 @@ class Pool:
         return self._waiting
 
     def _connect(self):
-        conn = psycopg2.connect(self.dsn, application_name=self.application_name, connect_timeout=self.connect_timeout)
+        options = f"-c search_path={self.schema}" if self.schema else None
+        conn = psycopg2.connect(
+            self.dsn, application_name=self.application_name, connect_timeout=self.connect_timeout, options=options
+        )
         conn.autocommit = True
         return conn
 

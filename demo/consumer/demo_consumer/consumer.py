@@ -1,70 +1,55 @@
-"""The consumer (seed 001's TickStockApp side): talks to the producer only through Redis.
+"""The consumer (seed 001's TickStockApp side): reaches producer and gateway only through Redis.
 
-Two loops run side by side:
+Two loops: ``live`` subscribes to the five channels; ``catch_up`` reads ``stream:<channel>``
+with group ``tickstock-app`` and ``XACK``s each entry. Each message is validated against its
+contract, recorded once in ``message_log`` (unique ``(channel, seq, sent_at)``) and, when valid,
+applied through the universe functions. Both loops reconnect by themselves (every
+``RETRY_DELAY`` s); a silent subscription is given up within ``SILENCE_LIMIT`` s.
 
-* live: subscribes to the five channels and handles each message as it arrives;
-* catch-up: reads ``stream:<channel>`` with consumer group ``tickstock-app`` (from the
-  start of the stream when the group is new), handles each entry, then ``XACK``s it.
-
-Each message is checked against ``demo/contracts/<channel>.json`` and recorded once in
-``message_log`` (the two loops see the same message; ``(channel, seq, sent_at)`` is
-unique). A valid message is then applied through the universe functions. Both loops
-reconnect on their own after Redis or Postgres goes away, every ``RETRY_DELAY`` seconds,
-logging the outage once when it starts and once when it ends. Redis calls time out after
-``REDIS_TIMEOUT`` seconds, and the live loop pings Redis after ``PING_AFTER`` seconds of
-silence, so a connection that stops passing data without closing is given up within
-``SILENCE_LIMIT`` seconds instead of leaving the subscription deaf.
-
-Admin switch: while the Redis key ``demo:consumer:offline`` exists (``crosscheck-demo
-switch-consumer offline``, with a time to live so it cannot stay offline for good), the
-consumer leaves Redis entirely, as if stopped: no subscription, no stream reads. When the
-key is gone it starts again and catches up from its group. It reports each change in
-``demo:consumer:state:<name>`` (``online`` / ``offline``).
+Admin switch: while ``<redis_key_prefix>offline`` exists the consumer leaves Redis as if
+stopped, and reports ``online`` / ``offline`` in ``<redis_key_prefix>state:<name>`` and on
+``GET /health`` (``health_port``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import signal
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import jsonschema
 import psycopg2
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from crosscheck_demo import CHANNELS, CONSUMER_GROUP, CONTRACTS_DIR, faults, stream_name
+from demo_shared import config, faults
+from demo_shared.contracts import CHANNELS, CONSUMER_GROUP, problems, stream_name, validators
 
-log = logging.getLogger("crosscheck_demo.consumer")
+log = logging.getLogger("demo_consumer")
 RETRY_DELAY = 0.2  # seconds between reconnection attempts
 REDIS_TIMEOUT = 2  # seconds: connecting to Redis, and waiting for any answer
 PING_AFTER = 1.0  # seconds of silence on the subscription before the live loop pings Redis
 SILENCE_LIMIT = 3.0  # seconds without anything from Redis, its ping answer included: reconnect
-OFFLINE_KEY = "demo:consumer:offline"  # the admin switch: while it exists, the consumer stays offline
-STATE_KEY = "demo:consumer:state:{name}"  # online / offline, as the consumer last reported
 SWITCH_POLL = 0.1  # seconds between looks at the switch
-DEFAULT_NAME = "demo-consumer"
+KEY_PREFIX = "demo:consumer:"  # the default redis_key_prefix: offline switch and state keys
 
 
-def load_validators() -> dict:
-    validators = {}
-    for channel in CHANNELS:
-        schema = json.loads((CONTRACTS_DIR / f"{channel}.json").read_text(encoding="utf-8"))
-        validators[channel] = jsonschema.Draft202012Validator(
-            schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-        )
-    return validators
+def connect(postgres_url: str, schema: str | None = None):
+    options = f"-c search_path={schema}" if schema else None
+    conn = psycopg2.connect(
+        postgres_url, application_name="crosscheck-demo-consumer", connect_timeout=5, options=options
+    )
+    conn.autocommit = True
+    return conn
 
 
 class Consumer:
-    def __init__(self, redis_url: str, postgres_url: str, name: str | None = None):
-        self.redis_url, self.postgres_url = redis_url, postgres_url
-        self.name = name or os.environ.get("DEMO_CONSUMER_NAME", DEFAULT_NAME)
-        self.validators = load_validators()
+    def __init__(self, redis_url: str, postgres_url: str, name: str = "demo-consumer", schema: str | None = None):
+        self.redis_url, self.postgres_url, self.name, self.schema = redis_url, postgres_url, name, schema
+        self.validators = validators()
         self.stopping = threading.Event()
         self.subscribed = threading.Event()  # the live loop's subscription is confirmed
         self.threads: list[threading.Thread] = []
@@ -75,8 +60,7 @@ class Consumer:
         """Record one message; apply it when valid and new. Return True if it was new."""
         try:
             message = json.loads(raw)
-            errors = sorted(self.validators[channel].iter_errors(message), key=lambda e: list(e.path))
-            problem = "; ".join(f"{'/'.join(map(str, e.path)) or '(root)'}: {e.message}" for e in errors) or None
+            problem = problems(self.validators[channel], message)
         except ValueError as exc:
             message, problem = {"raw": raw.decode() if isinstance(raw, bytes) else raw}, f"not JSON: {exc}"
         seq = message.get("seq") if isinstance(message, dict) else None
@@ -124,11 +108,6 @@ class Consumer:
         # sync_complete and correlation_update are recorded in message_log only
 
     # -- loops --------------------------------------------------------------------------
-    def _db(self):
-        conn = psycopg2.connect(self.postgres_url, application_name="crosscheck-demo-consumer", connect_timeout=5)
-        conn.autocommit = True
-        return conn
-
     def _redis(self) -> redis.Redis:
         # no retries inside redis-py: the loops reconnect themselves
         return redis.Redis.from_url(
@@ -148,7 +127,7 @@ class Consumer:
             client = None
             try:
                 if conn is None or conn.closed:
-                    conn = self._db()
+                    conn = connect(self.postgres_url, self.schema)
                 client = self._redis()
                 loop(conn, client)
             except (redis.RedisError, OSError) as exc:
@@ -261,43 +240,74 @@ def _close(connection) -> None:
             pass
 
 
-def _switched_off(client: redis.Redis) -> bool | None:
+def _switched_off(client: redis.Redis, key: str) -> bool | None:
     """Whether the admin switch says offline; None when Redis cannot tell (keep as is)."""
     try:
-        return bool(client.exists(OFFLINE_KEY))
+        return bool(client.exists(key))
     except (redis.RedisError, OSError):
         return None
 
 
-def _report(client: redis.Redis, name: str, state: str) -> None:
+def _report(client: redis.Redis, key: str, state: str) -> None:
     try:
-        client.set(STATE_KEY.format(name=name), state)
+        client.set(key, state)
     except (redis.RedisError, OSError) as exc:
         log.warning("could not report state %s: %s", state, exc)
 
 
-def main(redis_url: str, postgres_url: str) -> None:
+def serve_health(port: int, state: dict) -> ThreadingHTTPServer | None:
+    """``GET /health`` on 127.0.0.1:``port``: 200 ``{"status": "online"}``, or 503 while offline."""
+
+    class Health(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            found = self.path == "/health"
+            body = json.dumps(state if found else {"error": "not found"}).encode()
+            self.send_response(404 if not found else 200 if state["status"] == "online" else 503)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), Health)
+    except OSError as exc:
+        log.error("no /health: port %d: %s", port, exc)
+        return None
+    threading.Thread(target=server.serve_forever, name="health", daemon=True).start()
+    return server
+
+
+def main(cfg: config.Config) -> None:
     """Run until SIGTERM or SIGINT; go offline and come back as the admin switch says."""
+    cfg.log(log)
     shutdown = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: shutdown.set())
-    switch = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
-    name = os.environ.get("DEMO_CONSUMER_NAME", DEFAULT_NAME)
+    name, prefix = cfg["name"], cfg["redis_key_prefix"]
+    switch = redis.Redis.from_url(cfg["redis_url"], socket_connect_timeout=2, socket_timeout=2)
+    state = {"status": "starting", "name": name}
+    health = serve_health(cfg["health_port"], state)
     consumer: Consumer | None = None
     while not shutdown.is_set():
-        offline = _switched_off(switch)
+        offline = _switched_off(switch, prefix + "offline")
         if consumer is None and not offline:
-            consumer = Consumer(redis_url, postgres_url)
+            consumer = Consumer(cfg["redis_url"], cfg["postgres_url"], name, cfg["db_schema"])
             consumer.start()
             consumer.subscribed.wait(5)
-            log.info("consumer %s running (group %s)", consumer.name, CONSUMER_GROUP)
-            _report(switch, name, "online")
+            log.info("consumer %s running (group %s)", name, CONSUMER_GROUP)
+            _report(switch, f"{prefix}state:{name}", "online")
+            state["status"] = "online"
         elif consumer is not None and offline:
             consumer.stop()
             consumer = None
-            log.info("consumer %s offline (admin switch %s)", name, OFFLINE_KEY)
-            _report(switch, name, "offline")
+            log.info("consumer %s offline (admin switch %soffline)", name, prefix)
+            _report(switch, f"{prefix}state:{name}", "offline")
+            state["status"] = "offline"
         shutdown.wait(SWITCH_POLL)
     if consumer is not None:
         consumer.stop()
+    if health is not None:
+        health.shutdown()
     switch.close()

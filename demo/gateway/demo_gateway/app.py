@@ -7,7 +7,7 @@ beside this file describes exactly these routes, bodies, status codes and header
 
 Failures of Redis or Postgres answer 503 with ``{"error": ...}``, never 500, and within
 bounded time: Redis calls time out after 2 s, new Postgres connections after 2 s, pooled
-work after ``DEMO_DB_QUERY_TIMEOUT`` (see ``pool.py``). Without Redis the rate limits are
+work after ``db_query_timeout`` (see ``pool.py``). Without Redis the rate limits are
 counted in the process (``keys.RateLimiter``), so the routes that need only Postgres
 (``GET /v1/universes/{name}``, ``POST /v1/search``) answer as usual; ``PUT`` needs Redis to
 announce the update and answers 503 ``redis unavailable``, having stored nothing.
@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import itertools
 import json
-import os
 import time
 from pathlib import Path
 
@@ -42,9 +41,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route
 
-from crosscheck_demo import faults, keys
-from crosscheck_demo.messages import Publisher
-from crosscheck_demo.pool import Pool, PoolTimeout
+from demo_gateway import keys
+from demo_gateway.pool import Pool, PoolTimeout
+from demo_shared import faults
+from demo_shared.contracts import Publisher
 
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 UNIVERSE_CHANNEL = "tickstock.universe.updated"
@@ -84,14 +84,24 @@ def error(status: int, message: str, headers: dict | None = None, **extra) -> JS
     return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
 
 
-def create_app(redis_url: str | None = None, postgres_url: str | None = None) -> Starlette:
-    redis_url = redis_url or os.environ["DEMO_REDIS_URL"]
-    postgres_url = postgres_url or os.environ["DEMO_POSTGRES_URL"]
-    pool = Pool(postgres_url, "crosscheck-demo-api")
+def create_app(settings: dict) -> Starlette:
+    """The app for the gateway's ``settings`` (the values of its configuration, see ``settings.py``)."""
+    pool = Pool(
+        settings["postgres_url"],
+        "crosscheck-demo-api",
+        settings["pool_size"],
+        settings["pool_overflow"],
+        settings["pool_timeout"],
+        settings["db_query_timeout"],
+        schema=settings["db_schema"],
+    )
     # no retries: a publish repeated after a lost reply would announce the update twice
-    client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2, retry=Retry(NoBackoff(), 0))
-    publisher = Publisher(client, source="api")
-    limiter = keys.RateLimiter(client)
+    client = redis.Redis.from_url(
+        settings["redis_url"], socket_timeout=2, socket_connect_timeout=2, retry=Retry(NoBackoff(), 0)
+    )
+    publisher = Publisher(client, "api", settings["publishes"])
+    limiter = keys.RateLimiter(client, key_prefix=settings["redis_key_prefix"])
+    pepper = settings["key_pepper"]
     POOL_IN_USE.set_function(lambda: pool.in_use)
     POOL_IDLE.set_function(lambda: pool.idle)
     POOL_WAITING.set_function(lambda: pool.waiting)
@@ -114,7 +124,7 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
         return with_connection(work)
 
     def lookup(supplied: str):
-        return pool.run(lambda conn: keys.lookup(conn, supplied))
+        return pool.run(lambda conn: keys.lookup(conn, supplied, pepper))
 
     async def authorize(request: Request) -> dict:
         """Check the key and count the request; return the rate-limit headers."""
@@ -249,25 +259,12 @@ def create_app(redis_url: str | None = None, postgres_url: str | None = None) ->
         return universe, status, {"X-Message-Seq": str(message["seq"])}
 
     def write_and_announce(conn, args: tuple, stale: dict | None) -> tuple[dict, dict]:
-        """Upsert the universe and announce it on Redis, all or nothing as far as the client knows.
+        """Upsert the universe and announce it, in a transaction that commits only after the publish.
 
-        The update runs in a transaction that commits only after the message is published, so
-        a failed publish (Redis unavailable) rolls the update back: the client gets 503 and
-        can simply retry. The row stays locked until the commit, so concurrent updates of
-        one universe are announced in the order they are stored.
-
-        Two failures leave the outcome unknown, and the client gets 503 for both: the
-        publish timing out after Redis ran it (the reply was lost), and the commit failing
-        after the publish (the connection to Postgres lost). The update is then rolled back,
-        but its message is out and the consumer applies it (``update_etf_universe`` with the
-        announced symbols and category; its ``message_log`` entry is unique by (channel, seq,
-        sent_at), so it applies that message once). The universe ends up stored without the
-        request's ``liquidity_filter`` and ``metadata``, which a retry of the same request adds;
-        the retry is safe (an upsert of the same values) and announces the universe again
-        under a new seq.
-
-        If the connection dies before the publish, the pool runs this again on a new
-        connection (nothing was stored or announced).
+        A failed publish rolls the update back (503, safe to retry). A publish whose reply was lost,
+        or a commit failing after the publish, leaves the outcome unknown (503): the consumer then
+        applies the announced symbols and category once. See demo/README.md, "Redis or Postgres
+        unavailable". A connection dead before the publish makes the pool run this again.
         """
         with conn.cursor() as cur:
             try:  # BEGIN in the update's round trip (pooled connections are in autocommit mode)
@@ -392,8 +389,3 @@ class MetricsMiddleware:
         finally:
             LATENCY.labels(route).observe(time.perf_counter() - start)
             REQUESTS.labels(route, scope["method"], str(status[0])).inc()
-
-
-def main_app() -> Starlette:
-    """Uvicorn factory: ``uvicorn --factory crosscheck_demo.app:main_app`` (URLs from the environment)."""
-    return create_app()

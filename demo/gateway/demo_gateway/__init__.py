@@ -1,0 +1,1 @@
+"""demo-gateway: the API gateway (universes, vector search, metrics, API keys and rate limits)."""

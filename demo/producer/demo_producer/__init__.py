@@ -1,0 +1,1 @@
+"""demo-producer: sample messages on seed 001's channels (``demo-producer produce``)."""

@@ -1,0 +1,1 @@
+"""What the demo's repositories share: the configuration loader, message contracts, fault switches."""
