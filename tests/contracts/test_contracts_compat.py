@@ -162,6 +162,15 @@ def test_response_field_removed_renamed_or_retyped(tmp_path):
     where = "GET /v1/universes/{name} 200 response body $"
     assert found == [
         f"{where}.name: type changed from ['string'] to ['integer']",
-        f"{where}.status: enum widened: ['frozen'] may now be returned",
         f"{where}.symbols: removed from the response",
+    ]
+
+
+def test_a_response_enum_that_gained_a_value_is_a_warning(tmp_path):
+    new = copy.deepcopy(V1)
+    new["components"]["schemas"]["Universe"]["properties"]["status"]["enum"].append("frozen")
+    old_file, new_file = _write(tmp_path, "v1.json", V1), _write(tmp_path, "v2.json", new)
+    assert Contracts().get_breaking_changes(old_file, new_file) == []
+    assert Contracts().get_compatibility_warnings(old_file, new_file) == [
+        "GET /v1/universes/{name} 200 response body $.status: enum widened: ['frozen'] may now be returned"
     ]
