@@ -152,7 +152,9 @@ class DocumentDiff:
             self._request_body(name, old_op, new_op)
             self._responses(name, old_op, new_op)
 
-    def _params(self, item: dict, op: dict, resolve: Resolver, renames: dict) -> dict[tuple[str, str], tuple[dict, bool]]:
+    def _params(
+        self, item: dict, op: dict, resolve: Resolver, renames: dict
+    ) -> dict[tuple[str, str], tuple[dict, bool]]:
         """(in, name) -> (parameter, declared on the path item); header names compare case-insensitively."""
         found: dict[tuple[str, str], tuple[dict, bool]] = {}
         for source, at_path in ((item.get("parameters") or [], True), (op.get("parameters") or [], False)):
@@ -187,7 +189,11 @@ class DocumentDiff:
                 if key[0] == "path":
                     self.add(where, "path parameter added", "new-request-path-parameter")
                 elif param.get("required"):
-                    rule = "new-required-request-default-parameter-to-existing-path" if at_path else "new-required-request-parameter"
+                    rule = (
+                        "new-required-request-default-parameter-to-existing-path"
+                        if at_path
+                        else "new-required-request-parameter"
+                    )
                     self.add(where, "added as required", rule)
                 continue
             old = old_p[key][0]

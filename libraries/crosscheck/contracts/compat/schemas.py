@@ -245,6 +245,8 @@ class SchemaDiff:
             self.emit(at, path, suffix, f"type changed from {sorted(old_t)} to {sorted(new_t)}")
         elif old_t == new_t and old.get("format") and new.get("format") != old.get("format"):
             pair = (old.get("format"), new.get("format"))
+            if (pair[1], pair[0]) in _WIDER_FORMAT:  # narrowed: every new value was valid before
+                return
             suffix = "type-generalized" if pair in _WIDER_FORMAT or not new.get("format") else "type-changed"
             self.emit(at, path, suffix, f"format changed from {_shown(pair[0])} to {_shown(pair[1])}")
 
@@ -281,7 +283,10 @@ class SchemaDiff:
             elif "const" in old and new["const"] != old["const"]:
                 what = f"const changed from {_shown(old['const'])} to {_shown(new['const'])}"
                 self.emit(at, path, "const-changed", what)
-        for key, suffix in (("contentEncoding", "content-encoding-changed"), ("contentMediaType", "content-media-type-changed")):
+        for key, suffix in (
+            ("contentEncoding", "content-encoding-changed"),
+            ("contentMediaType", "content-media-type-changed"),
+        ):
             if old.get(key) != new.get(key) and (new.get(key) if at.request else old.get(key)):
                 self.emit(at, path, suffix, f"{key} changed from {_shown(old.get(key))} to {_shown(new.get(key))}")
         if at.request and new.get("pattern") and new.get("pattern") != old.get("pattern"):
@@ -298,7 +303,8 @@ class SchemaDiff:
 
     def _request_bounds(self, old: dict, new: dict, at: Place, path: str) -> None:
         for key, tightened, was_set, _, _, larger_is_tighter in BOUNDS:
-            after, before = new.get(key), old.get(key)
+            after: Any = new.get(key)
+            before: Any = old.get(key)
             if isinstance(after, bool):  # OpenAPI 3.0: exclusiveMaximum: true on the same maximum
                 if after and not before and key.startswith("exclusive") and key[9:].lower() in new:
                     self.emit(at, path, tightened, f"{key} set (the bound {new[key[9:].lower()]} is now excluded)")
@@ -316,7 +322,8 @@ class SchemaDiff:
         if at.kind == "response-header" and path == "":
             return
         for key, _, _, loosened, unset, larger_is_tighter in BOUNDS:
-            before, after = old.get(key), new.get(key)
+            before: Any = old.get(key)
+            after: Any = new.get(key)
             if isinstance(before, bool):
                 if before and not after:
                     self.emit(at, path, loosened, f"{key} removed (the bound is now included)")
@@ -356,7 +363,9 @@ class SchemaDiff:
         if new.get("deprecated") and not old.get("deprecated") and "x-sunset" in new:
             when = sunset(new["x-sunset"])
             if isinstance(when, str):
-                self.emit(at, path, "deprecated-sunset-invalid", f"deprecated with a sunset date that is not a date: {when!r}")
+                self.emit(
+                    at, path, "deprecated-sunset-invalid", f"deprecated with a sunset date that is not a date: {when!r}"
+                )
             elif when is not None and when < self.today:
                 self.emit(at, path, "sunset-date-too-small", f"deprecated with a sunset date in the past: {when}")
         before, after = old.get("x-stability-level"), new.get("x-stability-level")
@@ -426,7 +435,13 @@ class SchemaDiff:
             if not isinstance(old_list, list) and not isinstance(new_list, list):
                 continue
             if key == "oneOf" and not isinstance(old_list, list) and path in ("", "$") and types_of(old)[0]:
-                self.emit(at, path, "", "wrapped in a oneOf", f"{'request' if at.request else 'response'}-body-wrapped-in-one-of")
+                self.emit(
+                    at,
+                    path,
+                    "",
+                    "wrapped in a oneOf",
+                    f"{'request' if at.request else 'response'}-body-wrapped-in-one-of",
+                )
                 continue
             pairs, removed, added = self._match(old_list or [], new_list or [])
             if key == "allOf":
@@ -472,7 +487,11 @@ class SchemaDiff:
                     new_left.remove(same[0])
 
         pair_by(lambda node, resolve: ref_name(node))
-        pair_by(lambda node, resolve: None if ref_name(node) else json.dumps(resolve.dict(node), sort_keys=True, default=str))
+        pair_by(
+            lambda node, resolve: (
+                None if ref_name(node) else json.dumps(resolve.dict(node), sort_keys=True, default=str)
+            )
+        )
         pair_by(lambda node, resolve: resolve.dict(node).get("title"))
         pair_by(lambda node, resolve: json.dumps(sorted(types_of(merged(resolve.dict(node), resolve))[0])) or None)
         if len(old_left) == len(new_left):
