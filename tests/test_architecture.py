@@ -27,6 +27,7 @@ PURE_ENGINES = [
     "contracts/compat/refs.py",
     "contracts/compat/schemas.py",
     "contracts/compat/operations.py",
+    "contracts/compat/vocabulary.py",
     "sandbox/risk.py",
     "faults/toxics.py",
     "faults/recovery.py",

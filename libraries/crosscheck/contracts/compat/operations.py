@@ -14,7 +14,8 @@ from typing import Any
 
 from crosscheck.contracts.compat.refs import Resolver
 from crosscheck.contracts.compat.rules import Change, DocumentError, change
-from crosscheck.contracts.compat.schemas import STABILITY, Place, SchemaDiff, sunset
+from crosscheck.contracts.compat.schemas import Place, SchemaDiff
+from crosscheck.contracts.compat.vocabulary import STABILITY, sunset
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEMPLATE = re.compile(r"{([^}/]+)}")

@@ -19,9 +19,22 @@ from typing import Any
 
 from crosscheck.contracts.compat.refs import Resolver, ref_name
 from crosscheck.contracts.compat.rules import Change, change
+from crosscheck.contracts.compat.vocabulary import (
+    BOUNDS,
+    CONSTRAINTS,
+    STABILITY,
+    WIDER_FORMAT,
+    accepts,
+    composed,
+    constraining,
+    merged,
+    number,
+    shown,
+    sunset,
+    types_of,
+)
 
 MAX_DEPTH = 24
-STABILITY = {"draft": 0, "alpha": 1, "beta": 2, "stable": 3}
 
 
 @dataclass(frozen=True)
@@ -67,116 +80,6 @@ def child(path: str, name: str) -> str:
     return f"{path or '$'}.{name}"
 
 
-def _shown(value: Any) -> str:
-    return "none" if value is None else json.dumps(value) if isinstance(value, (dict, list, str)) else str(value)
-
-
-def merged(schema: dict, resolve: Resolver, seen: frozenset[int] = frozenset()) -> dict:
-    """``schema`` with its ``allOf`` subschemas merged in, and ``oneOf``/``anyOf`` of one
-    branch and ``{type: null}`` read as that branch made nullable."""
-    if id(schema) in seen:
-        return {}
-    seen = seen | {id(schema)}
-    out = {k: v for k, v in schema.items() if k != "allOf"}
-    for sub in schema.get("allOf") or []:
-        part = merged(resolve.dict(sub), resolve, seen)
-        for key, value in part.items():
-            if key == "properties":
-                out["properties"] = {**value, **(out.get("properties") or {})}
-            elif key == "required":
-                out["required"] = list(dict.fromkeys(list(out.get("required") or []) + list(value or [])))
-            else:
-                out.setdefault(key, value)
-    for key in ("oneOf", "anyOf"):
-        branches = out.get(key)
-        if isinstance(branches, list) and len(branches) == 2:
-            resolved = [resolve.dict(b) for b in branches]
-            nulls = [b.get("type") == "null" for b in resolved]
-            if sum(nulls) == 1:
-                other = merged(resolved[nulls.index(False)], resolve, seen)
-                del out[key]
-                for k, v in other.items():
-                    out.setdefault(k, v)
-                out["nullable"] = True
-    return out
-
-
-def types_of(schema: dict) -> tuple[set[str], bool]:
-    """The types a schema allows (empty: any) and whether it allows null."""
-    t = schema.get("type")
-    types = {t} if isinstance(t, str) else set(t) if isinstance(t, list) else set()
-    nullable = bool(schema.get("nullable")) or "null" in types
-    types.discard("null")
-    if not types and t is None:
-        if "properties" in schema or isinstance(schema.get("additionalProperties"), dict):
-            types = {"object"}
-        elif "items" in schema:
-            types = {"array"}
-    return types, nullable
-
-
-def _accepts(wide: set[str], narrow: set[str]) -> bool:
-    """Does a schema of types ``wide`` accept every value of types ``narrow``?"""
-    if not wide:
-        return True
-    if not narrow:
-        return False
-    return all(t in wide or (t == "integer" and "number" in wide) for t in narrow)
-
-
-_WIDER_FORMAT = {("int32", "int64"), ("float", "double"), ("date", "date-time")}
-
-
-def _composed(schema: dict) -> bool:
-    return any(isinstance(schema.get(k), list) for k in ("oneOf", "anyOf", "allOf", "not"))
-
-
-def sunset(value: Any) -> date | None | str:
-    """``x-sunset`` as a date, ``None`` when absent, or the text when it cannot be read."""
-    if value is None:
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return str(value)
-
-
-# keyword, request suffix when tightened, request suffix when set, response suffix when loosened,
-# response suffix when unset, whether a larger value is tighter
-BOUNDS = (
-    ("maximum", "max-decreased", "max-set", "max-increased", "max-increased", False),
-    ("minimum", "min-increased", "min-set", "min-decreased", "min-decreased", True),
-    ("exclusiveMaximum", "exclusive-max-decreased", "exclusive-max-set", "exclusive-max-increased", "exclusive-max-increased", False),
-    ("exclusiveMinimum", "exclusive-min-increased", "exclusive-min-set", "exclusive-min-decreased", "exclusive-min-decreased", True),
-    ("maxLength", "max-length-decreased", "max-length-set", "max-length-increased", "max-length-unset", False),
-    ("minLength", "min-length-increased", "min-length-increased", "min-length-decreased", "min-length-decreased", True),
-    ("maxItems", "max-items-decreased", "max-items-set", "max-items-increased", "max-items-increased", False),
-    ("minItems", "min-items-increased", "min-items-set", "min-items-decreased", "min-items-unset", True),
-    ("maxProperties", "max-properties-decreased", "max-properties-set", "max-properties-increased", "max-properties-increased", False),
-    ("minProperties", "min-properties-increased", "min-properties-increased", "min-properties-decreased", "min-properties-decreased", True),
-    ("maxContains", "max-contains-decreased", "max-contains-decreased", "max-contains-increased", "max-contains-increased", False),
-    ("minContains", "min-contains-increased", "min-contains-increased", "min-contains-decreased", "min-contains-decreased", True),
-)  # fmt: skip
-
-# JSON Schema 2020-12 constraints: adding one narrows a request, removing one widens a response
-CONSTRAINTS = (
-    ("contains", "contains"),
-    ("if", "if"),
-    ("then", "then"),
-    ("else", "else"),
-    ("propertyNames", "property-names"),
-    ("unevaluatedItems", "unevaluated-items"),
-    ("unevaluatedProperties", "unevaluated-properties"),
-    ("contentSchema", "content-schema"),
-)
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 class SchemaDiff:
     """Compares schemas of two documents and appends each change to ``out``."""
 
@@ -220,12 +123,12 @@ class SchemaDiff:
         if at.request:
             if old_null and not new_null and "null" not in json.dumps(new.get("enum", [])):
                 self.emit(at, path, "became-not-nullable", "became not nullable")
-            if new_t and not _accepts(new_t, old_t) and not (not old_t and _composed(old)):
+            if new_t and not accepts(new_t, old_t) and not (not old_t and composed(old)):
                 suffix = "list-of-types-narrowed" if len(old_t) > 1 and new_t < old_t else "type-changed"
                 self.emit(at, path, suffix, f"type narrowed from {sorted(old_t) or 'any'} to {sorted(new_t)}")
             elif old_t == new_t and new.get("format") != old.get("format") and new.get("format"):
-                if (old.get("format"), new.get("format")) not in _WIDER_FORMAT:
-                    what = f"format changed from {_shown(old.get('format'))} to {_shown(new.get('format'))}"
+                if (old.get("format"), new.get("format")) not in WIDER_FORMAT:
+                    what = f"format changed from {shown(old.get('format'))} to {shown(new.get('format'))}"
                     self.emit(at, path, "type-changed", what)
             return
         if new_null and not old_null:
@@ -233,9 +136,9 @@ class SchemaDiff:
         if not old_t:
             return
         if not new_t:
-            if not _composed(new):
+            if not composed(new):
                 self.emit(at, path, "type-generalized", f"type widened from {sorted(old_t)} to any")
-        elif old_t != new_t and not _accepts(old_t, new_t):
+        elif old_t != new_t and not accepts(old_t, new_t):
             if new_t > old_t and len(new_t) > 1:
                 suffix = "list-of-types-widened"
             elif old_t == {"integer"} and new_t == {"number"}:
@@ -245,10 +148,10 @@ class SchemaDiff:
             self.emit(at, path, suffix, f"type changed from {sorted(old_t)} to {sorted(new_t)}")
         elif old_t == new_t and old.get("format") and new.get("format") != old.get("format"):
             pair = (old.get("format"), new.get("format"))
-            if (pair[1], pair[0]) in _WIDER_FORMAT:  # narrowed: every new value was valid before
+            if (pair[1], pair[0]) in WIDER_FORMAT:  # narrowed: every new value was valid before
                 return
-            suffix = "type-generalized" if pair in _WIDER_FORMAT or not new.get("format") else "type-changed"
-            self.emit(at, path, suffix, f"format changed from {_shown(pair[0])} to {_shown(pair[1])}")
+            suffix = "type-generalized" if pair in WIDER_FORMAT or not new.get("format") else "type-changed"
+            self.emit(at, path, suffix, f"format changed from {shown(pair[0])} to {shown(pair[1])}")
 
     def _values(self, old: dict, new: dict, at: Place, path: str) -> None:
         old_e, new_e = old.get("enum"), new.get("enum")
@@ -267,9 +170,9 @@ class SchemaDiff:
                     what = f"x-extensible-enum narrowed: {removed} no longer accepted"
                     self.emit(at, path, "x-extensible-enum-value-removed", what)
             if "const" in new and "const" not in old:
-                self.emit(at, path, "const-added", f"const {_shown(new['const'])} added")
+                self.emit(at, path, "const-added", f"const {shown(new['const'])} added")
             elif "const" in new and new["const"] != old["const"]:
-                what = f"const changed from {_shown(old['const'])} to {_shown(new['const'])}"
+                what = f"const changed from {shown(old['const'])} to {shown(new['const'])}"
                 self.emit(at, path, "const-changed", what)
         else:
             if isinstance(old_e, list):
@@ -279,16 +182,16 @@ class SchemaDiff:
                 elif added:
                     self.emit(at, path, "enum-value-added", f"enum widened: {added} may now be returned")
             if "const" in old and "const" not in new:
-                self.emit(at, path, "const-removed", f"const {_shown(old['const'])} removed")
+                self.emit(at, path, "const-removed", f"const {shown(old['const'])} removed")
             elif "const" in old and new["const"] != old["const"]:
-                what = f"const changed from {_shown(old['const'])} to {_shown(new['const'])}"
+                what = f"const changed from {shown(old['const'])} to {shown(new['const'])}"
                 self.emit(at, path, "const-changed", what)
         for key, suffix in (
             ("contentEncoding", "content-encoding-changed"),
             ("contentMediaType", "content-media-type-changed"),
         ):
             if old.get(key) != new.get(key) and (new.get(key) if at.request else old.get(key)):
-                self.emit(at, path, suffix, f"{key} changed from {_shown(old.get(key))} to {_shown(new.get(key))}")
+                self.emit(at, path, suffix, f"{key} changed from {shown(old.get(key))} to {shown(new.get(key))}")
         if at.request and new.get("pattern") and new.get("pattern") != old.get("pattern"):
             before, after = old.get("pattern"), new["pattern"]
             if not before:
@@ -298,7 +201,7 @@ class SchemaDiff:
         if at.kind == "request-parameter" and path == "" and old.get("default") != new.get("default"):
             before, after = old.get("default"), new.get("default")
             suffix = "added" if before is None else "removed" if after is None else "changed"
-            what = f"default value changed from {_shown(before)} to {_shown(after)}"
+            what = f"default value changed from {shown(before)} to {shown(after)}"
             self.emit(at, path, f"default-value-{suffix}", what)
 
     def _request_bounds(self, old: dict, new: dict, at: Place, path: str) -> None:
@@ -309,9 +212,9 @@ class SchemaDiff:
                 if after and not before and key.startswith("exclusive") and key[9:].lower() in new:
                     self.emit(at, path, tightened, f"{key} set (the bound {new[key[9:].lower()]} is now excluded)")
                 continue
-            if not _number(after):
+            if not number(after):
                 continue
-            if not _number(before):
+            if not number(before):
                 if key in ("minLength", "minItems", "minProperties", "minContains") and after == 0:
                     continue
                 self.emit(at, path, was_set, f"{key} tightened from none to {after}")
@@ -328,9 +231,9 @@ class SchemaDiff:
                 if before and not after:
                     self.emit(at, path, loosened, f"{key} removed (the bound is now included)")
                 continue
-            if not _number(before):
+            if not number(before):
                 continue
-            if not _number(after):
+            if not number(after):
                 if not (key.startswith("min") and before == 0):
                     self.emit(at, path, unset, f"{key} loosened from {before} to none")
             elif after < before if larger_is_tighter else after > before:
@@ -445,7 +348,7 @@ class SchemaDiff:
                 continue
             pairs, removed, added = self._match(old_list or [], new_list or [])
             if key == "allOf":
-                added = [b for b in added if _constraining(self.new.dict(new_list[b]))]
+                added = [b for b in added if constraining(self.new.dict(new_list[b]))]
             self._report_branches(key, slug, old_list or [], new_list or [], removed, added, at, path)
             if key != "allOf":
                 for i, j in pairs:
@@ -498,11 +401,3 @@ class SchemaDiff:
             pairs.extend(zip(old_left, new_left))
             old_left, new_left = [], []
         return pairs, old_left, new_left
-
-
-_ANNOTATIONS = {"description", "title", "example", "examples", "deprecated", "externalDocs", "$comment"}
-
-
-def _constraining(schema: dict) -> bool:
-    """Does a subschema constrain anything (more than a description)?"""
-    return any(k not in _ANNOTATIONS and not k.startswith("x-") for k in schema)
