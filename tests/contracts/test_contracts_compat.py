@@ -162,6 +162,53 @@ def test_response_field_removed_renamed_or_retyped(tmp_path):
     where = "GET /v1/universes/{name} 200 response body $"
     assert found == [
         f"{where}.name: type changed from ['string'] to ['integer']",
-        f"{where}.status: enum widened: ['frozen'] may now be returned",
         f"{where}.symbols: removed from the response",
     ]
+
+
+def test_a_response_enum_that_gained_a_value_is_a_warning(tmp_path):
+    new = copy.deepcopy(V1)
+    new["components"]["schemas"]["Universe"]["properties"]["status"]["enum"].append("frozen")
+    old_file, new_file = _write(tmp_path, "v1.json", V1), _write(tmp_path, "v2.json", new)
+    assert Contracts().get_breaking_changes(old_file, new_file) == []
+    assert Contracts().get_compatibility_warnings(old_file, new_file) == [
+        "GET /v1/universes/{name} 200 response body $.status: enum widened: ['frozen'] may now be returned"
+    ]
+
+
+def test_a_dangling_ref_names_the_file_the_reference_and_the_place(tmp_path):
+    new = copy.deepcopy(V1)
+    new["paths"]["/v1/universes/{name}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] = {
+        "$ref": "#/components/schemas/Missing"
+    }
+    new_file = _write(tmp_path, "v2.json", new)
+    with pytest.raises(CrosscheckError) as err:
+        Contracts().get_breaking_changes(_write(tmp_path, "v1.json", V1), new_file)
+    message = str(err.value)
+    assert "$ref '#/components/schemas/Missing'" in message and new_file in message, message
+    assert "GET /v1/universes/{name} 200 response body $" in message, message
+    assert "Universe" not in message  # the document itself is not printed
+
+
+def test_paths_given_as_a_list_names_the_file_and_the_section(tmp_path):
+    new = copy.deepcopy(V1)
+    new["paths"] = [{"/v1/search": {}}]
+    new_file = _write(tmp_path, "v2.json", new)
+    with pytest.raises(CrosscheckError, match=r"'paths' in .*v2\.json is a list, expected a mapping"):
+        Contracts().get_breaking_changes(_write(tmp_path, "v1.json", V1), new_file)
+
+
+def test_a_renamed_path_parameter_is_the_same_path_and_its_rules_are_listed(tmp_path):
+    new = copy.deepcopy(V1)
+    item = new["paths"].pop("/v1/universes/{name}")
+    item["parameters"][0]["name"] = "universe"
+    item["parameters"][0]["schema"] = {"type": "integer"}
+    new["paths"]["/v1/universes/{universe}"] = item
+    old_file, new_file = _write(tmp_path, "v1.json", V1), _write(tmp_path, "v2.json", new)
+    assert Contracts().get_breaking_changes(old_file, new_file) == [
+        "GET /v1/universes/{name} path parameter 'name': type narrowed from ['string'] to ['integer']",
+        "PUT /v1/universes/{name} path parameter 'name': type narrowed from ['string'] to ['integer']",
+    ]
+    assert Contracts().get_compatibility_rules(old_file, new_file, "ALL") == ["request-parameter-type-changed"]
+    with pytest.raises(CrosscheckError, match="Level must be ERR, WARN or ALL"):
+        Contracts().get_compatibility_rules(old_file, new_file, "INFO")

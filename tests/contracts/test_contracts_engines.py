@@ -51,3 +51,18 @@ def test_every_missing_or_differing_function_is_listed():
     with pytest.raises(ConfigurationError, match="A function contract is a dictionary"):
         load_contract([])
     assert load_contract({"f": {"arguments": "text", "returns": "jsonb"}}) == {"f": "text -> jsonb"}
+
+
+def test_a_one_of_mismatch_says_why_each_branch_failed():
+    from crosscheck.contracts.jsonschema_check import validate
+
+    dog = {"type": "object", "required": ["bark"], "properties": {"bark": {"type": "string"}}}
+    cat = {"type": "object", "required": ["claws"], "properties": {"claws": {"type": "integer"}}}
+    schema = {"type": "object", "properties": {"pet": {"oneOf": [dog, cat]}}}
+    [wrong] = validate({"pet": {"claws": "x"}}, schema)
+    assert str(wrong) == (
+        "$.pet: expected exactly one branch of oneOf (branch 1: $.pet.bark: expected required property, got (missing); "
+        'branch 2: $.pet.claws: expected type "integer", got "x"), got {"claws": "x"}'
+    )
+    [both] = validate({"pet": {"claws": 1, "bark": "y"}}, schema)
+    assert "valid under more than one of branches [1, 2]" in str(both)

@@ -113,11 +113,8 @@ def _from_error(error: jsonschema.ValidationError) -> list[Mismatch]:
             )
             for name in extra
         ] or [Mismatch(path, "no additional properties", short(error.instance), error.message)]
-    if kind in ("anyOf", "oneOf") and error.context:
-        # name the closest alternative's errors, not just "is not valid under any"
-        best = jsonschema.exceptions.best_match(error.context)
-        if best is not None and best.json_path != path:
-            return _from_error(best)
+    if kind in ("anyOf", "oneOf"):
+        return [Mismatch(path, _branches(kind, error), short(error.instance), error.message)]
     expected = {
         "type": lambda: f"type {short(want)}",
         "enum": lambda: f"one of {short(want)}",
@@ -137,6 +134,25 @@ def _from_error(error: jsonschema.ValidationError) -> list[Mismatch]:
         "maxProperties": lambda: f"at most {want} properties",
     }.get(kind, lambda: f"{kind} {short(want)}")()
     return [Mismatch(path, expected, short(error.instance), error.message)]
+
+
+def _branches(kind: str, error: jsonschema.ValidationError) -> str:
+    """What a ``oneOf``/``anyOf`` wanted, with why each branch failed:
+    ``one branch of oneOf (branch 1: $.age: expected type 'integer', got "x"; branch 2: ...)``."""
+    if not error.context:  # oneOf: valid under more than one branch
+        valid = [i + 1 for i, _ in enumerate(error.validator_value or [])]
+        return f"exactly one branch of {kind}, but it is valid under more than one of branches {valid}"
+    by_branch: dict[int, list[str]] = {}
+    for sub in error.context:
+        index = sub.relative_schema_path[0] if sub.relative_schema_path else 0
+        rows = by_branch.setdefault(int(index) if isinstance(index, int) else 0, [])
+        rows.extend(str(m) for m in _from_error(sub))
+    reasons = "; ".join(
+        f"branch {i + 1}: " + ", ".join(sorted(set(rows))[:3]) + (" ..." if len(set(rows)) > 3 else "")
+        for i, rows in sorted(by_branch.items())
+    )
+    wanted = "exactly one branch" if kind == "oneOf" else "at least one branch"
+    return f"{wanted} of {kind} ({reasons})"
 
 
 def _validator(schema: Mapping):

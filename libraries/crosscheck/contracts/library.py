@@ -46,9 +46,14 @@ class Contracts(CrosscheckLibrary):
     | Function Signatures Should Match    ${SIGNATURES}
 
     = Compatibility and sweep =
-    `OpenAPI Changes Should Be Compatible` lists breaking changes between two
-    documents; `Sweep OpenAPI Operations` sends a bounded number of generated
-    valid and invalid requests to every operation (schemathesis).
+    `OpenAPI Changes Should Be Compatible` fails on the breaking changes between two
+    documents (level ERR), `Get Compatibility Warnings` returns those that may break
+    some clients (level WARN), and `Get Compatibility Rules` their rule ids, which are
+    oasdiff's (``request-property-became-required``, ``response-success-status-removed``).
+    Paths are compared by shape, ``$ref`` is followed everywhere, every media type,
+    status, header and ``oneOf``/``anyOf``/``allOf`` branch is compared.
+    `Sweep OpenAPI Operations` sends a bounded number of generated valid and invalid
+    requests to every operation (schemathesis).
 
     = Rate limits =
     `Rate Limit Should Allow Exactly` sends concurrent requests and checks that
