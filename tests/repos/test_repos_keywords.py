@@ -24,7 +24,7 @@ http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
 """
 
 
-def lib_for(base: Path, shared: str | None = "demo_shared") -> Repos:
+def lib_for(base: Path, shared: str | None = "sample_shared") -> Repos:
     lib = Repos()
     lib.use_repositories(str(base), shared=shared)
     return lib
@@ -36,22 +36,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def three(repos, producer_files=None, consumer_files=None, producer_deps=("demo-shared",)):
+def three(repos, producer_files=None, consumer_files=None, producer_deps=("sample-shared",)):
     repos(
-        "shared", "demo_shared", files={"{pkg}/util.py": "import json\n\n\ndef dumps(x):\n    return json.dumps(x)\n"}
+        "shared", "sample_shared", files={"{pkg}/util.py": "import json\n\n\ndef dumps(x):\n    return json.dumps(x)\n"}
     )
     repos(
         "producer",
-        "demo_producer",
+        "sample_producer",
         src=True,
         dependencies=list(producer_deps),
-        files={"{pkg}/send.py": "from demo_shared import util\n", **(producer_files or {})},
+        files={"{pkg}/send.py": "from sample_shared import util\n", **(producer_files or {})},
     )
     repos(
         "consumer",
-        "demo_consumer",
-        dependencies=["demo-shared"],
-        files={"{pkg}/handle.py": "import demo_shared.util\n", **(consumer_files or {})},
+        "sample_consumer",
+        dependencies=["sample-shared"],
+        files={"{pkg}/handle.py": "import sample_shared.util\n", **(consumer_files or {})},
     )
     return repos.base
 
@@ -63,7 +63,7 @@ def test_use_repositories_finds_flat_and_src_packages(repos):
     base = three(repos)
     lib = lib_for(base)
     assert lib.ctx.repos.names == ["consumer", "producer", "shared"]
-    assert lib.get_repository_packages("producer") == ["demo_producer"]
+    assert lib.get_repository_packages("producer") == ["sample_producer"]
     assert lib.ctx.repos.get("producer").root == base / "producer" / "src"
     assert lib.ctx.repos.get("shared").shared
 
@@ -77,10 +77,10 @@ def test_a_folder_with_no_package_and_a_package_claimed_twice_fail(repos, tmp_pa
     other = tmp_path / "other"
     from conftest import write_repo
 
-    write_repo(other, "copy", "demo_producer")
+    write_repo(other, "copy", "sample_producer")
     lib = Repos()
     lib.add_repository(str(repos.base / "producer"))
-    with pytest.raises(ConfigurationError, match=r"Package 'demo_producer' is claimed by two repositories: 'producer'"):
+    with pytest.raises(ConfigurationError, match=r"Package 'sample_producer' is claimed by two repositories: 'producer'"):
         lib.add_repository(str(other / "copy"))
     with pytest.raises(ConfigurationError, match=r"shared=nope names no repository"):
         Repos().use_repositories(str(repos.base), "producer,consumer", shared="nope")
@@ -96,21 +96,21 @@ def test_independent_repositories_pass_and_shared_imports_are_allowed(repos):
 
 
 def test_a_cross_repository_import_names_file_line_and_both_modules(repos):
-    base = three(repos, producer_files={"{pkg}/bad.py": '"""x."""\n\nfrom demo_consumer.handle import x\n'})
+    base = three(repos, producer_files={"{pkg}/bad.py": '"""x."""\n\nfrom sample_consumer.handle import x\n'})
     with pytest.raises(CrosscheckError) as err:
         lib_for(base).repositories_should_not_import_each_other()
     message = str(err.value)
     assert "contract 'Repositories are independent' broken" in message
     assert (
-        "producer -> consumer: producer/src/demo_producer/bad.py:3 (demo_producer.bad) imports "
-        "demo_consumer.handle: from demo_consumer.handle import x" in message
+        "producer -> consumer: producer/src/sample_producer/bad.py:3 (sample_producer.bad) imports "
+        "sample_consumer.handle: from sample_consumer.handle import x" in message
     )
 
 
 def test_a_shared_repository_importing_a_service_breaks_its_contract(repos):
     three(repos)
-    (repos.base / "shared" / "demo_shared" / "back.py").write_text("import demo_consumer\n")
-    with pytest.raises(CrosscheckError, match=r"shared -> consumer: shared/demo_shared/back.py:1 \(demo_shared.back\)"):
+    (repos.base / "shared" / "sample_shared" / "back.py").write_text("import sample_consumer\n")
+    with pytest.raises(CrosscheckError, match=r"shared -> consumer: shared/sample_shared/back.py:1 \(sample_shared.back\)"):
         lib_for(repos.base).repositories_should_not_import_each_other()
 
 
@@ -134,13 +134,13 @@ def test_an_undeclared_shared_package_and_an_unused_dependency_fail(repos):
     with pytest.raises(CrosscheckError) as err:
         lib_for(base).repository_dependencies_should_be_declared("producer")
     message = str(err.value)
-    assert "producer/src/demo_producer/send.py:1: DEP001 missing: 'demo_shared' imported but missing" in message
+    assert "producer/src/sample_producer/send.py:1: DEP001 missing: 'sample_shared' imported but missing" in message
     assert "producer/pyproject.toml:9: DEP002 unused: 'pyyaml' defined as a dependency but not used" in message
 
 
 def test_a_sibling_import_is_a_missing_dependency(repos):
-    base = three(repos, consumer_files={"{pkg}/x.py": "import demo_producer\n"})
-    with pytest.raises(CrosscheckError, match=r"consumer/demo_consumer/x.py:1: DEP001 missing: 'demo_producer'"):
+    base = three(repos, consumer_files={"{pkg}/x.py": "import sample_producer\n"})
+    with pytest.raises(CrosscheckError, match=r"consumer/sample_consumer/x.py:1: DEP001 missing: 'sample_producer'"):
         lib_for(base).repository_dependencies_should_be_declared(rules="missing")
 
 
@@ -183,7 +183,7 @@ def test_this_environment_is_consistent():
 
 
 def test_a_repository_installs_alone_and_one_that_needs_its_sibling_fails(repos):
-    base = three(repos, consumer_files={"{pkg}/__init__.py": "from demo_producer import send\n"})
+    base = three(repos, consumer_files={"{pkg}/__init__.py": "from sample_producer import send\n"})
     lib = lib_for(base)
     python = lib.repository_should_install_alone("producer")
     assert Path(python).exists()
@@ -192,8 +192,8 @@ def test_a_repository_installs_alone_and_one_that_needs_its_sibling_fails(repos)
         lib.repository_should_install_alone("consumer")
     message = str(err.value)
     assert "Repository 'consumer' does not import alone" in message
-    assert "import demo_consumer: ModuleNotFoundError: No module named 'demo_producer'" in message
-    assert "it needs 'demo_producer' from sibling repository 'producer'" in message
+    assert "import sample_consumer: ModuleNotFoundError: No module named 'sample_producer'" in message
+    assert "it needs 'sample_producer' from sibling repository 'producer'" in message
     envs = [e.folder for e in lib.ctx.environments.values()]
     lib.cleanup.close()
     assert envs and not any(f.exists() for f in envs)
@@ -290,8 +290,8 @@ def test_one_environment_variable_read_by_two_repositories_fails(repos):
     with pytest.raises(CrosscheckError) as err:
         lib.repositories_should_not_share_resources()
     assert (
-        "env var 'QUEUE_URL' claimed by 2 repositories: consumer at consumer/demo_consumer/cfg.py:2 ((code)); "
-        "producer at producer/src/demo_producer/cfg.py:3 ((code))" in str(err.value)
+        "env var 'QUEUE_URL' claimed by 2 repositories: consumer at consumer/sample_consumer/cfg.py:2 ((code)); "
+        "producer at producer/src/sample_producer/cfg.py:3 ((code))" in str(err.value)
     )
     lib.repositories_should_not_share_resources(allow_env="QUEUE_URL")
 
@@ -311,3 +311,29 @@ def test_prefixes_channels_schemas_and_reading_another_repositorys_settings(repo
     assert "schema 'producer' claimed by 2 repositories" in message
     assert "key prefix 'producer:x:' lies inside 'producer:', claimed by" in message
     assert "env var 'PRODUCER_PORT' falls under 'PRODUCER_', claimed by" in message
+
+
+def test_the_port_of_a_service_a_repository_connects_to_is_no_claim(repos):
+    # both read Redis and Postgres on the same ports: where they connect, not what they own
+    base = three(
+        repos,
+        producer_files={"config/producer.v1.toml": "[redis]\nhost = 'localhost'\nport = 6379\npostgres_port = 5432\n"},
+        consumer_files={"config/consumer.toml": "database.port = 5432\n[redis]\nport = 6379\n"},
+    )
+    lib_for(base).repositories_should_not_share_resources()
+    # the same port under a section of the repository's own is a claim
+    base = three(
+        repos,
+        producer_files={"config/producer.toml": "[server]\nport = 8080\n"},
+        consumer_files={"config/consumer.toml": "[http]\nport = 8080\n"},
+    )
+    with pytest.raises(CrosscheckError, match=r"port '8080' claimed by 2 repositories"):
+        lib_for(base).repositories_should_not_share_resources()
+    # and the patterns are the suite's to change
+    base = three(
+        repos,
+        producer_files={"config/producer.toml": "[redis]\nport = 6379\n"},
+        consumer_files={"config/consumer.toml": "[redis]\nport = 6379\n"},
+    )
+    with pytest.raises(CrosscheckError, match=r"port '6379' claimed by 2 repositories"):
+        lib_for(base).repositories_should_not_share_resources(connect_sections="database*")

@@ -11,28 +11,28 @@ Library    crosscheck.Repos
 *** Test Cases ***
 Repositories Do Not Import Each Other
     [Tags]    checkpoint2
-    Use Repositories    {base}    shared=demo_shared
+    Use Repositories    {base}    shared=sample_shared
     Repositories Should Not Import Each Other
 
 A Cross Import Is Caught
     [Tags]    checkpoint2
-    Use Repositories    {base}    shared=demo_shared
-    Run Keyword And Expect Error    *demo_producer/leak.py:1 (demo_producer.leak) imports demo_consumer*
+    Use Repositories    {base}    shared=sample_shared
+    Run Keyword And Expect Error    *sample_producer/leak.py:1 (sample_producer.leak) imports sample_consumer*
     ...    Repositories Should Not Import Each Other
 
 Resources Are Not Shared
     [Tags]    checkpoint2
-    Use Repositories    {base}    shared=demo_shared
+    Use Repositories    {base}    shared=sample_shared
     Repositories Should Not Share Resources
 """
 
 
 def test_a_checkpoint2_suite_runs_in_robot(repos, tmp_path):
-    repos("shared", "demo_shared")
+    repos("shared", "sample_shared")
     repos(
-        "producer", "demo_producer", files={"{pkg}/leak.py": "import demo_consumer\n", "config/p.toml": "port = 8101\n"}
+        "producer", "sample_producer", files={"{pkg}/leak.py": "import sample_consumer\n", "config/p.toml": "port = 8101\n"}
     )
-    repos("consumer", "demo_consumer", files={"config/c.toml": "port = 8102\n"})
+    repos("consumer", "sample_consumer", files={"config/c.toml": "port = 8102\n"})
     suite = tmp_path / "checkpoint2.robot"
     suite.write_text(SUITE.format(base=repos.base))
     run = run_suites(tmp_path, suite, timeout=120)
@@ -42,7 +42,7 @@ def test_a_checkpoint2_suite_runs_in_robot(repos, tmp_path):
         "Resources Are Not Shared": "PASS",
     }, run.describe()
     assert (
-        "producer -> consumer: producer/demo_producer/leak.py:1"
+        "producer -> consumer: producer/sample_producer/leak.py:1"
         in run.messages["Repositories Do Not Import Each Other"]
     )
     log = run.output.read_text()  # what log.html shows

@@ -32,6 +32,13 @@ DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
     "schema": ("db_schema", "*_db_schema", "schema_name", "*_schema_name"),
     "env prefix": ("env_prefix", "*_env_prefix"),
 }
+# A port under a section (or with a stem) naming a service a repository connects to is the
+# service's port, not one the repository listens on: ``[redis] port = 6379``, ``postgres_port``.
+CONNECT_SECTIONS = (
+    "redis*", "postgres*", "pg", "database*", "db", "mysql*", "mariadb*", "mongo*", "kafka*", "amqp*",
+    "rabbit*", "broker*", "smtp*", "mail*", "cache*", "memcache*", "elastic*", "qdrant*", "upstream*",
+    "*client*", "remote*", "proxy*", "*_service", "*_server",
+)
 CONFIG_GLOBS = ("*.toml", "*.yaml", "*.yml", "*.json", "*.ini", "*.cfg", ".env", ".env.*", "config/**/*")
 NOT_CONFIG = {"pyproject.toml", "setup.cfg", "tox.ini", "package.json", "package-lock.json", ".importlinter"}
 # environment variables every process has: reading them is no claim
@@ -147,6 +154,16 @@ def _match(key: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(last, p.lower()) for p in patterns)
 
 
+def connects_to_service(key: str, sections: tuple[str, ...] = CONNECT_SECTIONS) -> bool:
+    """True when ``key`` names another service's port: a section above it, or the stem of
+    ``<stem>_port``, matches ``sections`` (``redis.port``, ``database.port``, ``redis_port``)."""
+    parts = key.lower().split(".")
+    names = parts[:-1]
+    if parts[-1].endswith("_port"):
+        names.append(parts[-1][: -len("_port")])
+    return any(fnmatch.fnmatch(name, pattern) for name in names for pattern in sections)
+
+
 def _port(value: Any) -> str | None:
     if isinstance(value, bool):
         return None
@@ -168,7 +185,12 @@ def _listen_port(value: Any) -> str | None:
     return str(port) if port else None
 
 
-def claims_in_config(repo: Repository, keys: dict[str, tuple[str, ...]], claims: Claims) -> None:
+def claims_in_config(
+    repo: Repository,
+    keys: dict[str, tuple[str, ...]],
+    claims: Claims,
+    connect_sections: tuple[str, ...] = CONNECT_SECTIONS,
+) -> None:
     base = repo.path.parent
     for path in config_files(repo):
         rel = path.relative_to(base).as_posix()
@@ -180,6 +202,8 @@ def claims_in_config(repo: Repository, keys: dict[str, tuple[str, ...]], claims:
                 claims.add(Claim(repo.name, "env var", key, key, rel, _line(lines, key, value)))
             for kind, patterns in keys.items():
                 if not _match(key, patterns):
+                    continue
+                if kind == "port" and connects_to_service(key, connect_sections):
                     continue
                 values = value if isinstance(value, list) else [value]
                 for item in values:

@@ -29,6 +29,7 @@ class ResourceKeywords(Component[ReposContext]):
         schema_keys: str | None = None,
         env_prefix_keys: str | None = None,
         allow_env: str = "",
+        connect_sections: str | None = None,
     ) -> None:
         """Fails if two repositories claim one port, environment variable, key prefix, channel or schema.
 
@@ -45,7 +46,12 @@ class ResourceKeywords(Component[ReposContext]):
         | database schema | ``schema_keys`` | ``db_schema, *_db_schema, schema_name, *_schema_name`` |
         | environment prefix | ``env_prefix_keys`` | ``env_prefix, *_env_prefix`` |
 
-        A URL under any other key (``redis_url``) points at a service and claims nothing; channels
+        A URL under any other key (``redis_url``) points at a service and claims nothing, and so does
+        a port under a section, or with a stem, that names a service a repository connects to
+        (``[redis] port``, ``database.port``, ``postgres_port``; the patterns are
+        ``connect_sections``, default ``redis*, postgres*, database*, db, mysql*, mongo*, kafka*,
+        amqp*, rabbit*, broker*, smtp*, cache*, upstream*, *client*, remote*, *_service, *_server``
+        and a few more); channels
         a repository subscribes to claim nothing either. Shared repositories claim nothing. A key
         prefix inside another repository's prefix, and a variable read under another repository's
         environment prefix, count as shared too. ``allow_env`` lists variable names that may be
@@ -66,7 +72,9 @@ class ResourceKeywords(Component[ReposContext]):
         claims = resources.Claims()
         code_files = 0
         for repo in repos:
-            resources.claims_in_config(repo, keys, claims)
+            resources.claims_in_config(
+                repo, keys, claims, _patterns(connect_sections, resources.CONNECT_SECTIONS)
+            )
             code_files += resources.claims_in_code(repo, claims)
         rows = [
             [c.repo, c.kind, c.value, c.key, c.where]

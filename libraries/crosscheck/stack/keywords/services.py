@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from robot.api import logger
@@ -56,6 +57,16 @@ class ServiceKeywords(Component[StackContext]):
         if name == "qdrant":
             return services.get(name).configured()  # None: qdrant-client's local mode
         return services.get(name).url()
+
+    @keyword
+    def get_free_port(self) -> int:
+        """Returns a TCP port of 127.0.0.1 that nothing listens on now, for a service a test starts.
+
+        | ${port} =    Get Free Port
+        """
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]
 
     @keyword
     def service_should_be_reachable(self, service: str) -> str:
