@@ -19,6 +19,7 @@ _LIBRARIES = {
     "Load": "crosscheck.load.library",
     "Faults": "crosscheck.faults.library",
     "Verdict": "crosscheck.verdict.library",
+    "Configuration": "crosscheck.configuration.library",
 }
 
 
