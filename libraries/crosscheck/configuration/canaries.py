@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
+from crosscheck.config import mask_text
+
 SECRET_PATTERNS = (
     "*password*",
     "*passwd*",
@@ -63,8 +65,10 @@ def canary_value(current: Any, canary: str) -> str:
 def encodings(canary: str) -> dict[str, str]:
     """Each form a canary can take in output -> its name."""
     raw = canary.encode()
-    forms = {canary: "as it is", quote(canary, safe=""): "URL-encoded", quote_plus(canary): "URL-encoded"}
-    forms[raw.hex()] = "hex-encoded"
+    forms = {canary: "as it is"}
+    forms.setdefault(quote(canary, safe=""), "URL-encoded")
+    forms.setdefault(quote_plus(canary), "URL-encoded")
+    forms.setdefault(raw.hex(), "hex-encoded")
     for shift in range(3):
         for alphabet, encode in (("base64", base64.b64encode), ("URL-safe base64", base64.urlsafe_b64encode)):
             encoded = encode(b"\0" * shift + raw).decode()
@@ -106,11 +110,11 @@ class Canaries:
         found = []
         for number, line in enumerate(text.splitlines(), 1):
             for form, key, name in self.forms:
-                pos = line.find(form)
-                if pos >= 0:
-                    lo, hi = max(0, pos - 40), min(len(line), pos + len(form) + 40)
-                    snippet = self.redact(line[lo:hi])
-                    found.append(Finding(where, number, key, name, snippet))
+                if form in line:
+                    shown = mask_text(self.redact(line))
+                    pos = max(shown.find(f"<canary of {key}>"), 0)
+                    snippet = shown[max(0, pos - 40) : pos + len(key) + 52]
+                    found.append(Finding(where, number, key, name, snippet.strip()))
                     break
         return found
 

@@ -91,7 +91,7 @@ def _matches(key: str, patterns) -> bool:
 
 def _placeholder(value: str, placeholders) -> bool:
     v = value.strip().lower()
-    return v == "" or any(v == p.lower() or (len(p) >= 6 and p.lower() in v) for p in placeholders)
+    return v != "" and any(v == p.lower() or (len(p) >= 6 and p.lower() in v) for p in placeholders)
 
 
 def unsafe_values(

@@ -125,5 +125,7 @@ class EnvironmentKeywords(Component[ConfigurationContext]):
             listed = "; ".join(
                 f"{u.key}={u.value}: {u.rule}" + (f" ({where(u.key)})" if where(u.key) else "") for u in found
             )
-            raise CrosscheckError(f"{what} is not safe for production ({len(found)} problems): {listed}")
+            raise CrosscheckError(
+                f"{what} is not safe for production ({len(found)} problem{'s' if len(found) != 1 else ''}): {listed}"
+            )
         logger.info(f"{what}: {len(flat)} keys, no development switch, local address or placeholder secret")

@@ -57,5 +57,7 @@ class IsolationKeywords(Component[ConfigurationContext]):
                 f"{k}: {row[1]} -> {row[2]}" + (f" (source: {row[3]})" if row[3] else "")
                 for (k, _, _), row in zip(changed, rows)
             )
-            raise CrosscheckError(f"{shown} changed the configuration of {name} ({len(changed)} keys): {listed}")
+            raise CrosscheckError(
+                f"{shown} changed the configuration of {name} ({len(changed)} key{'s' if len(changed) != 1 else ''}): {listed}"
+            )
         logger.info(f"{shown} left all {len(before.flat())} keys of {name} as they were")

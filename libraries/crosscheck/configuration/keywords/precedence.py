@@ -9,7 +9,7 @@ from robot.api.deco import keyword
 
 from crosscheck.configuration.context import ConfigurationContext
 from crosscheck.configuration.keywords.common import as_list
-from crosscheck.configuration.layers import parse_order
+from crosscheck.configuration.layers import Layer, parse_order
 from crosscheck.configuration.loader import Setting, execute
 from crosscheck.configuration.precedence import Row, derive_values, failure, text, winner
 from crosscheck.configuration.report import describe, shown_value
@@ -57,19 +57,29 @@ class PrecedenceKeywords(Component[ConfigurationContext]):
                 f"the order {' < '.join(names)} has no layer that sets a value: nothing to compare."
             )
         with self.ctx.workspace(name) as ws:
-            base = self.ctx.load(loader, ws, f"{name}: {key} with nothing set", env=env)
-            found, default = base.value(key)
+            # the key is taken out of every file layer the row does not set, so that the copy's
+            # own files (an environment file that sets it, say) do not take part
+            def clear(above: list[Layer]) -> list[Setting]:
+                return [Setting(layer, key, remove=True) for layer in above if layer.kind in ("file", "dotenv")]
+
+            base = self.ctx.run(loader, ws, f"{name}: {key} set nowhere", env=env, settings=clear(settable))
+            found, default = base.value(key) if base.loaded else (False, None)
+            if not found and values is None:
+                as_is = self.ctx.load(loader, ws, f"{name}: {key} as its files set it", env=env)
+                found_as_is, typical = as_is.value(key)
+                default = typical if found_as_is else None
             given = as_list(values) if isinstance(values, str) else values
-            chosen = (
-                list(given) if given is not None else derive_values(default, [layer.name for layer in settable], key)
-            )
+            layer_names = [layer.name for layer in settable]
+            chosen = list(given) if given is not None else derive_values(default, layer_names, key)
             if len(chosen) != len(settable):
                 raise ConfigurationError(
-                    f"values= gives {len(chosen)} values for {len(settable)} layers ({', '.join(layer.name for layer in settable)})."
+                    f"values= gives {len(chosen)} values for {len(settable)} layers ({', '.join(layer_names)})."
                 )
             rows = [Row("defaults", "nothing set", default, default, found, base.source(key))]
+            if not base.loaded:
+                rows[0].set_how = f"nothing set; the loader refused: {base.problem}"
             for i, layer in enumerate(settable):
-                settings = [Setting(settable[j], key, chosen[j]) for j in range(i + 1)]
+                settings = clear(settable[i + 1 :]) + [Setting(settable[j], key, chosen[j]) for j in range(i + 1)]
                 inv = loader.prepare(ws, env, settings)
                 result = execute(inv)
                 logger.info(f"row {i + 2} ({layer.name} and below set): {describe(inv)} -> exit {result.rc}")

@@ -167,7 +167,9 @@ class SecretKeywords(Component[ConfigurationContext]):
                 for f in findings[:10]
             )
             more = f" (and {len(findings) - 10} more)" if len(findings) > 10 else ""
-            raise CrosscheckError(f"{len(findings)} canary secrets of {name} leaked: {listed}{more}")
+            raise CrosscheckError(
+                f"canary secrets of {name} leaked in {len(findings)} place{'s' if len(findings) != 1 else ''}: {listed}{more}"
+            )
         logger.info(f"no canary of {', '.join(keys)} found in {len(places)} places")
 
     def _service_places(self, loader, settings, env, urls, log_files, ready_timeout, look, canaries) -> None:
