@@ -53,12 +53,14 @@ def workspace_root(tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def lib(workspace_root):
     """A Configuration library with ``good`` and ``faulty`` registered, inside a test scope."""
-    before = dict(os.environ)
+    before = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
     library = Configuration()
     library.cleanup.push("test", "a test")
     register(library, "good")
     register(library, "faulty")
     yield library
     assert library.cleanup.close() == []
-    assert dict(os.environ) == before, "a keyword changed crosscheck's own environment"
+    assert {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"} == before, (
+        "a keyword changed crosscheck's own environment"
+    )
     assert list(workspace_root.iterdir()) == [], "a temporary copy was left behind"

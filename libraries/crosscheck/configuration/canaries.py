@@ -109,13 +109,14 @@ class Canaries:
     def scan(self, text: str, where: str) -> list[Finding]:
         found = []
         for number, line in enumerate(text.splitlines(), 1):
+            keys_found = set()
             for form, key, name in self.forms:
-                if form in line:
+                if key not in keys_found and form in line:
+                    keys_found.add(key)
                     shown = mask_text(self.redact(line))
                     pos = max(shown.find(f"<canary of {key}>"), 0)
                     snippet = shown[max(0, pos - 40) : pos + len(key) + 52]
                     found.append(Finding(where, number, key, name, snippet.strip()))
-                    break
         return found
 
 

@@ -183,8 +183,8 @@ class SecretKeywords(Component[ConfigurationContext]):
                 except requests.RequestException as exc:
                     look("", f"GET {url} (no answer: {type(exc).__name__})")
                     continue
-                headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
-                look(headers + "\n" + response.text, f"GET {url} ({response.status_code})")
+                look(response.text, f"GET {url} ({response.status_code})")
+                look("\n".join(f"{k}: {v}" for k, v in response.headers.items()), f"GET {url} headers")
         finally:
             service.stop()
         look(service.read_output(), f"{loader.name}'s output")
