@@ -23,10 +23,10 @@ class Configuration(CrosscheckLibrary):
     that loader with the settings it needs and reads what the loader ended with, so what is
     checked is what the system would really use.
 
-    | Use Configuration Loader    gateway    command=${PYTHON} gateway.py config    folder=${SYSTEM}
-    | ...    prefix=GATEWAY_    env=development    env_argument=--env {env}
-    | ...    layers=defaults, file:config/gateway.toml, file:config/gateway.{env}.toml, dotenv:.env, environment, argument:--set {key}={value}
-    | Get Configuration Value    gateway    port    ==    8080
+    | Use Configuration Loader    app    command=${PYTHON} app.py config    folder=${SYSTEM}
+    | ...    prefix=APP_    env=development    env_argument=--env {env}
+    | ...    layers=defaults, file:config/app.toml, file:config/app.{env}.toml, dotenv:.env, environment, argument:--set {key}={value}
+    | Get Configuration Value    app    port    ==    8000
 
     The loader always runs in a temporary copy of the system's folder, with a copy of
     crosscheck's environment from which every variable of the system's prefix is removed: the

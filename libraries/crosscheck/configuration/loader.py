@@ -54,7 +54,7 @@ class Invocation:
     argv: list[str]
     env: dict[str, str]
     variables: dict[str, str]  # what was set on top of the inherited environment
-    written: list[str] = field(default_factory=list)  # "config/gateway.toml:3 port = 7101"
+    written: list[str] = field(default_factory=list)  # "config/app.toml:3 port = 7101"
     secrets: list[str] = field(default_factory=list)  # values set for secret keys, masked in every log
     where: dict[tuple[str, str], str] = field(default_factory=dict)  # (layer, key) -> how it was set
 

@@ -51,7 +51,7 @@ def text(value: Any) -> str:
 @dataclass
 class Row:
     layer: str  # the highest layer set in this row
-    set_how: str  # how the value was set: "GATEWAY_PORT=7103", "config/gateway.toml:3 port = 7101"
+    set_how: str  # how the value was set: "GATEWAY_PORT=7103", "config/app.toml:3 port = 7101"
     value: Any  # the value set at that layer (the default in the defaults row)
     seen: Any = None
     found: bool = False

@@ -42,7 +42,7 @@ class EnvironmentKeywords(Component[ConfigurationContext]):
         directory. The failure lists, per file, the keys it lacks and the keys only it has.
         ``ignore`` lists keys allowed to differ. The files are only read.
 
-        | Environment Files Should Have The Same Keys    config/gateway.development.toml    config/gateway.staging.toml    config/gateway.production.toml    folder=gateway
+        | Environment Files Should Have The Same Keys    config/app.development.toml    config/app.staging.toml    config/app.production.toml    folder=app
         """
         if len(files) < 2:
             raise ConfigurationError("give at least two files to compare.")
@@ -89,9 +89,9 @@ class EnvironmentKeywords(Component[ConfigurationContext]):
         keys not checked. A loader that prints secrets as ``***`` hides placeholders: check the
         file as well. Each finding names the key, the rule and, for a file, the line.
 
-        | Production Configuration Should Be Safe    gateway
-        | Production Configuration Should Be Safe    config/gateway.production.toml    folder=gateway
-        | Production Configuration Should Be Safe    gateway    hosts=localhost, 127\\.0\\.0\\.1    allow=bind_host
+        | Production Configuration Should Be Safe    app
+        | Production Configuration Should Be Safe    config/app.production.toml    folder=app
+        | Production Configuration Should Be Safe    app    env=staging    hosts=localhost    allow=public_url
         """
         skip = set(as_list(allow))
         path: Path | None = None

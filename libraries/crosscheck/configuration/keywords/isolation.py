@@ -25,8 +25,8 @@ class IsolationKeywords(Component[ConfigurationContext]):
         The configuration is loaded without and with them; the failure lists every key that
         changed, before and after, and the source the loader gave.
 
-        | Variable Should Not Change Configuration    gateway    CONSUMER_PORT=9
-        | Variable Should Not Change Configuration    gateway    PRODUCER_DEBUG=true    PORT=1
+        | Variable Should Not Change Configuration    app    CONSUMER_PORT=9
+        | Variable Should Not Change Configuration    app    PRODUCER_DEBUG=true    PORT=1
         """
         given = assignments(variables, named)
         if not given:

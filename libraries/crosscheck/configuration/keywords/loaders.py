@@ -21,7 +21,7 @@ from crosscheck.reporting import html_table, log_html
 
 
 def _like(expected: Any, seen: Any) -> Any:
-    """``expected`` written as text, read as the type of the value seen (``8080`` -> 8080, ``true`` -> True)."""
+    """``expected`` written as text, read as the type of the value seen (``8000`` -> 8000, ``true`` -> True)."""
     if not isinstance(expected, str) or isinstance(seen, str) or seen is None:
         return expected
     if isinstance(seen, bool):
@@ -80,10 +80,10 @@ class LoaderKeywords(Component[ConfigurationContext]):
         ``health_url`` the address that answers once it is ready (``http://127.0.0.1:{port}/health``):
         `Start Service With Configuration` and `Canary Secrets Should Not Leak` use them.
 
-        | Use Configuration Loader    gateway    command=${PYTHON} gateway.py config    folder=${SYSTEM}
-        | ...    prefix=GATEWAY_    env=development    env_argument=--env {env}
-        | ...    layers=defaults, file:config/gateway.toml, file:config/gateway.{env}.toml, dotenv:.env, environment, argument:--set {key}={value}
-        | ...    start=${PYTHON} gateway.py serve --port {port}    health_url=http://127.0.0.1:{port}/health
+        | Use Configuration Loader    app    command=${PYTHON} app.py config    folder=${SYSTEM}
+        | ...    prefix=APP_    env=development    env_argument=--env {env}
+        | ...    layers=defaults, file:config/app.toml, file:config/app.{env}.toml, dotenv:.env, environment, argument:--set {key}={value}
+        | ...    start=${PYTHON} app.py serve --port {port}    health_url=http://127.0.0.1:{port}/health
         """
         if not (command or python):
             raise ConfigurationError(
@@ -135,9 +135,9 @@ class LoaderKeywords(Component[ConfigurationContext]):
         command, the working directory, the variables set (secrets masked) and every key with its
         value and source. Fails with what the loader said when it exits non-zero or prints no JSON.
 
-        | ${config} =    Load Configuration    gateway
-        | Should Be Equal As Integers    ${config}[port]    8080
-        | ${config} =    Load Configuration    gateway    environment=&{{ {"GATEWAY_PORT": "9000"} }}
+        | ${config} =    Load Configuration    app
+        | Should Be Equal As Integers    ${config}[port]    8000
+        | ${config} =    Load Configuration    app    environment=${{ {"APP_PORT": "9000"} }}
         """
         loader = self.ctx.loader(name)
         with self.ctx.workspace(name) as ws:
@@ -168,12 +168,12 @@ class LoaderKeywords(Component[ConfigurationContext]):
 
         Loads as `Load Configuration` does. With an operator, checks the value with
         AssertionEngine; an expected value written as text is read as the value's type
-        (``8080`` is the integer 8080, ``true`` is True). Fails when the loader has no such key,
+        (``8000`` is the integer 8000, ``true`` is True). Fails when the loader has no such key,
         listing the keys it has.
 
-        | Get Configuration Value    gateway    port    ==    8080
-        | Get Configuration Value    gateway    port    ==    9000    environment=&{{ {"GATEWAY_PORT": "9000"} }}
-        | Get Configuration Value    gateway    debug    ==    false    env=production
+        | Get Configuration Value    app    port    ==    8000
+        | Get Configuration Value    app    port    ==    9000    environment=${{ {"APP_PORT": "9000"} }}
+        | Get Configuration Value    app    debug    ==    false    env=production
         """
         loader = self.ctx.loader(name)
         with self.ctx.workspace(name) as ws:

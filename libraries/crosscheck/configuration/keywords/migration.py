@@ -57,8 +57,8 @@ class MigrationKeywords(Component[ConfigurationContext]):
         instead. Fails when the old file no longer loads (with the loader's message), when the
         migration fails, or with every key that differs.
 
-        | Old Configuration Should Load The Same    gateway    config/legacy/gateway.v1.toml
-        | Old Configuration Should Load The Same    gateway    config/legacy/gateway.v1.toml    migrate_command=${PYTHON} gateway.py migrate {file}
+        | Old Configuration Should Load The Same    app    config/legacy/app.v1.toml
+        | Old Configuration Should Load The Same    app    config/legacy/app.v1.toml    migrate_command=${PYTHON} app.py migrate {file}
         """
         loader = self.ctx.loader(name)
         place = self._target(loader, target)

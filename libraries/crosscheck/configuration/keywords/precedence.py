@@ -42,9 +42,9 @@ class PrecedenceKeywords(Component[ConfigurationContext]):
         Every row that fails is named: ``environment (GATEWAY_PORT=8085) did not win over dotenv:
         the loader ended with port=8084``.
 
-        | Configuration Precedence Should Be    gateway    port
-        | Configuration Precedence Should Be    gateway    port    defaults < file < environment-file < dotenv < environment < command-line
-        | Configuration Precedence Should Be    gateway    log_level    file < environment    values=info, warning
+        | Configuration Precedence Should Be    app    port
+        | Configuration Precedence Should Be    app    port    defaults < file < environment-file < dotenv < environment < command-line
+        | Configuration Precedence Should Be    app    log_level    file < environment    values=info, warning
         """
         loader = self.ctx.loader(name)
         names = parse_order(order) if order else [layer.name for layer in loader.layers]
@@ -62,7 +62,7 @@ class PrecedenceKeywords(Component[ConfigurationContext]):
             def clear(above: list[Layer]) -> list[Setting]:
                 return [Setting(layer, key, remove=True) for layer in above if layer.kind in ("file", "dotenv")]
 
-            base = self.ctx.run(loader, ws, f"{name}: {key} set nowhere", env=env, settings=clear(settable))
+            base = self.ctx.run(loader, ws, f"{name}: {key} set nowhere", env=env, settings=clear(loader.layers))
             found, default = base.value(key) if base.loaded else (False, None)
             if not found and values is None:
                 as_is = self.ctx.load(loader, ws, f"{name}: {key} as its files set it", env=env)
@@ -79,7 +79,8 @@ class PrecedenceKeywords(Component[ConfigurationContext]):
             if not base.loaded:
                 rows[0].set_how = f"nothing set; the loader refused: {base.problem}"
             for i, layer in enumerate(settable):
-                settings = clear(settable[i + 1 :]) + [Setting(settable[j], key, chosen[j]) for j in range(i + 1)]
+                unset = [other for other in loader.layers if other not in settable[: i + 1]]
+                settings = clear(unset) + [Setting(settable[j], key, chosen[j]) for j in range(i + 1)]
                 inv = loader.prepare(ws, env, settings)
                 result = execute(inv)
                 logger.info(f"row {i + 2} ({layer.name} and below set): {describe(inv)} -> exit {result.rc}")

@@ -55,8 +55,8 @@ class SecretKeywords(Component[ConfigurationContext]):
         not answer in ``ready_timeout``. The service is stopped, and its copy removed, when the test
         ends. `Get Service Output` returns what it printed.
 
-        | ${url} =    Start Service With Configuration    gateway    environment=&{{ {"GATEWAY_PORT": "{port}"} }}
-        | ${output} =    Get Service Output    gateway
+        | ${url} =    Start Service With Configuration    app    env=production
+        | ${health} =    GET    ${url}/health
         """
         loader = self.ctx.loader(name)
         port = free_port()
@@ -75,7 +75,11 @@ class SecretKeywords(Component[ConfigurationContext]):
 
     @keyword
     def get_service_output(self, name: str) -> str:
-        """Returns what the service ``name`` started by `Start Service With Configuration` printed so far (secrets masked)."""
+        """Returns what the service ``name`` started by `Start Service With Configuration` printed so far (secrets masked).
+
+        | ${output} =    Get Service Output    app
+        | Should Contain    ${output}    listening
+        """
         if name not in self.ctx.services:
             raise ConfigurationError(
                 f"{name} was not started in this test: use Start Service With Configuration first."
@@ -111,8 +115,8 @@ class SecretKeywords(Component[ConfigurationContext]):
         the canary is replaced by ``<canary of KEY>``: no canary value reaches the log. Fails
         when no secret key is found, since nothing would then be checked.
 
-        | Canary Secrets Should Not Leak    gateway
-        | Canary Secrets Should Not Leak    gateway    secrets=api_token, database_url    urls=/health, /metrics
+        | Canary Secrets Should Not Leak    app
+        | Canary Secrets Should Not Leak    app    secrets=api_token, database_url    urls=/health, /metrics
         """
         loader = self.ctx.loader(name)
         with self.ctx.workspace(name) as ws:

@@ -54,8 +54,8 @@ class ValidationKeywords(Component[ConfigurationContext]):
         printed on stderr and stdout. Fails when the loader loads anyway (showing what it printed)
         or when its message does not match. Returns the message, secrets masked.
 
-        | Loader Should Refuse    gateway    port.*integer    environment=&{{ {"GATEWAY_PORT": "abc"} }}
-        | Loader Should Refuse    gateway    timeout    files=&{{ {"config/gateway.toml": "timeout = 'soon'"} }}
+        | Loader Should Refuse    app    port.*integer    environment=${{ {"APP_PORT": "abc"} }}
+        | Loader Should Refuse    app    timeout    files=${{ {"config/app.toml": "timeout = 'soon'"} }}
         """
         loader = self.ctx.loader(name)
         with self.ctx.workspace(name) as ws:
@@ -78,7 +78,7 @@ class ValidationKeywords(Component[ConfigurationContext]):
         system's prefix reaches the loader). Fails when the loader loads anyway (showing the value
         it ended with and its source) or refuses without naming the key (or its variable).
 
-        | Missing Key Should Be Refused    gateway    database_url
+        | Missing Key Should Be Refused    app    database_url
         """
         loader = self.ctx.loader(name)
         settings = [Setting(layer, key, remove=True) for layer in loader.layers if layer.kind in ("file", "dotenv")]
@@ -102,8 +102,8 @@ class ValidationKeywords(Component[ConfigurationContext]):
         highest one). Fails when the loader loads anyway (showing what it ended with) or refuses
         without naming the key or its variable.
 
-        | Wrong Type Should Be Refused    gateway    port    abc
-        | Wrong Type Should Be Refused    gateway    debug    perhaps    layer=file
+        | Wrong Type Should Be Refused    app    port    abc
+        | Wrong Type Should Be Refused    app    debug    perhaps    layer=file
         """
         loader = self.ctx.loader(name)
         target = self._layer(loader, layer)
@@ -134,8 +134,8 @@ class ValidationKeywords(Component[ConfigurationContext]):
         number when it reads as one). Fails when the loader loads anyway or refuses without
         saying the version.
 
-        | Unknown Configuration Version Should Be Refused    gateway    config/gateway.toml
-        | Unknown Configuration Version Should Be Refused    gateway    config/gateway.toml    version_key=config_version    version=999
+        | Unknown Configuration Version Should Be Refused    app    config/app.toml
+        | Unknown Configuration Version Should Be Refused    app    config/app.toml    version_key=config_version    version=999
         """
         loader = self.ctx.loader(name)
         number: Any = int(version) if str(version).isdigit() else version
