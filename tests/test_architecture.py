@@ -36,6 +36,11 @@ PURE_ENGINES = [
     "verdict/rules.py",
     "verdict/baseline.py",
     "verdict/page.py",
+    "configuration/layers.py",
+    "configuration/files.py",
+    "configuration/precedence.py",
+    "configuration/canaries.py",
+    "configuration/rules.py",
     "figures.py",
 ]
 

@@ -20,6 +20,7 @@ _LIBRARIES = {
     "Faults": "crosscheck.faults.library",
     "Verdict": "crosscheck.verdict.library",
     "Repos": "crosscheck.repos.library",
+    "Configuration": "crosscheck.configuration.library",
 }
 
 

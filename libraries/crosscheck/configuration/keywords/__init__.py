@@ -1,0 +1,1 @@
+"""Keyword components of ``crosscheck.Configuration``, one file per concern."""
