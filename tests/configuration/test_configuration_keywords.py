@@ -8,8 +8,8 @@ import re
 import psutil
 import pytest
 import requests
+from configuration_support import PYTHON, SYSTEMS, kw, register
 
-from conftest import PYTHON, SYSTEMS, kw, register
 from crosscheck.assertions import AssertionOperator
 from crosscheck.errors import ConfigurationError, CrosscheckError
 

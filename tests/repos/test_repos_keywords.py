@@ -75,12 +75,14 @@ def test_a_folder_with_no_package_and_a_package_claimed_twice_fail(repos, tmp_pa
     with pytest.raises(ConfigurationError, match=r"Repository 'empty' at .*empty has no package"):
         lib_for(repos.base)
     other = tmp_path / "other"
-    from conftest import write_repo
+    from repos_support import write_repo
 
     write_repo(other, "copy", "sample_producer")
     lib = Repos()
     lib.add_repository(str(repos.base / "producer"))
-    with pytest.raises(ConfigurationError, match=r"Package 'sample_producer' is claimed by two repositories: 'producer'"):
+    with pytest.raises(
+        ConfigurationError, match=r"Package 'sample_producer' is claimed by two repositories: 'producer'"
+    ):
         lib.add_repository(str(other / "copy"))
     with pytest.raises(ConfigurationError, match=r"shared=nope names no repository"):
         Repos().use_repositories(str(repos.base), "producer,consumer", shared="nope")
@@ -110,7 +112,9 @@ def test_a_cross_repository_import_names_file_line_and_both_modules(repos):
 def test_a_shared_repository_importing_a_service_breaks_its_contract(repos):
     three(repos)
     (repos.base / "shared" / "sample_shared" / "back.py").write_text("import sample_consumer\n")
-    with pytest.raises(CrosscheckError, match=r"shared -> consumer: shared/sample_shared/back.py:1 \(sample_shared.back\)"):
+    with pytest.raises(
+        CrosscheckError, match=r"shared -> consumer: shared/sample_shared/back.py:1 \(sample_shared.back\)"
+    ):
         lib_for(repos.base).repositories_should_not_import_each_other()
 
 

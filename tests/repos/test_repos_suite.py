@@ -30,7 +30,9 @@ Resources Are Not Shared
 def test_a_checkpoint2_suite_runs_in_robot(repos, tmp_path):
     repos("shared", "sample_shared")
     repos(
-        "producer", "sample_producer", files={"{pkg}/leak.py": "import sample_consumer\n", "config/p.toml": "port = 8101\n"}
+        "producer",
+        "sample_producer",
+        files={"{pkg}/leak.py": "import sample_consumer\n", "config/p.toml": "port = 8101\n"},
     )
     repos("consumer", "sample_consumer", files={"config/c.toml": "port = 8102\n"})
     suite = tmp_path / "checkpoint2.robot"

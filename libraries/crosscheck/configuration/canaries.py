@@ -53,12 +53,15 @@ def new_canary() -> str:
 
 
 def canary_value(current: Any, canary: str) -> str:
-    """The value to set: the canary, or ``current`` with the canary as its password when it is a URL."""
-    if url_with_password(current):
+    """The value to set: the canary, or ``current`` with the canary as its password when it is a URL
+    (a URL without a password gets one: a secret key whose value is an address)."""
+    if isinstance(current, str) and "://" in current:
         parts = urlsplit(current)
-        host = parts.netloc.rsplit("@", 1)[1]
-        netloc = f"{parts.username or ''}:{canary}@{host}"
-        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+        if parts.netloc:
+            # a URL, with a password or without one: the canary becomes its password
+            host = parts.netloc.rsplit("@", 1)[-1]
+            netloc = f"{parts.username or ''}:{canary}@{host}"
+            return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
     return canary
 
 

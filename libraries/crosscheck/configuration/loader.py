@@ -122,6 +122,7 @@ class Loader:
     health_url: str | None = None
     timeout: float = 30.0
     python_callable: str | None = None
+    variables: dict[str, str] = field(default_factory=dict)  # set in every run (addresses it needs)
 
     def layer(self, name: str) -> Layer:
         for layer in self.layers:
@@ -165,7 +166,7 @@ class Loader:
         cwd = self.copy(workspace)
         env = env or self.env
         argv = list(command or self.command)
-        variables: dict[str, str] = {}
+        variables: dict[str, str] = dict(self.variables)
         if self.python_callable:
             argv = [sys.executable, "-m", "crosscheck.configuration.call", self.python_callable, str(cwd)]
         if env:

@@ -5,7 +5,7 @@ Production safety looks for three things, each a list of patterns the keyword le
 * a switch for development left on: a key like ``*debug*``, ``*verbose*``, ``*reload*``,
   ``*trace*`` or ``*dev_mode*`` with a true value (``true``, ``1``, ``yes``, ``on``), or a log level
   key set to ``debug`` or ``trace``;
-* an address of this machine in a value: ``localhost``, ``127.x.x.x``, ``0.0.0.0``, ``::1``;
+* an address only this machine reaches in a value: ``localhost``, ``127.x.x.x``, ``::1``;
 * a placeholder secret: a secret key (or the password of a URL) whose value is ``changeme``,
   ``password``, ``secret``, ``example``, ``default``, ``admin``, ``test`` and the like.
 """
@@ -24,7 +24,7 @@ from crosscheck.configuration.precedence import same, text
 SWITCHES = ("*debug*", "*verbose*", "*reload*", "*trace*", "*dev_mode*", "*development_mode*")
 LOG_LEVEL_KEYS = ("*log_level*", "*loglevel*")
 NOISY_LEVELS = ("debug", "trace")
-LOCAL_HOSTS = (r"localhost", r"127(?:\.\d{1,3}){3}", r"0\.0\.0\.0", r"::1")
+LOCAL_HOSTS = (r"localhost", r"127(?:\.\d{1,3}){3}", r"::1")
 PLACEHOLDERS = (
     "changeme",
     "change-me",

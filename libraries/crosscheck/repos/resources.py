@@ -35,9 +35,30 @@ DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
 # A port under a section (or with a stem) naming a service a repository connects to is the
 # service's port, not one the repository listens on: ``[redis] port = 6379``, ``postgres_port``.
 CONNECT_SECTIONS = (
-    "redis*", "postgres*", "pg", "database*", "db", "mysql*", "mariadb*", "mongo*", "kafka*", "amqp*",
-    "rabbit*", "broker*", "smtp*", "mail*", "cache*", "memcache*", "elastic*", "qdrant*", "upstream*",
-    "*client*", "remote*", "proxy*", "*_service", "*_server",
+    "redis*",
+    "postgres*",
+    "pg",
+    "database*",
+    "db",
+    "mysql*",
+    "mariadb*",
+    "mongo*",
+    "kafka*",
+    "amqp*",
+    "rabbit*",
+    "broker*",
+    "smtp*",
+    "mail*",
+    "cache*",
+    "memcache*",
+    "elastic*",
+    "qdrant*",
+    "upstream*",
+    "*client*",
+    "remote*",
+    "proxy*",
+    "*_service",
+    "*_server",
 )
 CONFIG_GLOBS = ("*.toml", "*.yaml", "*.yml", "*.json", "*.ini", "*.cfg", ".env", ".env.*", "config/**/*")
 NOT_CONFIG = {"pyproject.toml", "setup.cfg", "tox.ini", "package.json", "package-lock.json", ".importlinter"}

@@ -12,6 +12,7 @@ from crosscheck.configuration import rules
 from crosscheck.configuration.canaries import SECRET_PATTERNS
 from crosscheck.configuration.context import ConfigurationContext
 from crosscheck.configuration.keywords.common import as_list, patterns
+from crosscheck.configuration.loader import Setting
 from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.reporting import html_table, log_html
@@ -64,6 +65,18 @@ class EnvironmentKeywords(Component[ConfigurationContext]):
             raise CrosscheckError(f"the environment files do not have the same keys: {'; '.join(parts)}")
         logger.info(f"{len(files)} files, each with the same {len(next(iter(keys.values())))} keys")
 
+    @staticmethod
+    def _file_keys(loader, env: str) -> set[str]:
+        """The keys the system's own configuration files set in ``env`` (its folder, not a copy)."""
+        keys: set[str] = set()
+        for layer in loader.layers:
+            if layer.kind != "file" or loader.folder is None:
+                continue
+            path = loader.folder / layer.path(env)
+            if path.is_file():
+                keys.update(config_files.flatten(config_files.read(path)))
+        return keys
+
     @keyword
     def production_configuration_should_be_safe(
         self,
@@ -82,12 +95,15 @@ class EnvironmentKeywords(Component[ConfigurationContext]):
         Should Have The Same Keys`). The checks:
         - a key like ``*debug*``, ``*verbose*``, ``*reload*``, ``*trace*``, ``*dev_mode*`` with a
           true value, or a log level key set to ``debug`` or ``trace`` (``switches``: patterns);
-        - ``localhost``, ``127.x.x.x``, ``0.0.0.0`` or ``::1`` in a value (``hosts``: regular expressions);
+        - ``localhost``, ``127.x.x.x`` or ``::1`` in a value, an address only this machine reaches
+          (``hosts``: regular expressions; ``0.0.0.0``, every interface, is a listen address and passes);
         - a secret key, or the password of a URL, set to ``changeme``, ``password``, ``secret``,
           ``example``, ``default`` and the like (``placeholders``).
         Each can be replaced by a list of its own; an empty value switches it off. ``allow`` lists
-        keys not checked. A loader that prints secrets as ``***`` hides placeholders: check the
-        file as well. Each finding names the key, the rule and, for a file, the line.
+        keys not checked. The registration's ``environment`` (this run's service addresses) does not
+        hide the system's files: a key they set is read from them; a key only that environment
+        supplies is not checked, and the log names it. A loader that prints secrets as
+        ``***`` hides placeholders: check the file as well. Each finding names the key, the rule and, for a file, the line.
 
         | Production Configuration Should Be Safe    app
         | Production Configuration Should Be Safe    config/app.production.toml    folder=app
@@ -97,10 +113,29 @@ class EnvironmentKeywords(Component[ConfigurationContext]):
         path: Path | None = None
         if file_or_name in self.ctx.loaders:
             loader = self.ctx.loaders[file_or_name]
+            # The registration's environment holds this run's addresses, not production's: a key the
+            # system's files set is loaded from its files (the variable is left out); a key only that
+            # environment supplies is not checked, and the log says so.
+            in_files = self._file_keys(loader, env)
+            given = set(loader.variables)
+            settings = []
+            for variable in given:
+                key = next((k for k in in_files if loader.variable(k) == variable), None)
+                layer = next((layer for layer in loader.layers if layer.kind == "environment"), None)
+                if key is not None and layer is not None:
+                    settings.append(Setting(layer, key, remove=True))
             with self.ctx.workspace(file_or_name) as ws:
-                result = self.ctx.load(loader, ws, f"Configuration of {file_or_name} in {env}", env=env)
+                result = self.ctx.load(
+                    loader, ws, f"Configuration of {file_or_name} in {env}", env=env, settings=settings
+                )
             flat = result.flat()
             what = f"the {env} configuration of {file_or_name}"
+            by_run = sorted(k for k in flat if loader.variable(k) in given and k not in in_files)
+            if by_run:
+                skip.update(by_run)
+                logger.info(
+                    f"Not checked, set only by the registration's environment for this run: {', '.join(by_run)}"
+                )
         else:
             path = self._path(file_or_name, folder)
             flat = config_files.flatten(config_files.read(path))

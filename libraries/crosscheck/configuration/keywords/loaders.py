@@ -54,6 +54,7 @@ class LoaderKeywords(Component[ConfigurationContext]):
         start: str | None = None,
         health_url: str | None = None,
         timeout: timedelta = timedelta(seconds=30),
+        environment: dict | None = None,
     ) -> None:
         """Registers how system ``name`` loads its configuration, for every other keyword of this library.
 
@@ -79,6 +80,9 @@ class LoaderKeywords(Component[ConfigurationContext]):
         ``start`` is the command that starts the system as a service (``{port}`` is a free port),
         ``health_url`` the address that answers once it is ready (``http://127.0.0.1:{port}/health``):
         `Start Service With Configuration` and `Canary Secrets Should Not Leak` use them.
+        ``environment`` holds variables every run sets (the addresses of the services the system
+        needs: ``GATEWAY_POSTGRES_URL=${url}``); checks of a key set at the ``environment`` layer
+        override them, and `Missing Key Should Be Refused` takes its key's variable out.
 
         | Use Configuration Loader    app    command=${PYTHON} app.py config    folder=${SYSTEM}
         | ...    prefix=APP_    env=development    env_argument=--env {env}
@@ -112,6 +116,7 @@ class LoaderKeywords(Component[ConfigurationContext]):
             health_url=health_url,
             timeout=timeout.total_seconds(),
             python_callable=python,
+            variables={str(k): str(v) for k, v in (environment or {}).items()},
         )
         self.ctx.loaders[name] = loader
         rows = [[i, layer.name, layer.spec] for i, layer in enumerate(parsed, 1)]

@@ -58,9 +58,11 @@ class PrecedenceKeywords(Component[ConfigurationContext]):
             )
         with self.ctx.workspace(name) as ws:
             # the key is taken out of every file layer the row does not set, so that the copy's
-            # own files (an environment file that sets it, say) do not take part
+            # own files (an environment file that sets it, say) do not take part, and out of the
+            # environment (a variable the registration sets for every run)
             def clear(above: list[Layer]) -> list[Setting]:
-                return [Setting(layer, key, remove=True) for layer in above if layer.kind in ("file", "dotenv")]
+                kinds = ("file", "dotenv", "environment")
+                return [Setting(layer, key, remove=True) for layer in above if layer.kind in kinds]
 
             base = self.ctx.run(loader, ws, f"{name}: {key} set nowhere", env=env, settings=clear(loader.layers))
             found, default = base.value(key) if base.loaded else (False, None)

@@ -74,14 +74,18 @@ class ValidationKeywords(Component[ConfigurationContext]):
     def missing_key_should_be_refused(self, name: str, key: str, env: str | None = None) -> str:
         """Fails unless the loader refuses to load without ``key``, naming it.
 
-        ``key`` is taken out of every file and .env layer of the copy (and no variable of the
-        system's prefix reaches the loader). Fails when the loader loads anyway (showing the value
+        ``key`` is taken out of every file and .env layer of the copy, and its variable out of the
+        environment (also when the registration's ``environment`` sets it). Fails when the loader loads anyway (showing the value
         it ended with and its source) or refuses without naming the key (or its variable).
 
         | Missing Key Should Be Refused    app    database_url
         """
         loader = self.ctx.loader(name)
-        settings = [Setting(layer, key, remove=True) for layer in loader.layers if layer.kind in ("file", "dotenv")]
+        settings = [
+            Setting(layer, key, remove=True)
+            for layer in loader.layers
+            if layer.kind in ("file", "dotenv", "environment")
+        ]
         with self.ctx.workspace(name) as ws:
             result = self.ctx.run(loader, ws, f"{name} without {key}", env, settings)
             said = self._refusal(loader, result, f"a configuration without {key}", key)

@@ -72,9 +72,7 @@ class ResourceKeywords(Component[ReposContext]):
         claims = resources.Claims()
         code_files = 0
         for repo in repos:
-            resources.claims_in_config(
-                repo, keys, claims, _patterns(connect_sections, resources.CONNECT_SECTIONS)
-            )
+            resources.claims_in_config(repo, keys, claims, _patterns(connect_sections, resources.CONNECT_SECTIONS))
             code_files += resources.claims_in_code(repo, claims)
         rows = [
             [c.repo, c.kind, c.value, c.key, c.where]
