@@ -210,6 +210,8 @@ def test_single_object_keywords(pg, raw, scratch):
 def test_read_functions_is_the_public_catalog_api(raw, scratch):
     build(raw, scratch)
     functions = catalog.read_functions(raw, scratch)
+    digest = functions["get_universe"][0].pop("body_digest")
+    assert digest == catalog.digest("SELECT universe_metadata FROM cache_entries WHERE name = p_name")
     assert functions == {
         "get_universe": [
             {
@@ -219,6 +221,7 @@ def test_read_functions_is_the_public_catalog_api(raw, scratch):
                 "returns": "jsonb",
                 "kind": "function",
                 "language": "sql",
+                "grants": {"PUBLIC": ["EXECUTE"]},
             }
         ]
     }
