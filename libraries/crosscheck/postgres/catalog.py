@@ -39,6 +39,7 @@ __all__ = [
     "digest",
     "list_schemas",
     "find_relation",
+    "find_schema",
     "index_column",
     "PRIMARY_KEY_COLUMNS",
 ]
@@ -99,6 +100,11 @@ def read_extensions(conn) -> dict[str, dict]:
         ORDER BY e.extname""",
         )
     }
+
+
+def find_schema(conn, schema: str) -> bool:
+    """Whether ``schema`` exists."""
+    return bool(_rows(conn, "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)))
 
 
 def find_relation(conn, schema: str, name: str) -> str | None:
