@@ -183,10 +183,13 @@ def test_triggers_compare_as_written_by_hand():
     live = picture(triggers={"orders_audit on orders": LIVE_TRIGGER})
     for written in (
         {"orders_audit on orders": {"timing": "AFTER", "events": ["update", "insert"], "function": "audit_row"}},
-        {"orders_audit": {"table": "orders", "events": "insert or update", "level": "for each row"}},
+        {"orders_audit": {"table": "orders", "events": "insert OR update", "level": "for each row"}},
         {"orders_audit on app.orders": {"function": "app.audit_row()", "enabled": "origin"}},
     ):
         assert diff(parse_expected({"schemas": {"app": {"triggers": written}}}), live) == [], written
+    columns = picture(triggers={"t on orders": {**LIVE_TRIGGER, "events": ["insert", "update of a, b"]}})
+    written = {"t on orders": {"events": "update of b, a or insert"}}
+    assert diff(parse_expected({"schemas": {"app": {"triggers": written}}}), columns) == []
     wrong = {"orders_audit on orders": {"timing": "before", "enabled": False}, "gone on orders": {"timing": "after"}}
     assert [str(d) for d in diff(parse_expected({"schemas": {"app": {"triggers": wrong}}}), live)] == [
         "missing    trigger gone on app.orders: after",

@@ -25,7 +25,6 @@ from crosscheck.postgres.schemafile import (
     normalize_type,
     parse_column,
     parse_expected,
-    split_list,
     to_expected,
     types_match,
 )
@@ -412,8 +411,19 @@ def _enabled(value):
     return _ENABLED.get(norm_words(value), norm_words(value))
 
 
+def _event(text: str) -> str:
+    text = norm_words(text)
+    if text.startswith("update of "):
+        return "update of " + ", ".join(sorted(c.strip() for c in text[len("update of ") :].split(",")))
+    return text
+
+
 def _events(value) -> list[str]:
-    return sorted(norm_words(e) for e in split_list(" or ".join(as_list(value)).replace(" or ", ",")))
+    """Trigger events in any order: a list, or ``insert or update of a, b`` as ``CREATE TRIGGER`` has them."""
+    items = [str(v) for v in as_list(value)]
+    if len(items) == 1:
+        items = re.split(r"\s+or\s+", items[0], flags=re.I)
+    return sorted(_event(e) for e in items)
 
 
 def _trigger_function(value) -> str:

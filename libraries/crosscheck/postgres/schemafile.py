@@ -22,13 +22,26 @@ File format (every section optional; see docs/postgres.md)::
             foreign_keys:
               historical_data_cache_id_fkey: {columns: [cache_id], references: public.cache_entries,
                                               referenced_columns: [id], on_delete: cascade}
+            partition_key: RANGE (ordered_on)          # a partitioned table, and its partitions
+            partitions:
+              orders_2024: {bounds: "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')"}
         views:
           active_universes: {columns: {name: text}}
         functions:
           get_etf_universe: [{arguments: p_name text, returns: jsonb}]
+        triggers:
+          orders_audit on orders: {timing: after, events: [insert], level: row, function: public.audit()}
+        sequences:
+          order_no_seq: {type: bigint, increment: 1, start: 1000, owned_by: public.orders.id}
+        domains:
+          positive_int: {type: integer, checks: {positive_int_check: CHECK (VALUE > 0)}}
+        enums:
+          mood: [sad, ok, happy]
 
 A property left out is not checked (``universe_category: varchar(50)`` checks
-the type and not nullability). Objects are compared by name in every schema
+the type and not nullability), and so is a section left out (files written
+before triggers, sequences, domains, enums and partitions were in the format
+load and compare as before). Objects are compared by name in every schema
 the file lists; objects the file does not list are reported as unexpected,
 except those whose name starts with ``cc_`` (scratch objects of test runs,
 see :mod:`crosscheck.namespace`) and those matching an ``ignore`` pattern.

@@ -88,7 +88,7 @@ class IntegrityKeywords(Component[PostgresContext]):
         the tables looked at, unless ``allow_none=True`` says that is expected.
 
         | `Foreign Keys Should Have No Orphans`
-        | `Foreign Keys Should Have No Orphans`    historical_data    cache_entries
+        | `Foreign Keys Should Have No Orphans`    orders    customers
         | `Foreign Keys Should Have No Orphans`    cache_entries    allow_none=True
         """
         sweep = integrity.foreign_key_orphans(self.ctx, tables, schema)

@@ -58,7 +58,12 @@ class SchemaKeywords(Component[PostgresContext]):
         Fails with every difference at once, one line each: ``missing`` (in the
         file, not in the database), ``different`` (property, expected and found
         value) and ``unexpected`` (in the database, not in the file). The
-        differences are also logged as a table.
+        differences are also logged as a table. Every kind of object the file
+        holds is named: ``missing    trigger orders_audit on public.orders``,
+        ``different  enum public.mood: label 'ecstatic' added after 'happy'``,
+        ``different  sequence public.order_no_seq: increment expected 1, found 5``.
+        A section the file leaves out (an older file without ``triggers``,
+        for instance) is not checked.
 
         ``schemas`` limits the check to some of the file's schemas.
         ``report_unexpected=False`` ignores objects the file does not list.
