@@ -291,7 +291,8 @@ class SchemaKeywords(Component[PostgresContext]):
 
     @keyword
     def get_function_signatures(self, function: str, schema: str = "public") -> list[dict]:
-        """Every overload of ``function``: dicts with ``arguments``, ``argument_types``, ``returns``, ``kind``.
+        """Every overload of ``function``: dicts with ``arguments``, ``argument_types``, ``returns``, ``kind``,
+        ``language``, ``body_digest`` (a fingerprint of the body) and ``grants`` (``{role: [privilege]}``).
 
         | ${sigs} =    `Get Function Signatures`    get_etf_universe
         | Should Be Equal    ${sigs}[0][returns]    jsonb
