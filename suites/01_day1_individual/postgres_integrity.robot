@@ -16,7 +16,9 @@ ${UNIVERSE}     TEST_day1_integrity_${{ __import__('os').getpid() }}
 
 *** Test Cases ***
 Declared Foreign Keys Have No Orphan Rows
-    Foreign Keys Should Have No Orphans
+    # The demo declares no foreign key today: its relationships are checked one by one below.
+    # The keyword logs that it checked none, and checks any key the schema comes to declare.
+    Foreign Keys Should Have No Orphans    allow_none=True
 
 Model Requests Only Reference Existing API Keys
     FOR    ${model}    IN    @{EXPECTED_MODEL_SCHEMAS}

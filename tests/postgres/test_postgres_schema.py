@@ -200,8 +200,10 @@ def test_single_object_keywords(pg, raw, scratch):
     with pytest.raises(CrosscheckError, match="Schemas missing in database .*: cc_nope1, cc_nope2"):
         pg.schema_should_exist(scratch, "cc_nope1", "cc_nope2")
     pg.view_should_exist(f"{scratch}.categories")
-    with pytest.raises(CrosscheckError, match="it is a table"):
+    with pytest.raises(CrosscheckError, match=rf"^{scratch}\.cache_entries is a table, not a view, in database "):
         pg.view_should_exist(t)
+    with pytest.raises(CrosscheckError, match=rf"^{scratch}\.categories is a view, not a table, in database "):
+        pg.column_should_exist(f"{scratch}.categories", "universe_category")
     pg.extension_should_be_installed("plpgsql")
     with pytest.raises(CrosscheckError, match="Extension no_such_ext is not installed"):
         pg.extension_should_be_installed("no_such_ext")
@@ -210,6 +212,8 @@ def test_single_object_keywords(pg, raw, scratch):
 def test_read_functions_is_the_public_catalog_api(raw, scratch):
     build(raw, scratch)
     functions = catalog.read_functions(raw, scratch)
+    digest = functions["get_universe"][0].pop("body_digest")
+    assert digest == catalog.digest("SELECT universe_metadata FROM cache_entries WHERE name = p_name")
     assert functions == {
         "get_universe": [
             {
@@ -219,6 +223,7 @@ def test_read_functions_is_the_public_catalog_api(raw, scratch):
                 "returns": "jsonb",
                 "kind": "function",
                 "language": "sql",
+                "grants": {"PUBLIC": ["EXECUTE"]},
             }
         ]
     }

@@ -12,6 +12,7 @@ Public, stable API (other libraries import it):
   where a signature is ``{"arguments", "argument_types", "returns", "kind",
   "language"}``.
 * :func:`read_schema` ``(conn, schemas) -> {"extensions": ..., "schemas": ...}``.
+* :func:`read_relations` ``(conn, schemas)``: every table, partitions included, flat.
 * :func:`read_extensions`, :func:`list_schemas`, :func:`find_relation`.
 
 Each reader runs one query per object kind for all requested schemas, so a
@@ -20,6 +21,8 @@ schema of hundreds of tables reads in a few round trips.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Iterable
 
 __all__ = [
@@ -27,9 +30,16 @@ __all__ = [
     "read_functions",
     "read_extensions",
     "read_tables",
+    "read_relations",
     "read_views",
+    "read_triggers",
+    "read_sequences",
+    "read_types",
+    "with_inherited",
+    "digest",
     "list_schemas",
     "find_relation",
+    "find_schema",
     "index_column",
     "PRIMARY_KEY_COLUMNS",
 ]
@@ -92,6 +102,11 @@ def read_extensions(conn) -> dict[str, dict]:
     }
 
 
+def find_schema(conn, schema: str) -> bool:
+    """Whether ``schema`` exists."""
+    return bool(_rows(conn, "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)))
+
+
 def find_relation(conn, schema: str, name: str) -> str | None:
     """The kind of relation ``schema.name`` (``table``, ``view``, ...) or None if absent.
 
@@ -108,7 +123,7 @@ def find_relation(conn, schema: str, name: str) -> str | None:
         return None
     return {
         "r": "table",
-        "p": "table",
+        "p": "partitioned table",
         "v": "view",
         "m": "materialized view",
         "f": "foreign table",
@@ -131,67 +146,56 @@ def index_column(expression: str, descending: bool, nulls_first: bool) -> str:
     return text
 
 
-def read_tables(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
-    """``{schema: {table: {"columns", "indexes", "constraints", "foreign_keys"}}}``."""
-    schemas = list(schemas)
-    out: dict[str, dict[str, dict]] = {s: {} for s in schemas}
-    for schema, table in _rows(
-        conn,
-        f"""
-            SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'p', 'f')
-              AND NOT c.relispartition AND {_not_member("pg_class", "c.oid")}""",
-        (schemas,),
-    ):
-        out[schema][table] = {"columns": {}, "indexes": {}, "constraints": {}, "foreign_keys": {}}
+_RELATION_KINDS = {"r": "table", "p": "partitioned table", "f": "foreign table"}
 
-    for schema, table, column, type_, notnull, default, identity, generated in _rows(
+# Privileges of a relation, function or type for every role but its owner: rows (grantee, privilege).
+_GRANTS = """
+    ARRAY(SELECT ARRAY[COALESCE(r.rolname, 'PUBLIC'),
+                       x.privilege_type || CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END]
+          FROM aclexplode(COALESCE({acl}, acldefault({kind}, {owner}))) x
+          LEFT JOIN pg_roles r ON r.oid = x.grantee
+          WHERE x.grantee <> {owner} ORDER BY r.rolname NULLS FIRST, x.privilege_type)
+"""
+
+
+def _grants(pairs) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for role, privilege in pairs or []:
+        out.setdefault(role, []).append(privilege)
+    return out
+
+
+def digest(text: str | None) -> str:
+    """A short, stable fingerprint of a definition or body: ``sha256:`` and 16 hex digits.
+
+    Runs of white space count as one space and leading or trailing space is
+    ignored, so re-indenting a body keeps its digest; any other change alters it.
+    """
+    words = " ".join(str(text or "").split())
+    return "sha256:" + hashlib.sha256(words.encode("utf-8")).hexdigest()[:16]
+
+
+def _read_indexes(conn, oids: list[int]) -> dict[int, dict[str, dict]]:
+    """``{table oid: {index: info}}``; an index attached to an index of the parent table has ``inherited``."""
+    out: dict[int, dict[str, dict]] = {}
+    for oid, index, unique, primary, method, predicate, nkeys, keys, inherited in _rows(
         conn,
         """
-            SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
-                   a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated
-            FROM pg_attribute a
-            JOIN pg_class c ON c.oid = a.attrelid
-            JOIN pg_namespace n ON n.oid = c.relnamespace
-            LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-            WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'p', 'f')
-              AND a.attnum > 0 AND NOT a.attisdropped
-            ORDER BY n.nspname, c.relname, a.attnum""",
-        (schemas,),
-    ):
-        target = out[schema].get(table)
-        if target is None:
-            continue
-        info = {"type": type_, "nullable": not notnull, "default": default}
-        if identity:
-            info["identity"] = "always" if identity == "a" else "by default"
-        if generated:
-            info["generated"] = default
-            info["default"] = None
-        target["columns"][column] = info
-
-    for schema, table, index, unique, primary, method, predicate, nkeys, keys in _rows(
-        conn,
-        """
-            SELECT n.nspname, t.relname, i.relname, x.indisunique, x.indisprimary, am.amname,
+            SELECT x.indrelid, i.relname, x.indisunique, x.indisprimary, am.amname,
                    pg_get_expr(x.indpred, x.indrelid), x.indnkeyatts,
                    ARRAY(SELECT ARRAY[pg_get_indexdef(x.indexrelid, k, true),
                                       (x.indoption[k - 1] & 1)::text, (x.indoption[k - 1] & 2)::text]
-                         FROM generate_series(1, x.indnatts) AS k ORDER BY k)
+                         FROM generate_series(1, x.indnatts) AS k ORDER BY k),
+                   EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = x.indexrelid)
             FROM pg_index x
             JOIN pg_class i ON i.oid = x.indexrelid
-            JOIN pg_class t ON t.oid = x.indrelid
-            JOIN pg_namespace n ON n.oid = t.relnamespace
             JOIN pg_am am ON am.oid = i.relam
-            WHERE n.nspname = ANY(%s) AND t.relkind IN ('r', 'p', 'm')
-            ORDER BY n.nspname, t.relname, i.relname""",
-        (schemas,),
+            WHERE x.indrelid = ANY(%s::oid[])
+            ORDER BY i.relname""",
+        (oids,),
     ):
-        target = out[schema].get(table)
-        if target is None:
-            continue
         columns = [index_column(expr, desc != "0", nf != "0") for expr, desc, nf in keys[:nkeys]]
-        info = {"columns": columns, "unique": unique, "method": method}
+        info: dict = {"columns": columns, "unique": unique, "method": method}
         if primary:
             info["primary"] = True
         included = [expr for expr, _, _ in keys[nkeys:]]
@@ -199,11 +203,101 @@ def read_tables(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
             info["include"] = included
         if predicate:
             info["where"] = predicate
-        target["indexes"][index] = info
+        if inherited:
+            info["inherited"] = True
+        out.setdefault(oid, {})[index] = info
+    return out
+
+
+def _relation_entry(kind: str) -> dict:
+    return {"kind": kind, "columns": {}, "indexes": {}, "constraints": {}, "foreign_keys": {}, "inherited": {}}
+
+
+def read_relations(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
+    """Every table of ``schemas``, partitions included, flat: ``{schema: {table: info}}``.
+
+    ``info`` holds ``kind`` (``table``, ``partitioned table``, ``foreign table``),
+    ``columns``, and the table's own ``indexes``, ``constraints`` and
+    ``foreign_keys``; those a partition inherits from its parent (cloned by
+    Postgres) are under ``inherited`` (``{"indexes": ..., "foreign_keys": ...}``).
+    A partitioned table has ``partition_key`` (``RANGE (ordered_at)``); a
+    partition has ``partition_of`` (``schema.table``) and ``bounds``
+    (``FOR VALUES FROM (...) TO (...)``). Also ``comment`` when set and
+    ``grants`` (``{role: [privilege, ...]}``, the owner left out). Partitions
+    in another schema whose root table is in ``schemas`` are included under
+    their own schema.
+    """
+    schemas = list(schemas)
+    out: dict[str, dict[str, dict]] = {s: {} for s in schemas}
+    by_oid: dict[int, dict] = {}
+    for oid, schema, table, relkind, parent, partkey, bounds, comment, grants in _rows(
+        conn,
+        f"""
+            SELECT c.oid, n.nspname, c.relname, c.relkind,
+                   CASE WHEN c.relispartition THEN
+                       (SELECT pn.nspname || '.' || pc.relname FROM pg_inherits h
+                        JOIN pg_class pc ON pc.oid = h.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+                        WHERE h.inhrelid = c.oid) END,
+                   CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
+                   CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
+                   obj_description(c.oid, 'pg_class'),
+                   {_GRANTS.format(acl="c.relacl", kind="'r'", owner="c.relowner")}
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p', 'f') AND {_not_member("pg_class", "c.oid")}
+              AND (n.nspname = ANY(%s)
+                   OR (c.relispartition AND (SELECT rn.nspname FROM pg_class r
+                                             JOIN pg_namespace rn ON rn.oid = r.relnamespace
+                                             WHERE r.oid = pg_partition_root(c.oid)) = ANY(%s)))
+            ORDER BY n.nspname, c.relname""",
+        (schemas, schemas),
+    ):
+        entry = _relation_entry(_RELATION_KINDS[relkind])
+        if partkey:
+            entry["partition_key"] = partkey
+        if parent:
+            entry["partition_of"] = parent
+            entry["bounds"] = bounds
+        if comment is not None:
+            entry["comment"] = comment
+        entry["grants"] = _grants(grants)
+        out.setdefault(schema, {})[table] = entry
+        by_oid[oid] = entry
+    oids = list(by_oid)
+    if not oids:
+        return out
+
+    for oid, column, type_, notnull, default, identity, generated, comment in _rows(
+        conn,
+        """
+            SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod),
+                   a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated,
+                   col_description(a.attrelid, a.attnum)
+            FROM pg_attribute a
+            LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+            WHERE a.attrelid = ANY(%s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY a.attrelid, a.attnum""",
+        (oids,),
+    ):
+        info = {"type": type_, "nullable": not notnull, "default": default}
+        if identity:
+            info["identity"] = "always" if identity == "a" else "by default"
+        if generated:
+            info["generated"] = default
+            info["default"] = None
+        if comment is not None:
+            info["comment"] = comment
+        by_oid[oid]["columns"][column] = info
+
+    for oid, indexes in _read_indexes(conn, oids).items():
+        entry = by_oid[oid]
+        for name, info in indexes.items():
+            if info.pop("inherited", False):
+                entry["inherited"].setdefault("indexes", {})[name] = info
+            else:
+                entry["indexes"][name] = info
 
     for (
-        schema,
-        table,
+        oid,
         name,
         contype,
         columns,
@@ -214,10 +308,11 @@ def read_tables(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
         on_delete,
         on_update,
         validated,
+        inherited,
     ) in _rows(
         conn,
         """
-            SELECT n.nspname, t.relname, con.conname, con.contype,
+            SELECT con.conrelid, con.conname, con.contype,
                    ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY AS k(num, ord)
                          JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num
                          ORDER BY k.ord),
@@ -226,21 +321,22 @@ def read_tables(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
                    ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY AS k(num, ord)
                          JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
                          ORDER BY k.ord),
-                   con.confdeltype, con.confupdtype, con.convalidated
+                   con.confdeltype, con.confupdtype, con.convalidated,
+                   con.conparentid <> 0 OR NOT con.conislocal
             FROM pg_constraint con
-            JOIN pg_class t ON t.oid = con.conrelid
-            JOIN pg_namespace n ON n.oid = t.relnamespace
+            LEFT JOIN pg_constraint pcon ON pcon.oid = con.conparentid
             LEFT JOIN pg_class rt ON rt.oid = con.confrelid
             LEFT JOIN pg_namespace rn ON rn.oid = rt.relnamespace
-            WHERE n.nspname = ANY(%s) AND con.contype IN ('p', 'u', 'c', 'x', 'f')
-            ORDER BY n.nspname, t.relname, con.conname""",
-        (schemas,),
+            WHERE con.conrelid = ANY(%s::oid[]) AND con.contype IN ('p', 'u', 'c', 'x', 'f')
+              -- a key referencing a partitioned table is repeated for each of its partitions: keep the one
+              AND (pcon.oid IS NULL OR pcon.conrelid <> con.conrelid)
+            ORDER BY con.conname""",
+        (oids,),
     ):
-        target = out[schema].get(table)
-        if target is None:
-            continue
+        entry = by_oid[oid]
+        target = entry["inherited"] if inherited else entry
         if contype == "f":
-            target["foreign_keys"][name] = {
+            target.setdefault("foreign_keys", {})[name] = {
                 "columns": list(columns),
                 "references": f"{ref_schema}.{ref_table}",
                 "referenced_columns": list(ref_columns),
@@ -252,39 +348,260 @@ def read_tables(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
             info = {"type": _CONSTRAINT_TYPES[contype], "columns": list(columns)}
             if contype in ("c", "x"):
                 info["definition"] = definition
-            target["constraints"][name] = info
+            target.setdefault("constraints", {})[name] = info
     return out
 
 
+def with_inherited(info: dict, section: str) -> dict[str, dict]:
+    """A table's own and inherited objects of ``section`` (``indexes``, ``constraints``, ``foreign_keys``)."""
+    return {**info["inherited"].get(section, {}), **info[section]}
+
+
+def _nest(schema: str, table: str, entry: dict, children: dict[str, list[tuple[str, str, dict]]]) -> dict:
+    """``entry`` with its partitions nested under ``partitions`` (key: the name, ``schema.name`` in another schema)."""
+    nested = dict(entry)
+    if entry["kind"] == "partitioned table":
+        nested["partitions"] = {
+            (name if s == schema else f"{s}.{name}"): _nest(s, name, child, children)
+            for s, name, child in children.get(f"{schema}.{table}", [])
+        }
+    return nested
+
+
+def read_tables(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
+    """``{schema: {table: info}}``: the tables that are not partitions, as :func:`read_relations` gives them,
+    a partitioned table with its ``partitions`` (``{name: info}``, nested likewise) under it."""
+    schemas = list(schemas)
+    flat = read_relations(conn, schemas)
+    children: dict[str, list[tuple[str, str, dict]]] = {}
+    for schema, tables in flat.items():
+        for table, info in tables.items():
+            if info.get("partition_of"):
+                children.setdefault(info["partition_of"], []).append((schema, table, info))
+    return {
+        schema: {
+            table: _nest(schema, table, info, children)
+            for table, info in flat[schema].items()
+            if not info.get("partition_of")
+        }
+        for schema in schemas
+    }
+
+
 def read_views(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
-    """``{schema: {view: {"materialized": bool, "columns": {name: {"type": ...}}}}}``."""
+    """``{schema: {view: {"materialized": bool, "columns": {name: {"type": ...}}}}}``.
+
+    A materialized view also has ``definition_digest`` (:func:`digest` of its
+    query as Postgres prints it) and ``indexes``; every view has ``grants`` and
+    ``comment`` when set.
+    """
     schemas = list(schemas)
     out: dict[str, dict[str, dict]] = {s: {} for s in schemas}
-    for schema, view, kind, column, type_ in _rows(
+    by_oid: dict[int, dict] = {}
+    for oid, schema, view, kind, definition, comment, grants in _rows(
         conn,
         f"""
-            SELECT n.nspname, c.relname, c.relkind, a.attname, format_type(a.atttypid, a.atttypmod)
-            FROM pg_class c
-            JOIN pg_namespace n ON n.oid = c.relnamespace
-            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+            SELECT c.oid, n.nspname, c.relname, c.relkind,
+                   CASE WHEN c.relkind = 'm' THEN pg_get_viewdef(c.oid, true) END,
+                   obj_description(c.oid, 'pg_class'),
+                   {_GRANTS.format(acl="c.relacl", kind="'r'", owner="c.relowner")}
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = ANY(%s) AND c.relkind IN ('v', 'm') AND {_not_member("pg_class", "c.oid")}
-            ORDER BY n.nspname, c.relname, a.attnum""",
+            ORDER BY n.nspname, c.relname""",
         (schemas,),
     ):
-        entry = out[schema].setdefault(view, {"materialized": kind == "m", "columns": {}})
-        entry["columns"][column] = {"type": type_}
+        entry: dict = {"materialized": kind == "m", "columns": {}}
+        if kind == "m":
+            entry["definition_digest"] = digest(definition)
+            entry["indexes"] = {}
+        if comment is not None:
+            entry["comment"] = comment
+        entry["grants"] = _grants(grants)
+        out[schema][view] = by_oid[oid] = entry
+    if not by_oid:
+        return out
+    for oid, column, type_ in _rows(
+        conn,
+        """
+            SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+            WHERE a.attrelid = ANY(%s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY a.attrelid, a.attnum""",
+        (list(by_oid),),
+    ):
+        by_oid[oid]["columns"][column] = {"type": type_}
+    for oid, indexes in _read_indexes(conn, [o for o, e in by_oid.items() if e["materialized"]]).items():
+        by_oid[oid]["indexes"] = indexes
+    return out
+
+
+_TRIGGER_EVENTS = ((4, "insert"), (16, "update"), (8, "delete"), (32, "truncate"))
+_TRIGGER_ENABLED = {"O": True, "D": False, "R": "replica", "A": "always"}
+_TRIGGER_WHEN = re.compile(r" WHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) ", re.S)
+
+
+def _trigger_arguments(raw) -> list[str]:
+    data = bytes(raw or b"")
+    return [a.decode("utf-8", "replace") for a in data.split(b"\x00")[:-1]] if data else []
+
+
+def read_triggers(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
+    """``{schema: {"name on table": trigger}}``: the triggers declared on tables, partitions and views.
+
+    A trigger is ``{"table", "name", "timing"`` (``before``, ``after``,
+    ``instead of``), ``"events"`` (``["insert", "update of a, b"]``), ``"level"``
+    (``row`` or ``statement``), ``"function"`` (``schema.name(args)``),
+    ``"enabled"`` (``true``, ``false``, ``replica`` or ``always``) and ``"when"``
+    if it has a condition. Triggers Postgres clones onto partitions from a
+    trigger of the partitioned table, and internal ones (of foreign keys), are
+    left out.
+    """
+    schemas = list(schemas)
+    out: dict[str, dict[str, dict]] = {s: {} for s in schemas}
+    for schema, table, name, tgtype, enabled, fn_schema, fn_name, args, columns, definition in _rows(
+        conn,
+        """
+            SELECT n.nspname, c.relname, t.tgname, t.tgtype, t.tgenabled, pn.nspname, p.proname, t.tgargs,
+                   ARRAY(SELECT a.attname FROM unnest(t.tgattr) AS k(num)
+                         JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.num),
+                   pg_get_triggerdef(t.oid, true)
+            FROM pg_trigger t
+            JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace
+            WHERE n.nspname = ANY(%s) AND NOT t.tgisinternal AND t.tgparentid = 0
+            ORDER BY n.nspname, c.relname, t.tgname""",
+        (schemas,),
+    ):
+        timing = "instead of" if tgtype & 64 else "before" if tgtype & 2 else "after"
+        events = [event for bit, event in _TRIGGER_EVENTS if tgtype & bit]
+        if columns:
+            events = [f"update of {', '.join(columns)}" if e == "update" else e for e in events]
+        arguments = ", ".join("'" + a.replace("'", "''") + "'" for a in _trigger_arguments(args))
+        info = {
+            "table": table,
+            "name": name,
+            "timing": timing,
+            "events": events,
+            "level": "row" if tgtype & 1 else "statement",
+            "function": f"{fn_schema}.{fn_name}({arguments})",
+            "enabled": _TRIGGER_ENABLED.get(enabled, enabled),
+        }
+        when = _TRIGGER_WHEN.search(definition or "")
+        if when:
+            info["when"] = when.group(1)
+        out[schema][f"{name} on {table}"] = info
+    return out
+
+
+def read_sequences(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
+    """``{schema: {sequence: {"type", "increment", "min", "max", "start", "cache", "cycle", "owned_by"}}}``.
+
+    ``owned_by`` is ``schema.table.column`` for a sequence owned by a column
+    (``serial``, identity, ``OWNED BY``), else None. Also ``grants`` and ``comment``.
+    """
+    schemas = list(schemas)
+    out: dict[str, dict[str, dict]] = {s: {} for s in schemas}
+    for schema, name, type_, increment, minimum, maximum, start, cache, cycle, owner, comment, grants in _rows(
+        conn,
+        f"""
+            SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqincrement, s.seqmin, s.seqmax,
+                   s.seqstart, s.seqcache, s.seqcycle,
+                   (SELECT tn.nspname || '.' || tc.relname || '.' || a.attname FROM pg_depend d
+                    JOIN pg_class tc ON tc.oid = d.refobjid JOIN pg_namespace tn ON tn.oid = tc.relnamespace
+                    JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                      AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+                    LIMIT 1),
+                   obj_description(c.oid, 'pg_class'),
+                   {_GRANTS.format(acl="c.relacl", kind="'s'", owner="c.relowner")}
+            FROM pg_sequence s
+            JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = ANY(%s) AND {_not_member("pg_class", "c.oid")}
+            ORDER BY n.nspname, c.relname""",
+        (schemas,),
+    ):
+        info = {
+            "type": type_,
+            "increment": int(increment),
+            "min": int(minimum),
+            "max": int(maximum),
+            "start": int(start),
+            "cache": int(cache),
+            "cycle": cycle,
+            "owned_by": owner,
+            "grants": _grants(grants),
+        }
+        if comment is not None:
+            info["comment"] = comment
+        out[schema][name] = info
+    return out
+
+
+def read_types(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict[str, dict]]]:
+    """Domains and enum types: ``{schema: {"domains": {...}, "enums": {...}}}``.
+
+    A domain is ``{"type"`` (its base type), ``"not_null"``, ``"default"``,
+    ``"checks": {name: "CHECK (VALUE > 0)"}}``; an enum ``{"labels": [...]}``
+    in their order. Both have ``comment`` when set.
+    """
+    schemas = list(schemas)
+    out: dict[str, dict[str, dict[str, dict]]] = {s: {"domains": {}, "enums": {}} for s in schemas}
+    for schema, name, kind, base, notnull, default, labels, comment in _rows(
+        conn,
+        f"""
+            SELECT n.nspname, t.typname, t.typtype, format_type(t.typbasetype, t.typtypmod), t.typnotnull,
+                   t.typdefault,
+                   ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),
+                   obj_description(t.oid, 'pg_type')
+            FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+            WHERE n.nspname = ANY(%s) AND t.typtype IN ('d', 'e') AND {_not_member("pg_type", "t.oid")}
+            ORDER BY n.nspname, t.typname""",
+        (schemas,),
+    ):
+        info: dict = (
+            {"type": base, "not_null": notnull, "default": default, "checks": {}}
+            if kind == "d"
+            else {"labels": list(labels)}
+        )
+        if comment is not None:
+            info["comment"] = comment
+        out[schema]["domains" if kind == "d" else "enums"][name] = info
+    for schema, name, check, definition in _rows(
+        conn,
+        """
+            SELECT n.nspname, t.typname, con.conname, pg_get_constraintdef(con.oid, true)
+            FROM pg_constraint con
+            JOIN pg_type t ON t.oid = con.contypid JOIN pg_namespace n ON n.oid = t.typnamespace
+            WHERE n.nspname = ANY(%s) AND con.contype = 'c'
+            ORDER BY n.nspname, t.typname, con.conname""",
+        (schemas,),
+    ):
+        domain = out[schema]["domains"].get(name)
+        if domain is not None:
+            domain["checks"][check] = definition
     return out
 
 
 def _read_functions(conn, schemas: list[str]) -> dict[str, dict[str, list[dict]]]:
     out: dict[str, dict[str, list[dict]]] = {s: {} for s in schemas}
-    for schema, name, kind, arguments, identity, argtypes, returns, language in _rows(
+    for schema, name, kind, arguments, identity, argtypes, returns, language, body, comment, grants in _rows(
         conn,
         f"""
             SELECT n.nspname, p.proname, p.prokind,
                    pg_get_function_arguments(p.oid), pg_get_function_identity_arguments(p.oid),
                    ARRAY(SELECT format_type(t, NULL) FROM unnest(p.proargtypes) AS t),
-                   COALESCE(pg_get_function_result(p.oid), ''), l.lanname
+                   COALESCE(pg_get_function_result(p.oid), ''), l.lanname,
+                   CASE WHEN p.prokind = 'a' THEN
+                       (SELECT concat_ws(' ', 'sfunc', tf.proname, 'stype', format_type(a.aggtranstype, NULL),
+                                         'finalfunc', ff.proname, 'combinefunc', cf.proname,
+                                         'initcond', a.agginitval)
+                        FROM pg_aggregate a
+                        JOIN pg_proc tf ON tf.oid = a.aggtransfn
+                        LEFT JOIN pg_proc ff ON ff.oid = a.aggfinalfn
+                        LEFT JOIN pg_proc cf ON cf.oid = a.aggcombinefn
+                        WHERE a.aggfnoid = p.oid)
+                   ELSE COALESCE(pg_get_function_sqlbody(p.oid), p.prosrc) END,
+                   obj_description(p.oid, 'pg_proc'),
+                   {_GRANTS.format(acl="p.proacl", kind="'f'", owner="p.proowner")}
             FROM pg_proc p
             JOIN pg_namespace n ON n.oid = p.pronamespace
             JOIN pg_language l ON l.oid = p.prolang
@@ -292,16 +609,19 @@ def _read_functions(conn, schemas: list[str]) -> dict[str, dict[str, list[dict]]
             ORDER BY n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)""",
         (schemas,),
     ):
-        out[schema].setdefault(name, []).append(
-            {
-                "arguments": identity,
-                "arguments_with_defaults": arguments,
-                "argument_types": list(argtypes),
-                "returns": returns,
-                "kind": _FUNCTION_KINDS.get(kind, kind),
-                "language": language,
-            }
-        )
+        info = {
+            "arguments": identity,
+            "arguments_with_defaults": arguments,
+            "argument_types": list(argtypes),
+            "returns": returns,
+            "kind": _FUNCTION_KINDS.get(kind, kind),
+            "language": language,
+            "body_digest": digest(body),
+            "grants": _grants(grants),
+        }
+        if comment is not None:
+            info["comment"] = comment
+        out[schema].setdefault(name, []).append(info)
     return out
 
 
@@ -317,7 +637,11 @@ def read_functions(conn, schema: str = "public") -> dict[str, list[dict]]:
     * ``returns``: the result type (``jsonb``, ``SETOF record``, ``TABLE(...)``,
       empty for procedures);
     * ``kind``: ``function``, ``procedure``, ``aggregate`` or ``window``;
-    * ``language``: ``sql``, ``plpgsql``, ...
+    * ``language``: ``sql``, ``plpgsql``, ...;
+    * ``body_digest``: :func:`digest` of the body (for an aggregate: its state
+      and final functions, state type and initial value);
+    * ``grants``: ``{role: [privilege, ...]}`` (the owner left out), and
+      ``comment`` when set.
 
     Functions installed by an extension are not included.
     """
@@ -328,17 +652,32 @@ def read_schema(conn, schemas: Iterable[str]) -> dict:
     """The whole catalog picture of ``schemas`` in one pass.
 
     ``{"extensions": {name: {...}}, "schemas": {schema: {"exists": bool,
-    "tables": {...}, "views": {...}, "functions": {...}}}}``.
+    "tables": {...}, "views": {...}, "functions": {...}, "triggers": {...},
+    "sequences": {...}, "domains": {...}, "enums": {...}}}}`` (see
+    :func:`read_tables`, :func:`read_views`, :func:`read_functions`,
+    :func:`read_triggers`, :func:`read_sequences`, :func:`read_types`).
     """
     schemas = list(dict.fromkeys(schemas))
     existing = set(_rows_flat(conn, "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", (schemas,)))
     tables = read_tables(conn, schemas)
     views = read_views(conn, schemas)
     functions = _read_functions(conn, schemas)
+    triggers = read_triggers(conn, schemas)
+    sequences = read_sequences(conn, schemas)
+    types = read_types(conn, schemas)
     return {
         "extensions": read_extensions(conn),
         "schemas": {
-            s: {"exists": s in existing, "tables": tables[s], "views": views[s], "functions": functions[s]}
+            s: {
+                "exists": s in existing,
+                "tables": tables[s],
+                "views": views[s],
+                "functions": functions[s],
+                "triggers": triggers[s],
+                "sequences": sequences[s],
+                "domains": types[s]["domains"],
+                "enums": types[s]["enums"],
+            }
             for s in schemas
         },
     }

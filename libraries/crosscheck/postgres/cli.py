@@ -14,12 +14,14 @@ def schema_dump(argv: list[str] | None = None) -> int:
 
     ``--database-url`` (default: ``CROSSCHECK_POSTGRES_URL``, else the embedded
     stack), ``--schema`` (repeatable; default: every user schema but ``cc_*``),
-    ``-o FILE`` (default: standard output).
+    ``-o FILE`` (default: standard output); ``--function-bodies``, ``--privileges`` and
+    ``--comments`` add a digest of each function's body, the grants per role and comments.
     """
     parser = argparse.ArgumentParser(
         prog="crosscheck schema-dump",
         description="Write the expected-schema YAML file (tables, columns, indexes, constraints, "
-        "foreign keys, views, functions, extensions) from a live Postgres database.",
+        "foreign keys, partitions, views, materialized views, functions, triggers, sequences, domains, "
+        "enum types, extensions) from a live Postgres database.",
     )
     parser.add_argument(
         "--database-url",
@@ -38,6 +40,17 @@ def schema_dump(argv: list[str] | None = None) -> int:
         metavar="FILE",
         help="file to write, YAML (JSON if it ends in .json; default: YAML on standard output)",
     )
+    parser.add_argument(
+        "--function-bodies",
+        action="store_true",
+        help="also write a digest of each function's body (a changed body is then reported)",
+    )
+    parser.add_argument(
+        "--privileges",
+        action="store_true",
+        help="also write the grants of tables, views, sequences and functions per role (owner left out)",
+    )
+    parser.add_argument("--comments", action="store_true", help="also write the comments on objects and columns")
     args = parser.parse_args(argv)
 
     from crosscheck.postgres.dump import dump_text
@@ -55,6 +68,9 @@ def schema_dump(argv: list[str] | None = None) -> int:
                 args.schemas,
                 database_of(url),
                 as_json=bool(args.output) and args.output.lower().endswith(".json"),
+                function_bodies=args.function_bodies,
+                privileges=args.privileges,
+                comments=args.comments,
             )
         finally:
             conn.close()

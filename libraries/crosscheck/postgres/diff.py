@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from crosscheck.postgres.schemafile import (
+    SCHEMA_SECTIONS,
     as_list,
+    empty_schema,
     ignored,
     norm_words,
     normalize_default,
@@ -38,6 +40,7 @@ class Difference:
     kind: str
     name: str
     detail: str = ""
+    schema: str = field(default="", compare=False)  # for the order of the report
 
     def __str__(self) -> str:
         text = f"{self.problem:<10} {self.kind} {self.name}"
@@ -77,6 +80,7 @@ COLUMN_PROPS = {
     "default": "default",
     "identity": "identity",
     "generated": "generated",
+    "comment": "comment",
 }
 COLUMN_NORM: Normalizers = {
     "type": normalize_type,
@@ -107,6 +111,14 @@ CONSTRAINT_NORM: Normalizers = {
     "columns": lambda v: [str(c) for c in as_list(v)],
     "definition": lambda v: _SPACES.sub(" ", str(v).strip()),
 }
+
+
+def _comment(value) -> str | None:
+    return None if value is None else str(value)
+
+
+COLUMN_NORM["comment"] = _comment
+
 FK_PROPS = {
     "columns": "columns",
     "references": "references",
@@ -135,20 +147,43 @@ def _diff_named(
     patterns: list[str],
     out: list[Difference],
     describe=None,
+    note: str = "",
 ) -> None:
+    schema = prefix.split(".")[0]
+    suffix = f"; {note}" if note else ""
+
+    def detail(text: str) -> str:
+        return f"{text}{suffix}" if text else note
+
     for name, want in expected.items():
         path = f"{prefix}.{name}"
         got = actual.get(name)
         if got is None:
-            detail = describe(want) if describe else ""
-            out.append(Difference("missing", kind, path, detail))
+            out.append(Difference("missing", kind, path, detail(describe(want) if describe else ""), schema))
             continue
         for message in compare(props, want, got, norm):
-            out.append(Difference("different", kind, path, message))
+            out.append(Difference("different", kind, path, detail(message), schema))
+        if "grants" in want:
+            _diff_grants(kind, path, want["grants"], got.get("grants", {}), out, schema)
     for name in actual:
         path = f"{prefix}.{name}"
         if name not in expected and not ignored(path, patterns):
-            out.append(Difference("unexpected", kind, path, describe(actual[name]) if describe else ""))
+            text = describe(actual[name]) if describe else ""
+            out.append(Difference("unexpected", kind, path, detail(text), schema))
+
+
+def _privilege(text) -> str:
+    return _SPACES.sub(" ", str(text).strip().upper())
+
+
+def _diff_grants(kind: str, path: str, expected: dict, actual: dict, out: list[Difference], schema: str) -> None:
+    """``grant SELECT to app_reader missing`` / ``... unexpected`` for each privilege that differs."""
+    want = {(str(role), _privilege(p)) for role, privs in (expected or {}).items() for p in as_list(privs)}
+    got = {(str(role), _privilege(p)) for role, privs in (actual or {}).items() for p in as_list(privs)}
+    for role, privilege in sorted(want - got):
+        out.append(Difference("different", kind, path, f"grant {privilege} to {role} missing", schema))
+    for role, privilege in sorted(got - want):
+        out.append(Difference("different", kind, path, f"grant {privilege} to {role} unexpected", schema))
 
 
 def _describe_column(info: dict) -> str:
@@ -162,12 +197,36 @@ def _describe_index(info: dict) -> str:
     return f"on {fmt(as_list(info.get('columns')))}" if info.get("columns") else ""
 
 
+def _describe_foreign_key(info: dict) -> str:
+    if not info.get("columns") or not info.get("references"):
+        return ""
+    target = FK_NORM["references"](info["references"])
+    referenced = f" {fmt(as_list(info['referenced_columns']))}" if info.get("referenced_columns") else ""
+    return f"{fmt(as_list(info['columns']))} -> {target}{referenced}"
+
+
 def signature(sig: dict) -> str:
     """``(p_name text) returns jsonb``."""
     text = f"({sig.get('arguments', '...')})"
     if sig.get("returns"):
         text += f" returns {sig['returns']}"
     return text
+
+
+FUNCTION_PROPS = {
+    "returns": "returns",
+    "kind": "kind",
+    "language": "language",
+    "body_digest": "body digest",
+    "comment": "comment",
+}
+FUNCTION_NORM: Normalizers = {
+    "returns": normalize_type,
+    "kind": norm_words,
+    "language": norm_words,
+    "body_digest": lambda v: str(v or "").strip().lower(),
+    "comment": _comment,
+}
 
 
 def _diff_functions(prefix: str, expected: dict, actual: dict, patterns: list[str], out: list[Difference]) -> None:
@@ -194,13 +253,11 @@ def _diff_functions(prefix: str, expected: dict, actual: dict, patterns: list[st
                 problems.append(want)
                 continue
             unmatched.remove(match)
-            for message in compare(
-                {"returns": "returns", "kind": "kind", "language": "language"},
-                want,
-                match,
-                {"returns": normalize_type, "kind": norm_words, "language": norm_words},
-            ):
-                out.append(Difference("different", "function", f"{path}{signature(match)}", message))
+            where = f"{path}{signature(match)}"
+            for message in compare(FUNCTION_PROPS, want, match, FUNCTION_NORM):
+                out.append(Difference("different", "function", where, message))
+            if "grants" in want:
+                _diff_grants("function", where, want["grants"], match.get("grants", {}), out, prefix)
         if problems:
             found = " and ".join(signature(s) for s in unmatched) or "no other overload"
             for want in problems:
@@ -217,7 +274,11 @@ def _diff_functions(prefix: str, expected: dict, actual: dict, patterns: list[st
 
 
 def diff(expected: dict, actual: dict, report_unexpected: bool = True) -> list[Difference]:
-    """Every difference between a parsed expected schema and :func:`catalog.read_schema` output."""
+    """Every difference between a parsed expected schema and :func:`catalog.read_schema` output.
+
+    A section the file leaves out (``triggers``, ``sequences``, ...) is not
+    checked, so files written before a section existed still compare as they did.
+    """
     out: list[Difference] = []
     patterns = expected.get("ignore", [])
     if expected.get("_has_extensions"):
@@ -234,45 +295,355 @@ def diff(expected: dict, actual: dict, report_unexpected: bool = True) -> list[D
     for schema, want in expected["schemas"].items():
         live = actual["schemas"].get(schema)
         if live is None or not live.get("exists", True):
-            out.append(Difference("missing", "schema", schema))
+            out.append(Difference("missing", "schema", schema, "", schema))
             continue
-        sections = want["_sections"]
-        if "tables" in sections or want["tables"]:
+        checked = {section for section in SCHEMA_SECTIONS if section in want["_sections"] or want.get(section)}
+        if "tables" in checked:
             _diff_tables(schema, want["tables"], live["tables"], patterns, out)
-        if "views" in sections or want["views"]:
+        if "views" in checked:
+            _diff_views(schema, want["views"], live["views"], patterns, out)
+        if "functions" in checked:
+            _diff_functions(schema, want["functions"], live["functions"], patterns, out)
+        if "triggers" in checked:
+            _diff_triggers(schema, want["triggers"], live.get("triggers", {}), patterns, out)
+        if "sequences" in checked:
             _diff_named(
-                "view",
+                "sequence",
                 schema,
-                want["views"],
-                live["views"],
-                {"materialized": "materialized"},
-                {"materialized": bool},
+                want["sequences"],
+                live.get("sequences", {}),
+                SEQUENCE_PROPS,
+                SEQUENCE_NORM,
                 patterns,
                 out,
             )
-            for view, body in want["views"].items():
-                if view in live["views"] and "columns" in body:
-                    cols = {str(k): parse_column(v) for k, v in (body["columns"] or {}).items()}
-                    _diff_named(
-                        "column",
-                        f"{schema}.{view}",
-                        cols,
-                        live["views"][view]["columns"],
-                        {"type": "type"},
-                        COLUMN_NORM,
-                        patterns,
-                        out,
-                        _describe_column,
-                    )
-        if "functions" in sections or want["functions"]:
-            _diff_functions(schema, want["functions"], live["functions"], patterns, out)
+        if "domains" in checked:
+            _diff_domains(schema, want["domains"], live.get("domains", {}), patterns, out)
+        if "enums" in checked:
+            _diff_enums(schema, want["enums"], live.get("enums", {}), patterns, out)
     if not report_unexpected:
         out = [d for d in out if d.problem != "unexpected"]
     for d in out:
         if d.kind == "extension":
             object.__setattr__(d, "name", d.name.lstrip("."))
     order = {"missing": 0, "different": 1, "unexpected": 2}
-    return sorted(out, key=lambda d: (d.name.split(".")[0], order[d.problem], d.name))
+    return sorted(out, key=lambda d: (d.schema or d.name.split(".")[0], order[d.problem], d.name))
+
+
+def _diff_views(schema: str, expected: dict, actual: dict, patterns: list[str], out: list[Difference]) -> None:
+    _diff_named("view", schema, expected, actual, VIEW_PROPS, VIEW_NORM, patterns, out)
+    for view, body in expected.items():
+        got = actual.get(view)
+        if got is None:
+            continue
+        if "columns" in body:
+            cols = {str(k): parse_column(v) for k, v in (body["columns"] or {}).items()}
+            _diff_named(
+                "column",
+                f"{schema}.{view}",
+                cols,
+                got["columns"],
+                {"type": "type"},
+                COLUMN_NORM,
+                patterns,
+                out,
+                _describe_column,
+            )
+        if "indexes" in body:
+            _diff_named(
+                "index",
+                f"{schema}.{view}",
+                body["indexes"],
+                got.get("indexes", {}),
+                INDEX_PROPS,
+                INDEX_NORM,
+                patterns,
+                out,
+                _describe_index,
+            )
+
+
+VIEW_PROPS = {"materialized": "materialized", "definition_digest": "definition digest", "comment": "comment"}
+VIEW_NORM: Normalizers = {
+    "materialized": bool,
+    "definition_digest": lambda v: str(v or "").strip().lower(),
+    "comment": _comment,
+}
+
+SEQUENCE_PROPS = {
+    "type": "type",
+    "increment": "increment",
+    "min": "min",
+    "max": "max",
+    "start": "start",
+    "cache": "cache",
+    "cycle": "cycle",
+    "owned_by": "owned by",
+    "comment": "comment",
+}
+
+
+def _number(value):
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return str(value)
+
+
+SEQUENCE_NORM: Normalizers = {
+    "type": normalize_type,
+    "increment": _number,
+    "min": _number,
+    "max": _number,
+    "start": _number,
+    "cache": _number,
+    "cycle": bool,
+    "owned_by": lambda v: str(v) if v else None,
+    "comment": _comment,
+}
+
+_ENABLED = {"true": True, "enabled": True, "origin": True, "false": False, "disabled": False}
+
+
+def _enabled(value):
+    if isinstance(value, bool):
+        return value
+    return _ENABLED.get(norm_words(value), norm_words(value))
+
+
+def _event(text: str) -> str:
+    text = norm_words(text)
+    if text.startswith("update of "):
+        return "update of " + ", ".join(sorted(c.strip() for c in text[len("update of ") :].split(",")))
+    return text
+
+
+def _events(value) -> list[str]:
+    """Trigger events in any order: a list, or ``insert or update of a, b`` as ``CREATE TRIGGER`` has them."""
+    items = [str(v) for v in as_list(value)]
+    if len(items) == 1:
+        items = re.split(r"\s+or\s+", items[0], flags=re.I)
+    return sorted(_event(e) for e in items)
+
+
+def _trigger_function(value) -> str:
+    text = _SPACES.sub("", str(value))
+    return text if "(" in text else f"{text}()"
+
+
+TRIGGER_PROPS = {
+    "timing": "timing",
+    "events": "events",
+    "level": "level",
+    "function": "function",
+    "enabled": "enabled",
+    "when": "condition",
+    "comment": "comment",
+}
+TRIGGER_NORM: Normalizers = {
+    "timing": norm_words,
+    "events": _events,
+    "level": lambda v: norm_words(v).removeprefix("for each "),
+    "function": _trigger_function,
+    "enabled": _enabled,
+    "when": lambda v: norm_words(v) if v else None,
+    "comment": _comment,
+}
+
+
+def _describe_trigger(info: dict) -> str:
+    parts = [
+        " ".join(str(p) for p in (info.get("timing"), " or ".join(as_list(info.get("events")))) if p),
+        f"for each {info['level']}" if info.get("level") else "",
+        f"executes {info['function']}" if info.get("function") else "",
+    ]
+    return ", ".join(p for p in parts if p)
+
+
+def _diff_triggers(schema: str, expected: dict, actual: dict, patterns: list[str], out: list[Difference]) -> None:
+    """Triggers keyed ``name on table``; reported as ``trigger name on schema.table``."""
+
+    def label(key: str) -> str:
+        name, _, table = key.partition(" on ")
+        return f"{name} on {table if '.' in table else f'{schema}.{table}'}"
+
+    def bare(key: str) -> str:  # "audit on app.orders" -> "audit on orders" when app is this schema
+        name, _, table = key.partition(" on ")
+        return f"{name} on {table.removeprefix(f'{schema}.')}"
+
+    wanted = {bare(k): v for k, v in expected.items()}
+    for key, want in wanted.items():
+        got = actual.get(key)
+        if got is None:
+            out.append(Difference("missing", "trigger", label(key), _describe_trigger(want), schema))
+            continue
+        if "function" in want and "." not in str(want["function"]).split("(")[0]:
+            got = {**got, "function": str(got["function"]).split(".", 1)[-1]}
+        for message in compare(TRIGGER_PROPS, want, got, TRIGGER_NORM):
+            out.append(Difference("different", "trigger", label(key), message, schema))
+    for key, got in actual.items():
+        table = got.get("table", key.partition(" on ")[2])
+        if key not in wanted and not ignored(f"{schema}.{table}.{got.get('name', key)}", patterns):
+            out.append(Difference("unexpected", "trigger", label(key), _describe_trigger(got), schema))
+
+
+DOMAIN_PROPS = {"type": "type", "not_null": "not null", "default": "default", "comment": "comment"}
+DOMAIN_NORM: Normalizers = {
+    "type": normalize_type,
+    "not_null": bool,
+    "default": normalize_default,
+    "comment": _comment,
+}
+
+
+def _check(text) -> str:
+    return _SPACES.sub(" ", str(text).strip())
+
+
+def _diff_domains(schema: str, expected: dict, actual: dict, patterns: list[str], out: list[Difference]) -> None:
+    """Base type, NOT NULL, default; each CHECK by name: ``check positive_int_check missing``."""
+    _diff_named("domain", schema, expected, actual, DOMAIN_PROPS, DOMAIN_NORM, patterns, out)
+    for name, want in expected.items():
+        got = actual.get(name)
+        if got is None or "checks" not in want:
+            continue
+        path = f"{schema}.{name}"
+        have = got.get("checks", {})
+        for check, definition in want["checks"].items():
+            if check not in have:
+                out.append(Difference("different", "domain", path, f"check {check} missing: {definition}", schema))
+            elif _check(definition) != _check(have[check]):
+                out.append(
+                    Difference(
+                        "different", "domain", path, f"check {check} expected {definition}, found {have[check]}", schema
+                    )
+                )
+        for check, definition in have.items():
+            if check not in want["checks"]:
+                out.append(Difference("different", "domain", path, f"check {check} unexpected: {definition}", schema))
+
+
+def _label_changes(want: list[str], got: list[str]) -> list[str]:
+    """``label 'x' added after 'y'``, ``label 'z' missing``, or the whole order when only the order changed."""
+    messages = [f"label {label!r} missing" for label in want if label not in got]
+    for i, label in enumerate(got):
+        if label in want:
+            continue
+        if i:
+            messages.append(f"label {label!r} added after {got[i - 1]!r}")
+        else:
+            messages.append(f"label {label!r} added first" + (f", before {got[1]!r}" if len(got) > 1 else ""))
+    common_want = [label for label in want if label in got]
+    common_got = [label for label in got if label in want]
+    if common_want != common_got:
+        messages.append(f"labels expected in the order {fmt(want)}, found {fmt(got)}")
+    return messages
+
+
+def _diff_enums(schema: str, expected: dict, actual: dict, patterns: list[str], out: list[Difference]) -> None:
+    _diff_named("enum", schema, expected, actual, {"comment": "comment"}, {"comment": _comment}, patterns, out)
+    for name, want in expected.items():
+        got = actual.get(name)
+        if got is None or "labels" not in want:
+            continue
+        for message in _label_changes([str(v) for v in as_list(want["labels"])], list(got["labels"])):
+            out.append(Difference("different", "enum", f"{schema}.{name}", message, schema))
+
+
+TABLE_PROPS = {"partition_key": "partition key", "comment": "comment"}
+TABLE_NORM: Normalizers = {"partition_key": lambda v: norm_words(v) if v else None, "comment": _comment}
+
+
+def _diff_objects(path: str, want: dict, got: dict, patterns: list[str], out: list[Difference], note: str = "") -> None:
+    """The indexes, constraints and foreign keys of a table or a partition (its own, not those it inherits)."""
+    sections = want["_sections"]
+    if want["indexes"] or "indexes" in sections:
+        _diff_named(
+            "index",
+            path,
+            want["indexes"],
+            got["indexes"],
+            INDEX_PROPS,
+            INDEX_NORM,
+            patterns,
+            out,
+            _describe_index,
+            note,
+        )
+    if want["constraints"] or "constraints" in sections:
+        _diff_named(
+            "constraint",
+            path,
+            want["constraints"],
+            got["constraints"],
+            CONSTRAINT_PROPS,
+            CONSTRAINT_NORM,
+            patterns,
+            out,
+            None,
+            note,
+        )
+    if want["foreign_keys"] or "foreign_keys" in sections:
+        _diff_named(
+            "foreign key",
+            path,
+            want["foreign_keys"],
+            got["foreign_keys"],
+            FK_PROPS,
+            FK_NORM,
+            patterns,
+            out,
+            _describe_foreign_key,
+            note,
+        )
+
+
+def _qualified(schema: str, name: str) -> str:
+    return name if "." in name else f"{schema}.{name}"
+
+
+def _diff_partitions(path: str, want: dict, got: dict, patterns: list[str], out: list[Difference]) -> None:
+    """Partitions of the partitioned table ``path``: each by name, its bounds and its own objects."""
+    schema = path.split(".")[0]
+    if "partitions" not in want and "partition_count" not in want:
+        return
+    live = got.get("partitions") or {}
+    found = {_qualified(schema, k): v for k, v in live.items()}
+    wanted = {_qualified(schema, k): v for k, v in (want.get("partitions") or {}).items()}
+    if "partition_count" in want and _number(want["partition_count"]) != len(live):
+        out.append(
+            Difference(
+                "different", "table", path, f"partitions expected {want['partition_count']}, found {len(live)}", schema
+            )
+        )
+    for name, part in wanted.items():
+        has = found.get(name)
+        if has is None:
+            bounds = f", {part['bounds']}" if part.get("bounds") else ""
+            out.append(Difference("missing", "partition", name, f"of {path}{bounds}", schema))
+            continue
+        if "bounds" in part and _check(part["bounds"]).lower() != _check(has.get("bounds")).lower():
+            out.append(
+                Difference(
+                    "different",
+                    "partition",
+                    name,
+                    f"of {path}: bounds expected {part['bounds']}, found {has.get('bounds')}",
+                    schema,
+                )
+            )
+        _diff_objects(name, part, has, patterns, out, f"on partition {name} of {path}")
+        _diff_partitioning(name, part, has, patterns, out)
+    if "partition_count" not in want:
+        for name, has in found.items():
+            if name not in wanted and not ignored(name, patterns):
+                out.append(Difference("unexpected", "partition", name, f"of {path}, {has.get('bounds')}", schema))
+
+
+def _diff_partitioning(path: str, want: dict, got: dict, patterns: list[str], out: list[Difference]) -> None:
+    for message in compare({"partition_key": "partition key"}, want, got, TABLE_NORM):
+        out.append(Difference("different", "table", path, message, path.split(".")[0]))
+    _diff_partitions(path, want, got, patterns, out)
 
 
 def _diff_tables(schema: str, expected: dict, actual: dict, patterns: list[str], out: list[Difference]) -> None:
@@ -280,7 +651,7 @@ def _diff_tables(schema: str, expected: dict, actual: dict, patterns: list[str],
         path = f"{schema}.{table}"
         got = actual.get(table)
         if got is None:
-            out.append(Difference("missing", "table", path))
+            out.append(Difference("missing", "table", path, "", schema))
             continue
         if want["columns"] or "columns" in want["_sections"]:
             _diff_named(
@@ -294,29 +665,16 @@ def _diff_tables(schema: str, expected: dict, actual: dict, patterns: list[str],
                 out,
                 _describe_column,
             )
-        if want["indexes"] or "indexes" in want["_sections"]:
-            _diff_named(
-                "index", path, want["indexes"], got["indexes"], INDEX_PROPS, INDEX_NORM, patterns, out, _describe_index
-            )
-        if want["constraints"] or "constraints" in want["_sections"]:
-            _diff_named(
-                "constraint",
-                path,
-                want["constraints"],
-                got["constraints"],
-                CONSTRAINT_PROPS,
-                CONSTRAINT_NORM,
-                patterns,
-                out,
-            )
-        if want["foreign_keys"] or "foreign_keys" in want["_sections"]:
-            _diff_named(
-                "foreign key", path, want["foreign_keys"], got["foreign_keys"], FK_PROPS, FK_NORM, patterns, out
-            )
+        _diff_objects(path, want, got, patterns, out)
+        for message in compare({"comment": "comment"}, want, got, TABLE_NORM):
+            out.append(Difference("different", "table", path, message, schema))
+        if "grants" in want:
+            _diff_grants("table", path, want["grants"], got.get("grants", {}), out, schema)
+        _diff_partitioning(path, want, got, patterns, out)
     for table in actual:
         path = f"{schema}.{table}"
         if table not in expected and not ignored(path, patterns):
-            out.append(Difference("unexpected", "table", path))
+            out.append(Difference("unexpected", "table", path, "", schema))
 
 
 def render(differences: list[Difference]) -> str:
@@ -328,11 +686,9 @@ def changes(before: dict, after: dict) -> list[str]:
     """What a step changed, as diff lines (``+``/``-``/``~``) between two :func:`catalog.read_schema` snapshots."""
     expected = parse_expected(to_expected(before))
     for name in after["schemas"]:
-        expected["schemas"].setdefault(
-            name, {"tables": {}, "views": {}, "functions": {}, "_sections": {"tables", "views", "functions"}}
-        )
+        expected["schemas"].setdefault(name, empty_schema(SCHEMA_SECTIONS))
     for body in expected["schemas"].values():
-        body["_sections"] = {"tables", "views", "functions"}
+        body["_sections"] = set(SCHEMA_SECTIONS)
     marks = {"missing": "-", "unexpected": "+", "different": "~"}
     out = []
     for d in diff(expected, after):

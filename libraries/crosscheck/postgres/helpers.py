@@ -49,6 +49,19 @@ def split_name(name: str, schema: str | None = None) -> tuple[str, str]:
     return "public", name
 
 
+def no_such_table(kind: str | None, schema: str, name: str, database: str) -> CrosscheckError:
+    """The failure for a table that is not there: absent, or another kind of relation (``kind`` as
+    :func:`catalog.find_relation` names it), never "does not exist ... (it is a table)"."""
+    if kind is None:
+        return CrosscheckError(f"Table {schema}.{name} does not exist in database {database}.")
+    if kind in ("table", "partitioned table", "foreign table"):
+        return CrosscheckError(
+            f"Table {schema}.{name} belongs to an extension in database {database}; "
+            "crosscheck leaves extension objects to the extension."
+        )
+    return CrosscheckError(f"{schema}.{name} is a {kind}, not a table, in database {database}.")
+
+
 def quoted(schema: str, name: str) -> sql.Composed:
     return sql.SQL(".").join([sql.Identifier(schema), sql.Identifier(name)])
 

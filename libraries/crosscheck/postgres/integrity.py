@@ -15,7 +15,7 @@ from psycopg2 import sql
 from crosscheck.errors import CrosscheckError
 from crosscheck.postgres import catalog
 from crosscheck.postgres.context import PostgresContext
-from crosscheck.postgres.helpers import quoted, split_name
+from crosscheck.postgres.helpers import no_such_table, quoted, split_name
 
 SAMPLE = 5
 
@@ -58,7 +58,7 @@ def table_columns(ctx: PostgresContext, table: str) -> tuple[str, str, list[str]
         "catalog lookup",
     )
     if not rows:
-        raise CrosscheckError(f"Table {schema}.{name} does not exist in database {ctx.database}.")
+        raise no_such_table(catalog.find_relation(ctx.conn, schema, name), schema, name, ctx.database)
     return schema, name, [r[0] for r in rows]
 
 
@@ -118,31 +118,71 @@ def orphans(ctx: PostgresContext, child: str, child_columns, parent: str, parent
     return Finding(count, sample, where, ccols)
 
 
-def foreign_key_orphans(
-    ctx: PostgresContext, tables: tuple[str, ...] | list[str], schema: str = "public"
-) -> tuple[list[str], int]:
-    """Every declared foreign key of ``tables`` (default: all of ``schema``) checked for orphans:
-    one line per key with orphans, and the number of keys checked."""
+@dataclass
+class KeySweep:
+    """The outcome of :func:`foreign_key_orphans`: one line per key with orphans, the keys checked
+    (``schema.table.key``), the tables looked at and the partitions of named tables looked at with them."""
+
+    problems: list[str]
+    checked: list[str]
+    tables: list[str]
+    partitions: list[str]
+
+
+def _partitions_of(flat: dict[str, dict[str, dict]], parent: str) -> list[tuple[str, str, dict]]:
+    """Every partition below ``parent`` (``schema.table``), sub-partitions included."""
+    out = []
+    for s, tables in flat.items():
+        for t, info in tables.items():
+            if info.get("partition_of") == parent:
+                out.append((s, t, info))
+                out.extend(_partitions_of(flat, f"{s}.{t}"))
+    return out
+
+
+def foreign_key_orphans(ctx: PostgresContext, tables: tuple[str, ...] | list[str], schema: str = "public") -> KeySweep:
+    """Every declared foreign key of ``tables`` (default: all of ``schema``) checked for orphans.
+
+    Partitions count: over a schema, each key is checked once, on the table it
+    is declared on (a partitioned table's key covers the rows of all its
+    partitions; a key declared on a partition covers that partition). A
+    partitioned table named in ``tables`` brings the keys declared on its
+    partitions; a partition named there is checked for its own keys and those
+    it inherits, on its own rows.
+    """
     wanted = [split_name(t) for t in tables]
     schemas = sorted({s for s, _ in wanted}) or [schema]
-    found = catalog.read_tables(ctx.conn, schemas)
-    for s, t in wanted:
-        if t not in found.get(s, {}):
-            raise CrosscheckError(f"Table {s}.{t} does not exist in database {ctx.database}.")
-    problems, checked = [], 0
-    for s in schemas:
-        for t, info in sorted(found[s].items()):
-            if wanted and (s, t) not in wanted:
-                continue
-            for fk_name, fk in sorted(info["foreign_keys"].items()):
-                checked += 1
-                finding = orphans(ctx, f"{s}.{t}", fk["columns"], fk["references"], fk["referenced_columns"])
-                if finding.count:
-                    problems.append(
-                        f"  {fk_name}: {finding.count} orphan row{'s' if finding.count != 1 else ''} "
-                        f"in {finding.where}{finding.sample_text()}"
-                    )
-    return problems, checked
+    flat = catalog.read_relations(ctx.conn, schemas)
+    work: list[tuple[str, str, str, dict]] = []  # (schema, table, key, foreign key)
+    looked_at: list[str] = []
+    below: list[str] = []
+    if wanted:
+        for s, t in wanted:
+            info = flat.get(s, {}).get(t)
+            if info is None:
+                raise no_such_table(catalog.find_relation(ctx.conn, s, t), s, t, ctx.database)
+            looked_at.append(f"{s}.{t}")
+            work += [(s, t, k, fk) for k, fk in sorted(catalog.with_inherited(info, "foreign_keys").items())]
+            for ps, pt, part in _partitions_of(flat, f"{s}.{t}"):
+                below.append(f"{ps}.{pt}")
+                work += [(ps, pt, k, fk) for k, fk in sorted(part["foreign_keys"].items())]
+    else:
+        if not catalog.find_schema(ctx.conn, schema):
+            raise CrosscheckError(f"Schema {schema} does not exist in database {ctx.database}.")
+        for s, found in sorted(flat.items()):
+            for t, info in sorted(found.items()):
+                looked_at.append(f"{s}.{t}")
+                work += [(s, t, k, fk) for k, fk in sorted(info["foreign_keys"].items())]
+    problems, checked = [], []
+    for s, t, fk_name, fk in work:
+        checked.append(f"{s}.{t}.{fk_name}")
+        finding = orphans(ctx, f"{s}.{t}", fk["columns"], fk["references"], fk["referenced_columns"])
+        if finding.count:
+            problems.append(
+                f"  {fk_name}: {finding.count} orphan row{'s' if finding.count != 1 else ''} "
+                f"in {finding.where}{finding.sample_text()}"
+            )
+    return KeySweep(problems, checked, looked_at, below)
 
 
 # --- duplicates and NULLs ----------------------------------------------------------------------

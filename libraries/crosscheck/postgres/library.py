@@ -37,10 +37,14 @@ class Postgres(CrosscheckLibrary):
     = Expected schema =
 
     A YAML file lists schemas, tables, columns, indexes, constraints, foreign
-    keys, views, functions and extensions. `Database Schema Should Match` reads
-    the live catalog once and fails with every difference (missing, different,
-    unexpected). Write a first file with `Write Expected Schema` or
-    ``crosscheck schema-dump -o schema.yaml``. Format: docs/postgres.md.
+    keys, partition keys and partitions (with the indexes and foreign keys
+    declared on them), views, materialized views, functions, triggers,
+    sequences, domains with their CHECKs, enum types with their labels and
+    extensions; on request also function body digests, grants and comments.
+    `Database Schema Should Match` reads the live catalog once and fails with
+    every difference (missing, different, unexpected), each object by name.
+    Write a first file with `Write Expected Schema` or ``crosscheck
+    schema-dump -o schema.yaml``. Format: docs/postgres.md.
 
     = Cleanup =
 

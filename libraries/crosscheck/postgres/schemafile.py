@@ -22,13 +22,26 @@ File format (every section optional; see docs/postgres.md)::
             foreign_keys:
               historical_data_cache_id_fkey: {columns: [cache_id], references: public.cache_entries,
                                               referenced_columns: [id], on_delete: cascade}
+            partition_key: RANGE (ordered_on)          # a partitioned table, and its partitions
+            partitions:
+              orders_2024: {bounds: "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')"}
         views:
           active_universes: {columns: {name: text}}
         functions:
           get_etf_universe: [{arguments: p_name text, returns: jsonb}]
+        triggers:
+          orders_audit on orders: {timing: after, events: [insert], level: row, function: public.audit()}
+        sequences:
+          order_no_seq: {type: bigint, increment: 1, start: 1000, owned_by: public.orders.id}
+        domains:
+          positive_int: {type: integer, checks: {positive_int_check: CHECK (VALUE > 0)}}
+        enums:
+          mood: [sad, ok, happy]
 
 A property left out is not checked (``universe_category: varchar(50)`` checks
-the type and not nullability). Objects are compared by name in every schema
+the type and not nullability), and so is a section left out (files written
+before triggers, sequences, domains, enums and partitions were in the format
+load and compare as before). Objects are compared by name in every schema
 the file lists; objects the file does not list are reported as unexpected,
 except those whose name starts with ``cc_`` (scratch objects of test runs,
 see :mod:`crosscheck.namespace`) and those matching an ``ignore`` pattern.
@@ -270,19 +283,164 @@ def _functions(value) -> list[dict]:
     return out
 
 
-def _table(value) -> dict:
-    value = dict(value or {})
+TABLE_KEYS = (
+    "columns",
+    "indexes",
+    "constraints",
+    "foreign_keys",
+    "partition_key",
+    "partitions",
+    "partition_count",
+    "grants",
+    "comment",
+)
+PARTITION_KEYS = ("bounds", "indexes", "constraints", "foreign_keys", "partition_key", "partitions", "partition_count")
+SCHEMA_SECTIONS = ("tables", "views", "functions", "triggers", "sequences", "domains", "enums")
+
+
+def _mapping(value, where: str, source: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigurationError(f"{source}: {where} must be a mapping, found {type(value).__name__}")
+    return value
+
+
+def _known(value: dict, allowed: tuple[str, ...], where: str, source: str) -> None:
+    unknown = sorted(str(k) for k in set(value) - set(allowed))
+    if unknown:
+        raise ConfigurationError(f"{source}: {where} has unknown keys {unknown}; allowed: {', '.join(allowed)}")
+
+
+def _grants(value, where: str, source: str) -> dict[str, list[str]]:
+    return {str(role): [str(p) for p in as_list(privs)] for role, privs in _mapping(value, where, source).items()}
+
+
+def _objects(body: dict, allowed: tuple[str, ...], where: str, source: str) -> dict:
+    """The parts a table and a partition share: indexes, constraints, foreign keys, nested partitions."""
+    out: dict[str, Any] = {
+        "indexes": {str(k): _index(v) for k, v in _mapping(body.get("indexes"), f"{where} indexes", source).items()},
+        "constraints": {
+            str(k): dict(v or {}) for k, v in _mapping(body.get("constraints"), f"{where} constraints", source).items()
+        },
+        "foreign_keys": {
+            str(k): dict(v or {})
+            for k, v in _mapping(body.get("foreign_keys"), f"{where} foreign_keys", source).items()
+        },
+        "_sections": {k for k in allowed if k in body},
+    }
+    if "partitions" in body:
+        out["partitions"] = {
+            str(k): _partition(v, f"partition {k} of {where}", source)
+            for k, v in _mapping(body.get("partitions"), f"{where} partitions", source).items()
+        }
+    for key in ("partition_key", "partition_count"):
+        if key in body:
+            out[key] = body[key]
+    return out
+
+
+def _partition(value, where: str, source: str) -> dict:
+    if not isinstance(value, dict):
+        value = {"bounds": value} if value is not None else {}
+    _known(value, PARTITION_KEYS, where, source)
+    out = _objects(value, PARTITION_KEYS, where, source)
+    if "bounds" in value:
+        out["bounds"] = value["bounds"]
+    return out
+
+
+def _table(value, where: str = "table", source: str = "expected schema") -> dict:
+    value = _mapping(value, where, source)
+    _known(value, TABLE_KEYS, where, source)
+    out = _objects(value, TABLE_KEYS, where, source)
+    out["columns"] = {str(k): parse_column(v) for k, v in _mapping(value.get("columns"), where, source).items()}
+    if "grants" in value:
+        out["grants"] = _grants(value["grants"], f"{where} grants", source)
+    if "comment" in value:
+        out["comment"] = value["comment"]
+    return out
+
+
+def _view(value, where: str, source: str) -> dict:
+    out = dict(_mapping(value, where, source))
+    if "indexes" in out:
+        out["indexes"] = {str(k): _index(v) for k, v in _mapping(out["indexes"], f"{where} indexes", source).items()}
+    if "grants" in out:
+        out["grants"] = _grants(out["grants"], f"{where} grants", source)
+    return out
+
+
+def _triggers(value, where: str, source: str) -> dict[str, dict]:
+    """Triggers keyed ``name on table`` (or by name, with a ``table`` property)."""
+    out = {}
+    for key, body in _mapping(value, where, source).items():
+        body = dict(_mapping(body, f"trigger {key}", source))
+        name, _, table = str(key).partition(" on ")
+        table = table.strip() or str(body.pop("table", "") or "")
+        body.pop("table", None)
+        if not table:
+            raise ConfigurationError(
+                f"{source}: trigger {key!r} names no table; write it as '{key} on TABLE' or give 'table: TABLE'"
+            )
+        out[f"{name.strip()} on {table}"] = body
+    return out
+
+
+def _domain(value, where: str, source: str) -> dict:
+    out = dict(_mapping(value, where, source))
+    if "checks" in out:
+        checks = out["checks"]
+        if isinstance(checks, dict):
+            out["checks"] = {str(k): str(v) for k, v in checks.items()}
+        else:
+            raise ConfigurationError(f"{source}: {where} checks must map each CHECK's name to its expression")
+    return out
+
+
+def _enum(value) -> dict:
+    return dict(value) if isinstance(value, dict) else {"labels": [str(v) for v in as_list(value)]}
+
+
+def _schema(name: str, body: dict, source: str) -> dict:
+    _known(body, SCHEMA_SECTIONS, f"schema {name!r}", source)
+    tables = body.get("tables") or {}
+    if isinstance(tables, list):
+        tables = {t: {} for t in tables}
+    views = body.get("views") or {}
+    if isinstance(views, list):
+        views = {v: {} for v in views}
     return {
-        "columns": {str(k): parse_column(v) for k, v in (value.get("columns") or {}).items()},
-        "indexes": {str(k): _index(v) for k, v in (value.get("indexes") or {}).items()},
-        "constraints": {str(k): dict(v) for k, v in (value.get("constraints") or {}).items()},
-        "foreign_keys": {str(k): dict(v) for k, v in (value.get("foreign_keys") or {}).items()},
-        "_sections": {k for k in ("columns", "indexes", "constraints", "foreign_keys") if k in value},
+        "tables": {str(t): _table(v, f"table {name}.{t}", source) for t, v in _mapping(tables, name, source).items()},
+        "views": {str(v): _view(b, f"view {name}.{v}", source) for v, b in _mapping(views, name, source).items()},
+        "functions": {
+            str(f): _functions(b) for f, b in _mapping(body.get("functions"), f"{name} functions", source).items()
+        },
+        "triggers": _triggers(body.get("triggers"), f"{name} triggers", source),
+        "sequences": {
+            str(k): dict(_mapping(v, f"sequence {name}.{k}", source))
+            for k, v in _mapping(body.get("sequences"), f"{name} sequences", source).items()
+        },
+        "domains": {
+            str(k): _domain(v, f"domain {name}.{k}", source)
+            for k, v in _mapping(body.get("domains"), f"{name} domains", source).items()
+        },
+        "enums": {str(k): _enum(v) for k, v in _mapping(body.get("enums"), f"{name} enums", source).items()},
+        "_sections": {k for k in SCHEMA_SECTIONS if k in body},
     }
 
 
+def empty_schema(sections=()) -> dict:
+    """A parsed schema entry that lists nothing; ``sections`` are compared in full (so every object is unexpected)."""
+    return {**{k: {} for k in SCHEMA_SECTIONS}, "_sections": set(sections)}
+
+
 def parse_expected(data: dict, source: str = "expected schema") -> dict:
-    """Validate and expand the YAML structure into the shape :func:`diff` takes."""
+    """Validate and expand the YAML structure into the shape :func:`diff` takes.
+
+    Files written before a section existed load as they are: a section the
+    file leaves out is not checked.
+    """
     if not isinstance(data, dict):
         raise ConfigurationError(f"{source}: expected a mapping with 'schemas', found {type(data).__name__}")
     unknown = set(data) - {"extensions", "schemas", "ignore", "description"}
@@ -299,19 +457,8 @@ def parse_expected(data: dict, source: str = "expected schema") -> dict:
     for name, body in (data.get("schemas") or {}).items():
         body = body or {}
         if not isinstance(body, dict):
-            raise ConfigurationError(f"{source}: schema {name!r} must be a mapping of tables/views/functions")
-        tables = body.get("tables") or {}
-        if isinstance(tables, list):
-            tables = {t: {} for t in tables}
-        views = body.get("views") or {}
-        if isinstance(views, list):
-            views = {v: {} for v in views}
-        schemas[str(name)] = {
-            "tables": {str(t): _table(v) for t, v in tables.items()},
-            "views": {str(v): dict(b or {}) for v, b in views.items()},
-            "functions": {str(f): _functions(b) for f, b in (body.get("functions") or {}).items()},
-            "_sections": {k for k in ("tables", "views", "functions") if k in body},
-        }
+            raise ConfigurationError(f"{source}: schema {name!r} must be a mapping of {', '.join(SCHEMA_SECTIONS)}")
+        schemas[str(name)] = _schema(str(name), body, source)
     return {
         "extensions": extensions,
         "schemas": schemas,
@@ -369,13 +516,80 @@ def ignored(name: str, patterns: list[str]) -> bool:
 # --- writing the file -------------------------------------------------------------------
 
 
-def to_expected(actual: dict, description: str = "") -> dict:
-    """Turn :func:`catalog.read_schema` output into the expected-file structure."""
+PARTITION_LIST_LIMIT = 20
+"""A partitioned table with more partitions than this is written with ``partition_count`` and only the
+partitions that carry objects of their own (indexes, constraints, foreign keys, partitions)."""
+
+
+def _index_entry(i: dict) -> dict:
+    item = {"columns": i["columns"], "unique": i["unique"], "method": i["method"]}
+    for key in ("primary", "include", "where"):
+        if i.get(key):
+            item[key] = i[key]
+    return item
+
+
+def _foreign_key_entry(fk: dict) -> dict:
+    return {k: v for k, v in fk.items() if not (k == "validated" and v)}
+
+
+def _own_objects(info: dict, entry: dict, keep_empty: bool) -> None:
+    entry["indexes"] = {k: _index_entry(v) for k, v in sorted(info.get("indexes", {}).items())}
+    entry["constraints"] = {k: dict(v) for k, v in sorted(info.get("constraints", {}).items())}
+    entry["foreign_keys"] = {k: _foreign_key_entry(v) for k, v in sorted(info.get("foreign_keys", {}).items())}
+    for key in ("indexes", "constraints", "foreign_keys"):
+        if not entry[key] and (key != "indexes" or not keep_empty):
+            del entry[key]
+
+
+def _partitioning(info: dict, entry: dict) -> None:
+    """``partition_key`` and ``partitions`` (or ``partition_count`` and the partitions with objects of their own)."""
+    if not info.get("partition_key"):
+        return
+    entry["partition_key"] = info["partition_key"]
+    partitions = {}
+    for name, part in sorted(info.get("partitions", {}).items()):
+        item: dict[str, Any] = {"bounds": part.get("bounds")}
+        _own_objects(part, item, keep_empty=False)
+        _partitioning(part, item)
+        partitions[name] = item
+    if len(partitions) > PARTITION_LIST_LIMIT:
+        entry["partition_count"] = len(partitions)
+        partitions = {k: v for k, v in partitions.items() if len(v) > 1}
+        if partitions:
+            entry["partitions"] = partitions
+    else:
+        entry["partitions"] = partitions
+
+
+def to_expected(
+    actual: dict,
+    description: str = "",
+    function_bodies: bool = False,
+    privileges: bool = False,
+    comments: bool = False,
+) -> dict:
+    """Turn :func:`catalog.read_schema` output into the expected-file structure.
+
+    Always written: tables (with partition keys and partitions), views (a
+    materialized view's definition digest and indexes), functions, triggers,
+    sequences, domains and enum types. On request: ``function_bodies`` (a digest
+    of each function's body), ``privileges`` (``grants`` per role of tables,
+    views, sequences and functions) and ``comments``.
+    """
     out: dict[str, Any] = {}
     if description:
         out["description"] = description
     out["extensions"] = sorted(actual["extensions"])
     schemas: dict[str, Any] = {}
+
+    def extras(info: dict, item: dict) -> dict:
+        if privileges and "grants" in info:
+            item["grants"] = info["grants"]
+        if comments and info.get("comment") is not None:
+            item["comment"] = info["comment"]
+        return item
+
     for name, live in actual["schemas"].items():
         if not live.get("exists", True):
             continue
@@ -390,23 +604,12 @@ def to_expected(actual: dict, description: str = "") -> dict:
                 for key in ("default", "identity", "generated"):
                     if c.get(key) is not None:
                         item[key] = c[key]
+                if comments and c.get("comment") is not None:
+                    item["comment"] = c["comment"]
                 entry["columns"][col] = item
-            entry["indexes"] = {}
-            for idx, i in sorted(info["indexes"].items()):
-                item = {"columns": i["columns"], "unique": i["unique"], "method": i["method"]}
-                for key in ("primary", "include", "where"):
-                    if i.get(key):
-                        item[key] = i[key]
-                entry["indexes"][idx] = item
-            entry["constraints"] = {k: dict(v) for k, v in sorted(info["constraints"].items())}
-            entry["foreign_keys"] = {
-                k: {kk: vv for kk, vv in v.items() if not (kk == "validated" and vv)}
-                for k, v in sorted(info["foreign_keys"].items())
-            }
-            for key in ("constraints", "foreign_keys"):
-                if not entry[key]:
-                    del entry[key]
-            tables[table] = entry
+            _own_objects(info, entry, keep_empty=True)
+            _partitioning(info, entry)
+            tables[table] = extras(info, entry)
         body["tables"] = tables
         views = {}
         for view, info in sorted(live["views"].items()):
@@ -415,7 +618,11 @@ def to_expected(actual: dict, description: str = "") -> dict:
             item = {"columns": {c: v["type"] for c, v in info["columns"].items()}}
             if info["materialized"]:
                 item["materialized"] = True
-            views[view] = item
+                if info.get("definition_digest"):
+                    item["definition_digest"] = info["definition_digest"]
+                if "indexes" in info:
+                    item["indexes"] = {k: _index_entry(v) for k, v in sorted(info["indexes"].items())}
+            views[view] = extras(info, item)
         if views:
             body["views"] = views
         functions = {}
@@ -423,13 +630,45 @@ def to_expected(actual: dict, description: str = "") -> dict:
             if ignored(fn, []):
                 continue
             items = []
-            for s in sigs:
-                item = {"arguments": s["arguments"], "returns": s["returns"]}
-                if s["kind"] != "function":
-                    item["kind"] = s["kind"]
-                items.append(item)
+            for sig in sigs:
+                item = {"arguments": sig["arguments"], "returns": sig["returns"]}
+                if sig["kind"] != "function":
+                    item["kind"] = sig["kind"]
+                if function_bodies and sig.get("body_digest"):
+                    item["body_digest"] = sig["body_digest"]
+                items.append(extras(sig, item))
             functions[fn] = items
         body["functions"] = functions
+        body["triggers"] = {
+            key: {k: v for k, v in t.items() if k not in ("table", "name")}
+            for key, t in sorted(live.get("triggers", {}).items())
+            if not ignored(t["name"], [])
+        }
+        sequences = {}
+        for seq, info in sorted(live.get("sequences", {}).items()):
+            if ignored(seq, []):
+                continue
+            item = {k: info[k] for k in ("type", "increment", "min", "max", "start", "cycle")}
+            if info.get("cache", 1) != 1:
+                item["cache"] = info["cache"]
+            if info.get("owned_by"):
+                item["owned_by"] = info["owned_by"]
+            sequences[seq] = extras(info, item)
+        body["sequences"] = sequences
+        domains = {}
+        for domain, info in sorted(live.get("domains", {}).items()):
+            item = {"type": info["type"], "not_null": info["not_null"]}
+            if info.get("default") is not None:
+                item["default"] = info["default"]
+            item["checks"] = dict(sorted(info["checks"].items()))
+            domains[domain] = extras(info, item)
+        body["domains"] = domains
+        enums: dict[str, Any] = {}
+        for enum, info in sorted(live.get("enums", {}).items()):
+            enums[enum] = (
+                extras(info, {"labels": info["labels"]}) if comments and info.get("comment") else info["labels"]
+            )
+        body["enums"] = enums
         schemas[name] = body
     out["schemas"] = schemas
     return out
@@ -442,9 +681,9 @@ class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[mi
 def _represent_dict(dumper, data):
     # leaf mappings (a column, an index) on one line; structure mappings in block style
     flow = (
-        all(not isinstance(v, dict) for v in data.values())
+        all(not isinstance(v, dict) or not v for v in data.values())
         and len(data) <= 8
-        and any(k in data for k in ("type", "columns", "arguments", "references"))
+        and any(k in data for k in ("type", "columns", "arguments", "references", "bounds", "timing"))
     )
     return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=flow)
 
@@ -475,5 +714,5 @@ def only_schemas(expected: dict, schemas: str | list[str] | None) -> dict:
     narrowed = dict(expected)
     narrowed["schemas"] = {k: v for k, v in expected["schemas"].items() if k in names}
     for name in names:
-        narrowed["schemas"].setdefault(name, {"tables": {}, "views": {}, "functions": {}, "_sections": set()})
+        narrowed["schemas"].setdefault(name, empty_schema())
     return narrowed

@@ -68,7 +68,9 @@ class IntegrityKeywords(Component[PostgresContext]):
         logger.info(f"No orphan rows in {found.where}.")
 
     @keyword
-    def foreign_keys_should_have_no_orphans(self, *tables: str, schema: str = "public") -> int:
+    def foreign_keys_should_have_no_orphans(
+        self, *tables: str, schema: str = "public", allow_none: bool = False
+    ) -> int:
         """Check every declared foreign key of ``tables`` (default: all tables of ``schema``) for orphans.
 
         Declared keys can still have orphans: constraints added ``NOT VALID``,
@@ -76,15 +78,46 @@ class IntegrityKeywords(Component[PostgresContext]):
         replica``. All keys are checked before failing; the message lists each
         key with orphans. Returns the number of keys checked.
 
+        Partitioned tables are covered: over a schema, the keys declared on a
+        partitioned table and those declared on single partitions are all
+        checked. A partitioned table named in ``tables`` brings the keys
+        declared on its partitions; a partition named there is checked for its
+        own keys and those it inherits.
+
+        Having checked no key at all (the tables declare none) fails, naming
+        the tables looked at, unless ``allow_none=True`` says that is expected.
+
         | `Foreign Keys Should Have No Orphans`
-        | `Foreign Keys Should Have No Orphans`    historical_data    cache_entries
+        | `Foreign Keys Should Have No Orphans`    orders    customers
+        | `Foreign Keys Should Have No Orphans`    cache_entries    allow_none=True
         """
-        problems, checked = integrity.foreign_key_orphans(self.ctx, tables, schema)
-        if problems:
+        sweep = integrity.foreign_key_orphans(self.ctx, tables, schema)
+        checked = len(sweep.checked)
+        if sweep.problems:
             raise CrosscheckError(
-                f"Foreign keys with orphan rows ({len(problems)} of {checked}):\n" + "\n".join(problems)
+                f"Foreign keys with orphan rows ({len(sweep.problems)} of {checked}):\n" + "\n".join(sweep.problems)
             )
-        logger.info(f"{checked} foreign keys checked, no orphan rows.")
+        if not checked:
+            if tables:
+                verb = "declares" if len(sweep.tables) == 1 else "declare"
+                where = f"{', '.join(sweep.tables)} {verb} no foreign key"
+                if sweep.partitions:
+                    where += (
+                        f", nor do {'its' if len(sweep.tables) == 1 else 'their'} {len(sweep.partitions)} partitions"
+                    )
+            elif sweep.tables:
+                where = f"schema {schema} declares no foreign key on its {len(sweep.tables)} tables"
+            else:
+                where = f"schema {schema} has no tables"
+            message = f"No foreign key checked in database {self.ctx.database}: {where}"
+            if not allow_none:
+                raise CrosscheckError(
+                    f"{message}. Name the tables that hold the foreign keys, or pass allow_none=True "
+                    "if having none is expected."
+                )
+            logger.info(f"{message}; allowed by allow_none=True.")
+            return 0
+        logger.info(f"{checked} foreign keys checked, no orphan rows: {', '.join(sweep.checked)}.")
         return checked
 
     @keyword

@@ -26,7 +26,7 @@ from crosscheck.postgres.diff import (
     signature,
 )
 from crosscheck.postgres.dump import dump_text
-from crosscheck.postgres.helpers import split_name
+from crosscheck.postgres.helpers import no_such_table, split_name
 from crosscheck.postgres.schemafile import (
     load_expected,
     normalize_type,
@@ -58,7 +58,12 @@ class SchemaKeywords(Component[PostgresContext]):
         Fails with every difference at once, one line each: ``missing`` (in the
         file, not in the database), ``different`` (property, expected and found
         value) and ``unexpected`` (in the database, not in the file). The
-        differences are also logged as a table.
+        differences are also logged as a table. Every kind of object the file
+        holds is named: ``missing    trigger orders_audit on public.orders``,
+        ``different  enum public.mood: label 'ecstatic' added after 'happy'``,
+        ``different  sequence public.order_no_seq: increment expected 1, found 5``.
+        A section the file leaves out (an older file without ``triggers``,
+        for instance) is not checked.
 
         ``schemas`` limits the check to some of the file's schemas.
         ``report_unexpected=False`` ignores objects the file does not list.
@@ -97,15 +102,41 @@ class SchemaKeywords(Component[PostgresContext]):
         return [str(d) for d in self._differences(expected_schema, schemas, report_unexpected)]
 
     @keyword
-    def write_expected_schema(self, path: str, schemas: str | list[str] | None = None) -> str:
+    def write_expected_schema(
+        self,
+        path: str,
+        schemas: str | list[str] | None = None,
+        function_bodies: bool = False,
+        privileges: bool = False,
+        comments: bool = False,
+    ) -> str:
         """Write the expected-schema YAML file of the live database to ``path`` (JSON if it ends in ``.json``).
 
         ``schemas`` defaults to every user schema except ``cc_*`` scratch
-        schemas. Review the file and commit it; it is a starting point, not a
-        truth. Returns the path. Same as ``crosscheck schema-dump -o PATH``.
+        schemas. The file holds tables (columns, indexes, constraints, foreign
+        keys, partition key and partitions), views and materialized views,
+        functions, triggers, sequences, domains and enum types. Off by default,
+        on with their argument: ``function_bodies=True`` adds a digest of each
+        function's body, ``privileges=True`` the grants per role of tables,
+        views, sequences and functions, ``comments=True`` the comments.
+
+        Review the file and commit it; it is a starting point, not a truth.
+        Returns the path. Same as ``crosscheck schema-dump -o PATH`` (with
+        ``--function-bodies``, ``--privileges``, ``--comments``).
+
+        | `Write Expected Schema`    ${OUTPUT_DIR}/schema.yaml    schemas=public
+        | `Write Expected Schema`    ${OUTPUT_DIR}/full.yaml    schemas=public    function_bodies=True    privileges=True
         """
         out = Path(path)
-        text = dump_text(self.ctx.conn, schemas, self.ctx.database, as_json=out.suffix.lower() == ".json")
+        text = dump_text(
+            self.ctx.conn,
+            schemas,
+            self.ctx.database,
+            as_json=out.suffix.lower() == ".json",
+            function_bodies=function_bodies,
+            privileges=privileges,
+            comments=comments,
+        )
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
         logger.info(f"Wrote {out} ({len(catalog.read_extensions(self.ctx.conn))} extensions).")
@@ -113,13 +144,16 @@ class SchemaKeywords(Component[PostgresContext]):
 
     # single objects -----------------------------------------------------------------
     def _table(self, table: str, schema: str | None = None) -> tuple[str, str, dict]:
+        """A table, partitioned table or partition, with what a partition inherits merged into its own."""
         schema, name = split_name(table, schema)
-        tables = catalog.read_tables(self.ctx.conn, [schema])[schema]
-        if name not in tables:
+        info = catalog.read_relations(self.ctx.conn, [schema]).get(schema, {}).get(name)
+        if info is None:
             kind = catalog.find_relation(self.ctx.conn, schema, name)
-            extra = f" (it is a {kind})" if kind else ""
-            raise CrosscheckError(f"Table {schema}.{name} does not exist in database {self.ctx.database}{extra}.")
-        return schema, name, tables[name]
+            raise no_such_table(kind, schema, name, self.ctx.database)
+        merged = dict(info)
+        for section in ("indexes", "constraints", "foreign_keys"):
+            merged[section] = catalog.with_inherited(info, section)
+        return schema, name, merged
 
     @keyword
     def column_should_exist(
@@ -229,6 +263,9 @@ class SchemaKeywords(Component[PostgresContext]):
     ) -> None:
         """Fail unless a foreign key on ``table`` (``columns``) references ``references``.
 
+        ``table`` may be a partitioned table or a partition; a partition has
+        the keys declared on it and those it inherits from its partitioned table.
+
         | `Foreign Key Should Exist`    orders    customer_id    public.customers    id
         """
         schema, name, info = self._table(table)
@@ -254,7 +291,8 @@ class SchemaKeywords(Component[PostgresContext]):
 
     @keyword
     def get_function_signatures(self, function: str, schema: str = "public") -> list[dict]:
-        """Every overload of ``function``: dicts with ``arguments``, ``argument_types``, ``returns``, ``kind``.
+        """Every overload of ``function``: dicts with ``arguments``, ``argument_types``, ``returns``, ``kind``,
+        ``language``, ``body_digest`` (a fingerprint of the body) and ``grants`` (``{role: [privilege]}``).
 
         | ${sigs} =    `Get Function Signatures`    get_etf_universe
         | Should Be Equal    ${sigs}[0][returns]    jsonb
@@ -326,8 +364,7 @@ class SchemaKeywords(Component[PostgresContext]):
         """Fail unless ``view`` (``schema.view`` or a view in public) exists, plain or materialized."""
         schema, name = split_name(view)
         kind = catalog.find_relation(self.ctx.conn, schema, name)
+        if kind is None:
+            raise CrosscheckError(f"View {schema}.{name} does not exist in database {self.ctx.database}.")
         if kind not in ("view", "materialized view"):
-            raise CrosscheckError(
-                f"View {schema}.{name} does not exist in database {self.ctx.database}"
-                + (f" (it is a {kind})." if kind else ".")
-            )
+            raise CrosscheckError(f"{schema}.{name} is a {kind}, not a view, in database {self.ctx.database}.")
