@@ -2,9 +2,10 @@
 
 Two loops: ``live`` subscribes to the five channels; ``catch_up`` reads ``stream:<channel>``
 with group ``tickstock-app`` and ``XACK``s each entry. Each message is validated against its
-contract, recorded once in ``message_log`` (unique ``(channel, seq, sent_at)``) and, when valid,
-applied through the universe functions. Both loops reconnect by themselves (every
-``RETRY_DELAY`` s); a silent subscription is given up within ``SILENCE_LIMIT`` s.
+contract, recorded once in ``consumer.message_log`` (unique ``(channel, seq, sent_at)``; its
+schema is ``db_schema``) and, when valid, applied through the universe functions. Both loops
+reconnect by themselves (every ``RETRY_DELAY`` s); a silent subscription is given up within
+``SILENCE_LIMIT`` s.
 
 Admin switch: while ``<redis_key_prefix>offline`` exists the consumer leaves Redis as if
 stopped, and reports ``online`` / ``offline`` in ``<redis_key_prefix>state:<name>`` and on
@@ -37,17 +38,18 @@ SWITCH_POLL = 0.1  # seconds between looks at the switch
 KEY_PREFIX = "demo:consumer:"  # the default redis_key_prefix: offline switch and state keys
 
 
-def connect(postgres_url: str, schema: str | None = None):
-    options = f"-c search_path={schema}" if schema else None
+def connect(postgres_url: str, schema: str = "consumer"):
+    # its own schema first, then public for the universe functions (the database's interface)
+    path = schema if schema == "public" else f"{schema},public"
     conn = psycopg2.connect(
-        postgres_url, application_name="crosscheck-demo-consumer", connect_timeout=5, options=options
+        postgres_url, application_name="crosscheck-demo-consumer", connect_timeout=5, options=f"-c search_path={path}"
     )
     conn.autocommit = True
     return conn
 
 
 class Consumer:
-    def __init__(self, redis_url: str, postgres_url: str, name: str = "demo-consumer", schema: str | None = None):
+    def __init__(self, redis_url: str, postgres_url: str, name: str = "demo-consumer", schema: str = "consumer"):
         self.redis_url, self.postgres_url, self.name, self.schema = redis_url, postgres_url, name, schema
         self.validators = validators()
         self.stopping = threading.Event()
