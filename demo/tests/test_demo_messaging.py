@@ -131,7 +131,10 @@ def test_produce_command_publishes_numbered_messages_on_channel_and_stream(redis
         assert any(json.loads(fields[b"payload"]) == last for _, fields in entries), channel
     # every one is recorded once by the consumer (so nothing is left to arrive after cleanup)
     wait_for(
-        lambda: fetch(db, "SELECT count(*) FROM consumer.message_log WHERE payload ->> 'test_id' = %s", (universe,))[0][0] == 15,
+        lambda: (
+            fetch(db, "SELECT count(*) FROM consumer.message_log WHERE payload ->> 'test_id' = %s", (universe,))[0][0]
+            == 15
+        ),
         "15 produced messages in consumer.message_log",
     )
 
@@ -188,7 +191,9 @@ def test_consumer_catches_up_from_the_stream_alone(consumer, db, rds, universe):
     rds.xadd(stream_name(UNIVERSE_CHANNEL), {"payload": json.dumps(message)})  # no PUBLISH: offline path only
     stored = wait_for(lambda: fetch(db, "SELECT get_etf_universe(%s)", (universe,))[0][0], "universe row")
     assert stored["symbols"] == ["IWM"]
-    assert fetch(db, "SELECT via FROM consumer.message_log WHERE payload ->> 'universe' = %s", (universe,)) == [("stream",)]
+    assert fetch(db, "SELECT via FROM consumer.message_log WHERE payload ->> 'universe' = %s", (universe,)) == [
+        ("stream",)
+    ]
 
 
 def test_consumer_rejects_payloads_that_break_the_contract(consumer, db, rds, universe):
@@ -203,12 +208,16 @@ def test_consumer_rejects_payloads_that_break_the_contract(consumer, db, rds, un
         lambda: fetch(db, "SELECT 1 FROM consumer.message_log WHERE payload ->> 'raw' LIKE %s", (f"%{universe}%",)),
         "non-JSON message in consumer.message_log",
     )
-    ((valid, error),) = fetch(db, "SELECT valid, error FROM consumer.message_log WHERE payload ->> 'universe' = %s", (universe,))
+    ((valid, error),) = fetch(
+        db, "SELECT valid, error FROM consumer.message_log WHERE payload ->> 'universe' = %s", (universe,)
+    )
     assert valid is False
     assert "(root): 'symbols' is a required property" in error and "count: 'two' is not of type 'integer'" in error
     # without seq and sent_at a message cannot be told apart: every consumer on the server
     # (the stack's demo and this one) records its own copy
-    not_json = fetch(db, "SELECT valid, error FROM consumer.message_log WHERE payload ->> 'raw' LIKE %s", (f"%{universe}%",))
+    not_json = fetch(
+        db, "SELECT valid, error FROM consumer.message_log WHERE payload ->> 'raw' LIKE %s", (f"%{universe}%",)
+    )
     assert all(v is False and e.startswith("not JSON") for v, e in not_json)
     assert fetch(db, "SELECT get_etf_universe(%s)", (universe,))[0][0] is None
 
