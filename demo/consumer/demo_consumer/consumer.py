@@ -1,15 +1,8 @@
 """The consumer (seed 001's TickStockApp side): reaches producer and gateway only through Redis.
 
-Two loops: ``live`` subscribes to the five channels; ``catch_up`` reads ``stream:<channel>``
-with group ``tickstock-app`` and ``XACK``s each entry. Each message is validated against its
-contract, recorded once in ``consumer.message_log`` (unique ``(channel, seq, sent_at)``; its
-schema is ``db_schema``) and, when valid, applied through the universe functions. Both loops
-reconnect by themselves (every ``RETRY_DELAY`` s); a silent subscription is given up within
-``SILENCE_LIMIT`` s.
-
-Admin switch: while ``<redis_key_prefix>offline`` exists the consumer leaves Redis as if
-stopped, and reports ``online`` / ``offline`` in ``<redis_key_prefix>state:<name>`` and on
-``GET /health`` (``health_port``).
+A ``live`` loop on the channels and a ``catch_up`` loop on their streams record each message once
+in ``consumer.message_log`` and apply the valid ones; an admin switch takes it offline. See
+demo/README.md, "Consumer".
 """
 
 from __future__ import annotations
@@ -65,12 +58,10 @@ class Consumer:
             problem = problems(self.validators[channel], message)
         except ValueError as exc:
             message, problem = {"raw": raw.decode() if isinstance(raw, bytes) else raw}, f"not JSON: {exc}"
-        seq = message.get("seq") if isinstance(message, dict) else None
-        sent_at = message.get("sent_at") if isinstance(message, dict) else None
-        if not isinstance(seq, int) or isinstance(seq, bool):
-            seq = None
-        if not isinstance(sent_at, (int, float)) or isinstance(sent_at, bool):
-            sent_at = None
+        fields = message if isinstance(message, dict) else {}
+        seq, sent_at = (fields.get(k) for k in ("seq", "sent_at"))
+        seq = seq if type(seq) is int else None
+        sent_at = sent_at if type(sent_at) in (int, float) else None
         with conn.cursor() as cur:
             cur.execute(
                 "INSERT INTO message_log (channel, seq, sent_at, payload, valid, error, via)"
@@ -120,10 +111,7 @@ class Consumer:
         )
 
     def _run(self, loop, what: str) -> None:
-        """Run ``loop`` until stopped; after Redis or Postgres fails, connect again and go on.
-
-        The Postgres connection is kept across Redis failures (and the reverse is not needed:
-        the Redis client is new on every attempt)."""
+        """Run ``loop`` until stopped; after Redis or Postgres fails, connect again and go on."""
         conn = None
         while not self.stopping.is_set():
             client = None
