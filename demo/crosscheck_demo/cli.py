@@ -63,11 +63,12 @@ def main(argv: list[str] | None = None) -> None:
         import psycopg2
 
         from crosscheck_demo import migrate
+        from demo_shared.config import first_line
 
         try:
             applied = migrate.apply(address("postgres", args.database_url, None) or "")
         except (RuntimeError, psycopg2.Error) as exc:
-            parser.exit(2, f"{PROG} migrate: error: {(str(exc).strip() or type(exc).__name__).splitlines()[0]}\n")
+            parser.exit(2, f"{PROG} migrate: error: {first_line(exc)}\n")
         print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none (up to date)'}")
         return
     repo, command, needs = DELEGATED[argv[0]]

@@ -1,11 +1,4 @@
-"""Start and stop the demo for crosscheck's embedded stack.
-
-``start()`` applies the migrations, starts ``demo-gateway serve`` (uvicorn, on a free port of
-127.0.0.1) and ``demo-consumer run`` as child processes that die with the launching thread
-(``PR_SET_PDEATHSIG``), and returns once ``/health`` answers 200. Each child gets its
-addresses in its own variables (``GATEWAY_REDIS_URL``, ``CONSUMER_POSTGRES_URL``, ...) and
-no variable of the other's prefix.
-"""
+"""Start and stop the demo for crosscheck's embedded stack (see demo/README.md, "Running it")."""
 
 from __future__ import annotations
 
@@ -67,7 +60,7 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 
 def _answer(status: int, body: bytes) -> str:
-    """``HTTP 500 {"error": ...`` : the status and the start of the body, on one line."""
+    """The status and the start of the body, on one line."""
     text = " ".join(body.decode("utf-8", "replace").split())
     return f"HTTP {status} {text[:200]!r}" if text else f"HTTP {status} (empty body)"
 

@@ -86,7 +86,7 @@ def universe(db):
     yield name
     with db.cursor() as cur:
         cur.execute("DELETE FROM cache_entries WHERE type = 'etf_universe' AND name = %s", (name,))
-        cur.execute("DELETE FROM message_log WHERE payload ->> 'universe' = %s", (name,))
+        cur.execute("DELETE FROM consumer.message_log WHERE payload ->> 'universe' = %s", (name,))
 
 
 @pytest.fixture(scope="module")

@@ -59,7 +59,7 @@ def universe(db):
     with db.cursor() as cur:
         cur.execute("DELETE FROM cache_entries WHERE type = 'etf_universe' AND name = %s", (name,))
         cur.execute(
-            "DELETE FROM message_log WHERE payload ->> 'universe' = %s OR payload ->> 'test_id' = %s"
+            "DELETE FROM consumer.message_log WHERE payload ->> 'universe' = %s OR payload ->> 'test_id' = %s"
             " OR payload -> 'universes_affected' ? %s OR payload ->> 'raw' LIKE %s",
             (name, name, name, f"%{name}%"),
         )
@@ -131,8 +131,11 @@ def test_produce_command_publishes_numbered_messages_on_channel_and_stream(redis
         assert any(json.loads(fields[b"payload"]) == last for _, fields in entries), channel
     # every one is recorded once by the consumer (so nothing is left to arrive after cleanup)
     wait_for(
-        lambda: fetch(db, "SELECT count(*) FROM message_log WHERE payload ->> 'test_id' = %s", (universe,))[0][0] == 15,
-        "15 produced messages in message_log",
+        lambda: (
+            fetch(db, "SELECT count(*) FROM consumer.message_log WHERE payload ->> 'test_id' = %s", (universe,))[0][0]
+            == 15
+        ),
+        "15 produced messages in consumer.message_log",
     )
 
 
@@ -144,10 +147,10 @@ def test_consumer_persists_valid_messages_through_the_functions_and_acks(consume
     logged = wait_for(
         lambda: fetch(
             db,
-            "SELECT seq, valid FROM message_log WHERE channel = %s AND payload ->> 'universe' = %s",
+            "SELECT seq, valid FROM consumer.message_log WHERE channel = %s AND payload ->> 'universe' = %s",
             (UNIVERSE_CHANNEL, universe),
         ),
-        "message_log row",
+        "consumer.message_log row",
     )
     assert logged == [(sent["seq"], True)]  # once, though it arrived by pub-sub and by stream
 
@@ -188,7 +191,9 @@ def test_consumer_catches_up_from_the_stream_alone(consumer, db, rds, universe):
     rds.xadd(stream_name(UNIVERSE_CHANNEL), {"payload": json.dumps(message)})  # no PUBLISH: offline path only
     stored = wait_for(lambda: fetch(db, "SELECT get_etf_universe(%s)", (universe,))[0][0], "universe row")
     assert stored["symbols"] == ["IWM"]
-    assert fetch(db, "SELECT via FROM message_log WHERE payload ->> 'universe' = %s", (universe,)) == [("stream",)]
+    assert fetch(db, "SELECT via FROM consumer.message_log WHERE payload ->> 'universe' = %s", (universe,)) == [
+        ("stream",)
+    ]
 
 
 def test_consumer_rejects_payloads_that_break_the_contract(consumer, db, rds, universe):
@@ -196,19 +201,23 @@ def test_consumer_rejects_payloads_that_break_the_contract(consumer, db, rds, un
     rds.publish(UNIVERSE_CHANNEL, json.dumps(bad))
     rds.publish(UNIVERSE_CHANNEL, "not json " + universe)
     wait_for(
-        lambda: fetch(db, "SELECT 1 FROM message_log WHERE payload ->> 'universe' = %s", (universe,)),
-        "contract violation in message_log",
+        lambda: fetch(db, "SELECT 1 FROM consumer.message_log WHERE payload ->> 'universe' = %s", (universe,)),
+        "contract violation in consumer.message_log",
     )
     wait_for(
-        lambda: fetch(db, "SELECT 1 FROM message_log WHERE payload ->> 'raw' LIKE %s", (f"%{universe}%",)),
-        "non-JSON message in message_log",
+        lambda: fetch(db, "SELECT 1 FROM consumer.message_log WHERE payload ->> 'raw' LIKE %s", (f"%{universe}%",)),
+        "non-JSON message in consumer.message_log",
     )
-    ((valid, error),) = fetch(db, "SELECT valid, error FROM message_log WHERE payload ->> 'universe' = %s", (universe,))
+    ((valid, error),) = fetch(
+        db, "SELECT valid, error FROM consumer.message_log WHERE payload ->> 'universe' = %s", (universe,)
+    )
     assert valid is False
     assert "(root): 'symbols' is a required property" in error and "count: 'two' is not of type 'integer'" in error
     # without seq and sent_at a message cannot be told apart: every consumer on the server
     # (the stack's demo and this one) records its own copy
-    not_json = fetch(db, "SELECT valid, error FROM message_log WHERE payload ->> 'raw' LIKE %s", (f"%{universe}%",))
+    not_json = fetch(
+        db, "SELECT valid, error FROM consumer.message_log WHERE payload ->> 'raw' LIKE %s", (f"%{universe}%",)
+    )
     assert all(v is False and e.startswith("not JSON") for v, e in not_json)
     assert fetch(db, "SELECT get_etf_universe(%s)", (universe,))[0][0] is None
 

@@ -425,7 +425,7 @@ def _publish_directly(servers, universe: str) -> tuple[dict, dict]:
 
 
 def _logged(servers, universe: str) -> list:
-    return fetch(servers, "SELECT via FROM message_log WHERE payload ->> 'universe' = %s", (universe,))
+    return fetch(servers, "SELECT via FROM consumer.message_log WHERE payload ->> 'universe' = %s", (universe,))
 
 
 @pytest.mark.parametrize("mode", ["refuse", "reset", "hang"])
@@ -587,7 +587,7 @@ def test_a_reset_during_put_reaches_the_client_and_writes_nothing(servers, relay
         put = api.put(f"/v1/universes/{name}", json=body)
         assert put.status_code == 200 and relay.cuts == 3, put.text
         assert [m["seq"] for m in _stream_messages(servers, name)] == [int(put.headers["X-Message-Seq"])]
-        wait_for(lambda: len(_logged(servers, name)) == 1, "one message_log row")
+        wait_for(lambda: len(_logged(servers, name)) == 1, "one consumer.message_log row")
 
         # reset at the commit, after the publish: 503, the outcome unknown to the client; the
         # announcement is out and the consumer applies it (symbols and category, once)

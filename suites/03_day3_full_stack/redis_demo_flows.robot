@@ -132,14 +132,14 @@ Remove What The Demo Stored For This Test
     Remove The Test Messages From The Demo Database
     ${ns}=    Get Variable Value    ${MESSAGE_NS}    ${None}
     IF    $ns is not None
-        Execute Sql String    DELETE FROM message_log WHERE payload->>'test_ns' = %s    alias=demo
+        Execute Sql String    DELETE FROM consumer.message_log WHERE payload->>'test_ns' = %s    alias=demo
         ...    parameters=${{ ("${ns}",) }}
         Execute Sql String    DELETE FROM cache_entries WHERE name = %s    alias=demo
         ...    parameters=${{ ("TEST_${ns}",) }}
     END
     ${universe}=    Get Variable Value    ${UNIVERSE}    ${None}
     IF    $universe is not None
-        Execute Sql String    DELETE FROM message_log WHERE payload->>'universe' = %s    alias=demo
+        Execute Sql String    DELETE FROM consumer.message_log WHERE payload->>'universe' = %s    alias=demo
         ...    parameters=${{ ("${universe}",) }}
         Execute Sql String    DELETE FROM cache_entries WHERE name = %s    alias=demo
         ...    parameters=${{ ("${universe}",) }}

@@ -1,14 +1,8 @@
 """The consumer (seed 001's TickStockApp side): reaches producer and gateway only through Redis.
 
-Two loops: ``live`` subscribes to the five channels; ``catch_up`` reads ``stream:<channel>``
-with group ``tickstock-app`` and ``XACK``s each entry. Each message is validated against its
-contract, recorded once in ``message_log`` (unique ``(channel, seq, sent_at)``) and, when valid,
-applied through the universe functions. Both loops reconnect by themselves (every
-``RETRY_DELAY`` s); a silent subscription is given up within ``SILENCE_LIMIT`` s.
-
-Admin switch: while ``<redis_key_prefix>offline`` exists the consumer leaves Redis as if
-stopped, and reports ``online`` / ``offline`` in ``<redis_key_prefix>state:<name>`` and on
-``GET /health`` (``health_port``).
+A ``live`` loop on the channels and a ``catch_up`` loop on their streams record each message once
+in ``consumer.message_log`` and apply the valid ones; an admin switch takes it offline. See
+demo/README.md, "Consumer".
 """
 
 from __future__ import annotations
@@ -37,17 +31,18 @@ SWITCH_POLL = 0.1  # seconds between looks at the switch
 KEY_PREFIX = "demo:consumer:"  # the default redis_key_prefix: offline switch and state keys
 
 
-def connect(postgres_url: str, schema: str | None = None):
-    options = f"-c search_path={schema}" if schema else None
+def connect(postgres_url: str, schema: str = "consumer"):
+    # its own schema first, then public for the universe functions (the database's interface)
+    path = schema if schema == "public" else f"{schema},public"
     conn = psycopg2.connect(
-        postgres_url, application_name="crosscheck-demo-consumer", connect_timeout=5, options=options
+        postgres_url, application_name="crosscheck-demo-consumer", connect_timeout=5, options=f"-c search_path={path}"
     )
     conn.autocommit = True
     return conn
 
 
 class Consumer:
-    def __init__(self, redis_url: str, postgres_url: str, name: str = "demo-consumer", schema: str | None = None):
+    def __init__(self, redis_url: str, postgres_url: str, name: str = "demo-consumer", schema: str = "consumer"):
         self.redis_url, self.postgres_url, self.name, self.schema = redis_url, postgres_url, name, schema
         self.validators = validators()
         self.stopping = threading.Event()
@@ -63,12 +58,10 @@ class Consumer:
             problem = problems(self.validators[channel], message)
         except ValueError as exc:
             message, problem = {"raw": raw.decode() if isinstance(raw, bytes) else raw}, f"not JSON: {exc}"
-        seq = message.get("seq") if isinstance(message, dict) else None
-        sent_at = message.get("sent_at") if isinstance(message, dict) else None
-        if not isinstance(seq, int) or isinstance(seq, bool):
-            seq = None
-        if not isinstance(sent_at, (int, float)) or isinstance(sent_at, bool):
-            sent_at = None
+        fields = message if isinstance(message, dict) else {}
+        seq, sent_at = (fields.get(k) for k in ("seq", "sent_at"))
+        seq = seq if type(seq) is int else None
+        sent_at = sent_at if type(sent_at) in (int, float) else None
         with conn.cursor() as cur:
             cur.execute(
                 "INSERT INTO message_log (channel, seq, sent_at, payload, valid, error, via)"
@@ -118,10 +111,7 @@ class Consumer:
         )
 
     def _run(self, loop, what: str) -> None:
-        """Run ``loop`` until stopped; after Redis or Postgres fails, connect again and go on.
-
-        The Postgres connection is kept across Redis failures (and the reverse is not needed:
-        the Redis client is new on every attempt)."""
+        """Run ``loop`` until stopped; after Redis or Postgres fails, connect again and go on."""
         conn = None
         while not self.stopping.is_set():
             client = None

@@ -6,7 +6,7 @@ from demo_shared.faults import owned_by
 KEYS = [
     Key("redis_url", "url", "redis://127.0.0.1:6379/0", help="Redis to read the channels and streams from"),
     Key("postgres_url", "url", help="Postgres to record and apply messages in (password masked)"),
-    Key("db_schema", "str", "public", help="the schema its tables are in (the connection's search_path)"),
+    Key("db_schema", "str", "consumer", help="the schema of its table message_log (search_path: it, then public)"),
     Key("name", "str", "demo-consumer", help="its name in consumer group tickstock-app"),
     Key("redis_key_prefix", "str", "demo:consumer:", help="prefix of the Redis keys it writes (switch, state)"),
     Key("health_port", "int", 8101, help="port of its GET /health on 127.0.0.1"),

@@ -1,16 +1,7 @@
-"""The API gateway (seeds 002 and 004): an ASGI app for uvicorn.
+"""The API gateway (seeds 002 and 004): an ASGI app for uvicorn, described by ``openapi.json``.
 
-``/health``, ``/openapi.json`` and ``/metrics`` are open; every ``/v1`` route needs an
-``X-API-Key`` header (401 without or with an unknown key) and counts against the key's
-rate limit (429 with ``Retry-After`` over it). The OpenAPI document in ``openapi.json``
-beside this file describes exactly these routes, bodies, status codes and headers.
-
-Failures of Redis or Postgres answer 503 with ``{"error": ...}``, never 500, and within
-bounded time: Redis calls time out after 2 s, new Postgres connections after 2 s, pooled
-work after ``db_query_timeout`` (see ``pool.py``). Without Redis the rate limits are
-counted in the process (``keys.RateLimiter``), so the routes that need only Postgres
-(``GET /v1/universes/{name}``, ``POST /v1/search``) answer as usual; ``PUT`` needs Redis to
-announce the update and answers 503 ``redis unavailable``, having stored nothing.
+``/v1`` routes need an ``X-API-Key`` and count against its rate limit. Redis or Postgres failing
+answers 503 within bounded time, never 500 (see demo/README.md, "Redis or Postgres unavailable").
 """
 
 from __future__ import annotations
@@ -22,17 +13,9 @@ import json
 import time
 from pathlib import Path
 
+import prometheus_client as prom
 import psycopg2
 import redis
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    Counter,
-    Gauge,
-    Histogram,
-    disable_created_metrics,
-    generate_latest,
-)
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from starlette.applications import Starlette
@@ -42,8 +25,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route
 
 from demo_gateway import keys
-from demo_gateway.pool import Pool, PoolTimeout
+from demo_gateway.pool import DEAD, Pool, PoolTimeout
 from demo_shared import faults
+from demo_shared.config import first_line
 from demo_shared.contracts import Publisher
 
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
@@ -51,20 +35,20 @@ UNIVERSE_CHANNEL = "tickstock.universe.updated"
 VECTOR_DIM = 8
 FLOAT4_MAX = 3.4e38  # pgvector stores single precision
 
-disable_created_metrics()  # no *_created series: plainer /metrics
-REQUESTS = Counter(
+prom.disable_created_metrics()  # no *_created series: plainer /metrics
+REQUESTS = prom.Counter(
     "demo_http_requests_total", "HTTP requests by route, method and status.", ["route", "method", "status"]
 )
-LATENCY = Histogram(
+LATENCY = prom.Histogram(
     "demo_http_request_duration_seconds",
     "HTTP request duration by route.",
     ["route"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
-POOL_IN_USE = Gauge("demo_db_pool_in_use", "Postgres connections lent out.")
-POOL_IDLE = Gauge("demo_db_pool_idle", "Postgres connections open and free.")
-POOL_WAITING = Gauge("demo_db_pool_waiting", "Requests waiting for a Postgres connection.")
-REJECTIONS = Counter("demo_rate_limit_rejections_total", "Requests refused with 429 over a key's limit.")
+POOL_IN_USE = prom.Gauge("demo_db_pool_in_use", "Postgres connections lent out.")
+POOL_IDLE = prom.Gauge("demo_db_pool_idle", "Postgres connections open and free.")
+POOL_WAITING = prom.Gauge("demo_db_pool_waiting", "Requests waiting for a Postgres connection.")
+REJECTIONS = prom.Counter("demo_rate_limit_rejections_total", "Requests refused with 429 over a key's limit.")
 LEAK_PER_REQUEST = 256 * 1024  # fault memory-leak: bytes each request keeps for good
 _kept: list[bytes] = []
 
@@ -86,15 +70,8 @@ def error(status: int, message: str, headers: dict | None = None, **extra) -> JS
 
 def create_app(settings: dict) -> Starlette:
     """The app for the gateway's ``settings`` (the values of its configuration, see ``settings.py``)."""
-    pool = Pool(
-        settings["postgres_url"],
-        "crosscheck-demo-api",
-        settings["pool_size"],
-        settings["pool_overflow"],
-        settings["pool_timeout"],
-        settings["db_query_timeout"],
-        schema=settings["db_schema"],
-    )
+    pool_settings = [settings[k] for k in ("pool_size", "pool_overflow", "pool_timeout", "db_query_timeout")]
+    pool = Pool(settings["postgres_url"], "crosscheck-demo-api", *pool_settings, schema=settings["db_schema"])
     # no retries: a publish repeated after a lost reply would announce the update twice
     client = redis.Redis.from_url(
         settings["redis_url"], socket_timeout=2, socket_connect_timeout=2, retry=Retry(NoBackoff(), 0)
@@ -157,11 +134,10 @@ def create_app(settings: dict) -> Starlette:
             except ApiError as exc:
                 return JSONResponse(exc.body, status_code=exc.status, headers={**headers, **exc.headers})
             except (psycopg2.DataError, ValueError) as exc:  # e.g. NUL characters, float4 overflow
-                first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                return error(422, f"invalid value: {first_line}", headers)
+                return error(422, f"invalid value: {first_line(exc)}", headers)
             except PoolTimeout as exc:
                 return error(503, f"database busy: {exc}", headers)
-            except (psycopg2.OperationalError, psycopg2.InterfaceError, CommitUnknown):
+            except (*DEAD, CommitUnknown):
                 return error(503, "database unavailable", headers)
             except redis.RedisError:
                 return error(503, "redis unavailable", headers)
@@ -173,26 +149,18 @@ def create_app(settings: dict) -> Starlette:
         if faults.active("health-500"):
             return JSONResponse({"error": "internal error: health check crashed"}, status_code=500)
 
-        async def redis_check() -> str:
+        async def check(probe) -> str:
             try:
-                await run_in_threadpool(client.ping)
+                await run_in_threadpool(probe)
                 return "ok"
-            except redis.RedisError as exc:
+            except (redis.RedisError, PoolTimeout, psycopg2.Error) as exc:
                 return f"error: {type(exc).__name__}"
 
         def select_1():
             pool.run(lambda conn: conn.cursor().execute("SELECT 1"), timeout=2, query_timeout=2)
 
-        async def postgres_check() -> str:
-            try:
-                await run_in_threadpool(select_1)
-                return "ok"
-            except (PoolTimeout, psycopg2.Error) as exc:
-                return f"error: {type(exc).__name__}"
-
         # side by side: an unavailable service costs its timeout once, not once per check
-        redis_state, postgres_state = await asyncio.gather(redis_check(), postgres_check())
-        checks = {"redis": redis_state, "postgres": postgres_state}
+        checks = dict(zip(("redis", "postgres"), await asyncio.gather(check(client.ping), check(select_1))))
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
 
@@ -205,7 +173,7 @@ def create_app(settings: dict) -> Starlette:
         return JSONResponse(doc)
 
     async def metrics(request: Request) -> Response:
-        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+        return Response(prom.generate_latest(), media_type=prom.CONTENT_TYPE_LATEST)
 
     universe_reads = itertools.count(1)  # fault errors-universes: every 20th read fails
 
@@ -240,10 +208,8 @@ def create_app(settings: dict) -> Starlette:
             raise ApiError(422, "invalid symbols", invalid=[{"symbol": s, "reason": r} for s, r in invalid])
         stale = None  # fault api-stale-announcement: announce what was stored before this update
         if faults.active("api-stale-announcement"):
-            stale = (await run_in_threadpool(query, "SELECT get_etf_universe(%s)", (name,)))[0] or {
-                "symbols": [],
-                "category": category,
-            }
+            stored = (await run_in_threadpool(query, "SELECT get_etf_universe(%s)", (name,)))[0]
+            stale = stored or {"symbols": [], "category": category}
         # known down and still not answering: refuse now, before any write
         if not limiter.redis_available and not await run_in_threadpool(limiter.recheck):
             raise ApiError(503, "redis unavailable")
@@ -259,13 +225,8 @@ def create_app(settings: dict) -> Starlette:
         return universe, status, {"X-Message-Seq": str(message["seq"])}
 
     def write_and_announce(conn, args: tuple, stale: dict | None) -> tuple[dict, dict]:
-        """Upsert the universe and announce it, in a transaction that commits only after the publish.
-
-        A failed publish rolls the update back (503, safe to retry). A publish whose reply was lost,
-        or a commit failing after the publish, leaves the outcome unknown (503): the consumer then
-        applies the announced symbols and category once. See demo/README.md, "Redis or Postgres
-        unavailable". A connection dead before the publish makes the pool run this again.
-        """
+        """Upsert the universe and announce it, in a transaction that commits only after the publish
+        (see demo/README.md, "Redis or Postgres unavailable")."""
         with conn.cursor() as cur:
             try:  # BEGIN in the update's round trip (pooled connections are in autocommit mode)
                 cur.execute("BEGIN; SELECT update_etf_universe(%s, %s::jsonb, %s, %s::jsonb, %s::jsonb)", args)

@@ -1,10 +1,5 @@
-"""API keys (seed 004): created by ``demo-gateway create-key``, stored as SHA-256 (an
-HMAC-SHA-256 keyed with the ``key_pepper`` secret when one is set), limited per key in Redis
-with a fixed window that is exact under concurrency.
-
-While Redis does not answer, the limits are counted in the API's process instead (same
-limits, same windows), so the routes that need only Postgres keep answering; see
-:class:`RateLimiter`."""
+"""API keys (seed 004): stored as SHA-256 (HMAC-SHA-256 with ``key_pepper``), limited per key
+with a fixed window in Redis, or in the process while Redis does not answer."""
 
 from __future__ import annotations
 
@@ -97,15 +92,10 @@ return count
 
 
 class RateLimiter:
-    """Fixed window per key: at most ``limit`` requests per ``window_seconds``.
+    """Fixed window per key: at most ``limit`` requests per ``window_seconds``, counted in Redis.
 
-    Counted in Redis (exact across processes). When Redis fails with a connection error or a
-    timeout, the limiter counts in this process instead, with the same limits and windows, and
-    pings Redis in the background every ``PROBE_INTERVAL`` seconds; it goes back to Redis at
-    the first answer. Each outage is logged once, when it starts, and once more when it ends.
-    During the outage requests do not wait for Redis (only those that found it failing did),
-    and the counts of the two places are not added up: in the window where Redis went away
-    or came back, a key may be allowed up to its limit once more.
+    While Redis fails, counted in this process (same limits and windows) until a background ping
+    every ``PROBE_INTERVAL`` s is answered; see demo/README.md, "API keys and rate limits".
     """
 
     def __init__(self, client: redis.Redis, probe_interval: float = PROBE_INTERVAL, key_prefix: str = "demo:gateway:"):
@@ -153,19 +143,13 @@ class RateLimiter:
             if self._down_since is not None or self._closed.is_set():
                 return
             self._down_since = time.monotonic()
-        log.warning(
-            "Redis unavailable (%s: %s): counting rate limits in this process until it answers again",
-            type(exc).__name__,
-            exc,
-        )
+        what = f"{type(exc).__name__}: {exc}"
+        log.warning("Redis unavailable (%s): counting rate limits in this process until it answers again", what)
         threading.Thread(target=self._probe, name="rate-limit-probe", daemon=True).start()
 
     def recheck(self) -> bool:
-        """Ping Redis now (within the client's timeouts) if it was unavailable; True when it answers.
-
-        For a request that needs Redis: it must not be refused in the moments after Redis came
-        back and before the background ping noticed.
-        """
+        """Ping Redis now if it was unavailable (a request that needs Redis must not be refused just
+        after it came back); True when it answers."""
         if self._down_since is None:
             return True
         try:
@@ -184,15 +168,8 @@ class RateLimiter:
         log.warning("Redis answers again after %.1f s: counting rate limits in Redis", down_for)
 
     def _probe(self) -> None:
-        while not self._closed.wait(self._probe_interval):
-            if self._down_since is None:
-                return
-            try:
-                self._client.ping()
-            except redis.RedisError:
-                continue
-            self._back()
-            return
+        while not self._closed.wait(self._probe_interval) and not self.recheck():
+            pass
 
     def close(self) -> None:
         """Stop pinging Redis (if it was unavailable)."""

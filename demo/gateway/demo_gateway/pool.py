@@ -1,7 +1,6 @@
 """A bounded psycopg2 connection pool: ``size`` kept, ``overflow`` extra, ``timeout`` to wait.
 
-Seed 002's settings are the defaults (20, 10, 30 s; the gateway's ``pool_*`` settings). New
-connections give up after 2 s; ``run`` bounds each piece of work (``query_timeout``, 5 s) by
+New connections give up after 2 s; ``run`` bounds each piece of work (``query_timeout``) by
 shutting the socket down, and after a dead connection closes every idle one and runs the work
 once more on a new one. A connection is only lent outside a transaction.
 """
@@ -20,9 +19,11 @@ import psycopg2
 import psycopg2.extensions
 
 from demo_shared import faults
+from demo_shared.config import first_line
 
 log = logging.getLogger("demo_gateway.pool")
 CONNECT_TIMEOUT = 2  # seconds; libpq treats anything below 2 as 2
+DEAD = (psycopg2.OperationalError, psycopg2.InterfaceError)
 
 
 class PoolTimeout(Exception):
@@ -31,77 +32,51 @@ class PoolTimeout(Exception):
 
 class Pool:
     def __init__(
-        self,
-        dsn: str,
-        application_name: str,
-        size: int = 20,
-        overflow: int = 10,
-        timeout: float = 30.0,
-        query_timeout: float = 5.0,
-        connect_timeout: int = CONNECT_TIMEOUT,
-        schema: str | None = None,
+        self, dsn: str, application_name: str, size=20, overflow=10, timeout=30.0, query_timeout=5.0, schema=""
     ):
         self.dsn, self.application_name, self.schema = dsn, application_name, schema
         self.size, self.overflow, self.timeout, self.query_timeout = size, overflow, timeout, query_timeout
-        self.connect_timeout = connect_timeout
+        self.in_use = self.waiting = 0
         self._idle: list = []
-        self._in_use = 0
-        self._waiting = 0
         self._cond = threading.Condition()
         self._watchdog = _Watchdog()
-
-    @property
-    def in_use(self) -> int:
-        return self._in_use
 
     @property
     def idle(self) -> int:
         return len(self._idle)
 
-    @property
-    def waiting(self) -> int:
-        return self._waiting
-
-    def _connect(self):
-        options = f"-c search_path={self.schema}" if self.schema else None
-        conn = psycopg2.connect(
-            self.dsn, application_name=self.application_name, connect_timeout=self.connect_timeout, options=options
-        )
-        conn.autocommit = True
-        return conn
-
     def acquire(self, timeout: float | None = None):
         timeout = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
-        keep_dead = faults.active("pool-no-reconnect")
         with self._cond:
             while True:
                 if self._idle:
                     conn = self._idle.pop()
-                    self._in_use += 1
-                    if keep_dead or not conn.closed:
+                    if faults.active("pool-no-reconnect") or not conn.closed:
+                        self.in_use += 1
                         return conn
-                    self._in_use -= 1
-                    continue
-                if self._in_use + len(self._idle) < self.size + self.overflow:
-                    self._in_use += 1
+                elif self.in_use + len(self._idle) < self.size + self.overflow:
+                    self.in_use += 1
                     break
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
+                elif (remaining := deadline - time.monotonic()) <= 0:
                     raise PoolTimeout(
                         f"no database connection free within {timeout:g} s "
-                        f"(pool size {self.size}, overflow {self.overflow}, all {self._in_use} in use)"
+                        f"(pool size {self.size}, overflow {self.overflow}, all {self.in_use} in use)"
                     )
-                self._waiting += 1
-                try:
+                else:
+                    self.waiting += 1
                     self._cond.wait(remaining)
-                finally:
-                    self._waiting -= 1
+                    self.waiting -= 1
         try:  # connect outside the lock
-            return self._connect()
+            options = f"-c search_path={self.schema}" if self.schema else None
+            conn = psycopg2.connect(
+                self.dsn, application_name=self.application_name, connect_timeout=CONNECT_TIMEOUT, options=options
+            )
+            conn.autocommit = True
+            return conn
         except BaseException:
             with self._cond:
-                self._in_use -= 1
+                self.in_use -= 1
                 self._cond.notify()
             raise
 
@@ -111,8 +86,8 @@ class Pool:
         elif not broken:
             broken = bool(conn.closed) or conn.get_transaction_status() != psycopg2.extensions.TRANSACTION_STATUS_IDLE
         with self._cond:
-            self._in_use -= 1
-            keep = not broken and self._in_use + len(self._idle) < self.size
+            self.in_use -= 1
+            keep = not broken and self.in_use + len(self._idle) < self.size
             if keep:
                 self._idle.append(conn)
             self._cond.notify()
@@ -130,50 +105,35 @@ class Pool:
                 conn.close()
         return len(idle)
 
-    @contextlib.contextmanager
-    def connection(self, timeout: float | None = None):
-        conn = self.acquire(timeout)
-        broken = False
-        try:
-            yield conn
-        except (psycopg2.OperationalError, psycopg2.InterfaceError):
-            broken = True
-            raise
-        finally:
-            self.release(conn, broken)
-
     def run(self, work, timeout: float | None = None, query_timeout: float | None = None):
         """``work(conn)`` on a pooled connection, within ``query_timeout`` seconds.
 
-        When the connection turns out dead (e.g. idle across a Postgres restart), every idle
-        connection is closed and ``work`` runs once more on a new one, so ``work`` must be safe
-        to repeat after it failed that way (a transaction that did not commit is). Work cut at
-        its deadline is not repeated: the path to the database hangs, a new connection would too.
-        A dead connection always surfaces as ``OperationalError`` or ``InterfaceError``.
+        On a dead connection (e.g. idle across a Postgres restart) every idle one is closed and
+        ``work`` runs once more on a new one, so it must be safe to repeat then (a transaction that
+        did not commit is). Work cut at its deadline is not repeated: a new connection would hang
+        too. A dead connection always surfaces as ``OperationalError`` or ``InterfaceError``.
         """
         query_timeout = self.query_timeout if query_timeout is None else query_timeout
-        no_reconnect = faults.active("pool-no-reconnect")
         for attempt in (1, 2):
             conn = self.acquire(timeout)
             broken, token = False, self._watchdog.watch(conn, query_timeout)
             try:
                 return work(conn)
             except psycopg2.Error as exc:
-                cut = self._watchdog.unwatch(token)
-                token = None
+                cut, token = self._watchdog.unwatch(token), None
                 dead = bool(conn.closed) or isinstance(exc, psycopg2.InterfaceError)
                 broken = dead or isinstance(exc, psycopg2.OperationalError)
-                if not dead or no_reconnect:
+                if not dead or faults.active("pool-no-reconnect"):
                     raise
                 dropped = self.discard_idle()  # they share its fate
                 if cut or attempt == 2:
-                    log.warning("a pooled connection failed (%s); closed the %d idle ones", _first_line(exc), dropped)
-                    if isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError)):
+                    log.warning("a pooled connection failed (%s); closed the %d idle ones", first_line(exc), dropped)
+                    if isinstance(exc, DEAD):
                         raise
                     raise psycopg2.OperationalError(f"connection lost: {exc}") from exc
                 log.warning(
                     "a pooled connection was dead (%s); closed the %d idle ones, trying a new one",
-                    _first_line(exc),
+                    first_line(exc),
                     dropped,
                 )
             finally:
@@ -189,8 +149,8 @@ class Pool:
 class _Watchdog:
     """Shuts down the socket of a connection whose work has outlived its deadline.
 
-    It keeps a duplicate of the socket's descriptor while it watches, so it never touches a
-    descriptor number that libpq closed and the system reused.
+    It watches a duplicate of the socket's descriptor, so it never touches a descriptor number
+    that libpq closed and the system reused.
     """
 
     def __init__(self):
@@ -242,7 +202,8 @@ class _Watchdog:
                         del self._watched[token]
                         self._cut.add(token)
                         log.warning("no answer from Postgres within %g s: shutting the connection down", seconds)
-                        _shut_down(fd)
+                        with contextlib.suppress(OSError), socket.socket(fileno=fd) as sock:
+                            sock.shutdown(socket.SHUT_RDWR)  # the blocked read in libpq returns
                 self._wakeup = min((d for d, _, _ in self._watched.values()), default=now + 60)
                 self._cond.wait(max(0.0, self._wakeup - now))
 
@@ -254,20 +215,3 @@ class _Watchdog:
         for _, fd, _ in watched.values():
             with contextlib.suppress(OSError):
                 os.close(fd)
-
-
-def _shut_down(fd: int) -> None:
-    """Shut the socket down both ways (the blocked read in libpq returns) and close ``fd``."""
-    try:
-        sock = socket.socket(fileno=fd)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.close(fd)
-        return
-    with sock, contextlib.suppress(OSError):
-        sock.shutdown(socket.SHUT_RDWR)
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -40,6 +40,12 @@ class ConfigError(Exception):
     pass
 
 
+def first_line(exc: BaseException) -> str:
+    """An error's first line, for one-line messages (its type when it has no text)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 @dataclass
 class Config:
     repo: str
@@ -219,5 +225,4 @@ def main(repo: str, keys: list[Key], package_dir: Path, add_commands, errors: tu
     try:
         args.func(cfg, args)
     except (ValueError, RuntimeError, *errors) as exc:
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        parser.exit(2, f"{prog} {args.command}: error: {message}\n")
+        parser.exit(2, f"{prog} {args.command}: error: {first_line(exc)}\n")
