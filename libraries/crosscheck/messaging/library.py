@@ -147,6 +147,7 @@ class Messaging(CrosscheckLibrary):
         number.
 
         | Library | crosscheck.Messaging | timestamp_field=result.date_done | timestamp_format=iso | AS | TaskResults |
+        | TaskResults.Start Listening | ${channel} |
         """
         super().__init__(
             Context(timestamp_field=timestamp_field, seq_field=seq_field, timestamp_format=timestamp_format)
