@@ -120,6 +120,7 @@ def test_unmatched_replies_and_late_replies(lib, raw):
     raw.publish(results, "not json")
     time.sleep(0.3)
     raw.publish(results, json.dumps({"task_id": "a"}))  # after the timeout: late
+    lib.wait_for_message(results, timedelta(seconds=2), field="task_id", value="a")
     assert lib.get_unmatched_reply_count(replies, EQ, 2) == 2
     with pytest.raises(
         AssertionError, match=r"Unmatched replies .*id 'stranger' was not requested.*no id at 'task_id'"
