@@ -20,6 +20,8 @@ LIBRARIES = {name: module.split(".")[1] for name, module in crosscheck._LIBRARIE
 # Engines whose logic is pure: they import nothing from Robot Framework.
 PURE_ENGINES = [
     "messaging/statistics.py",
+    "messaging/timestamps.py",
+    "messaging/replies.py",
     "postgres/diff.py",
     "metrics/promql.py",
     "contracts/compat/__init__.py",

@@ -146,6 +146,55 @@ def recovery_time(request):
     )
 
 
+def reply_latency(request):
+    lib = messaging_lib(request.getfixturevalue("redis_url"))
+    request.addfinalizer(lib.close)
+    results = lib.test_channel("results")
+    replies = lib.start_reply_listener(results)
+    for n in range(5):
+        lib.record_request_sent(replies, f"t{n}")
+        lib.publish_message(results, f'{{"task_id": "t{n}"}}')
+    assert lib.get_reply_statistics(replies)["replied"] == 5
+    return Getter(
+        lambda op, exp: kw(lib, "Get Reply Latency", [replies, "p95", op, exp]),
+        "ms",
+        rf"p95 reply latency for replies on channel '{re.escape(results)}' \(listener '{replies}'\)",
+        stable=True,
+    )
+
+
+def reply_completeness(request):
+    lib = messaging_lib(request.getfixturevalue("redis_url"))
+    request.addfinalizer(lib.close)
+    results = lib.test_channel("complete")
+    replies = lib.start_reply_listener(results)
+    lib.record_request_sent(replies, "t1")
+    lib.publish_message(results, '{"task_id": "t1"}')
+    p95 = lib.get_reply_latency(replies, "p95")
+
+    def call(op, exp):
+        if op is None:
+            return p95
+        kw(lib, "Reply Statistics Should Be Complete", [replies], {"latency": exp})
+        return p95
+
+    return Getter(call, "ms", "p95 reply latency", stable=True, upper_bound_only=True)
+
+
+def key_ttl(request):
+    lib = messaging_lib(request.getfixturevalue("redis_url"))
+    request.addfinalizer(lib.close)
+    lib.cleanup.push("test", "key ttl")
+    key = lib.test_key("ttl")
+    lib.set_key(key, "v", ttl=timedelta(seconds=60))
+    return Getter(
+        lambda op, exp: lib.run_keyword("Get Key TTL", [key, op, exp], {}),
+        "s",
+        rf"TTL of key '{re.escape(key)}' at \S+",
+        stable=False,
+    )
+
+
 def query_latency(request):
     from crosscheck.postgres import Postgres
 
@@ -278,6 +327,9 @@ GETTERS = {
     "Messaging Get Delivery Latency": delivery_latency,
     "Messaging Delivery Should Meet Targets": delivery_targets,
     "Messaging Get Recovery Time": recovery_time,
+    "Messaging Get Reply Latency": reply_latency,
+    "Messaging Reply Statistics Should Be Complete": reply_completeness,
+    "Messaging Get Key TTL": key_ttl,
     "Postgres Get Query Latency": query_latency,
     "Vectors Get Search Latency": search_latency,
     "Sandbox Get Run Duration": run_duration,

@@ -18,7 +18,9 @@ from crosscheck.core.cleanup import Scope
 from crosscheck.errors import CrosscheckError
 from crosscheck.messaging.connection import Connection, delete_namespace, open_connection
 from crosscheck.messaging.listener import Listener
+from crosscheck.messaging.replies import RequestLog
 from crosscheck.messaging.statistics import Published
+from crosscheck.messaging.timestamps import TimestampReader
 from crosscheck.services import redis as redis_service
 
 
@@ -27,16 +29,18 @@ class Context:
 
     cleanup: Cleanup  # given by CrosscheckLibrary
 
-    def __init__(self, timestamp_field: str = "sent_at", seq_field: str = "seq"):
+    def __init__(self, timestamp_field: str = "sent_at", seq_field: str = "seq", timestamp_format: str = "auto"):
         self.connections: dict[str, Connection] = {}
         self.current: str | None = None
         self._auto: Connection | None = None  # the connection to the default server opened on first use
         self.listeners: dict[str, Listener] = {}
         self.last_listener: str | None = None
         self.listener_names = itertools.count(1)
+        self.requests: dict[str, RequestLog] = {}  # reply listeners' requests, by listener name
         self.published: dict[str, Published] = {}
         self.tag = namespace.run_id() + f"_{id(self) % 100000}"
         self.timestamp_field = timestamp_field
+        self.timestamp = TimestampReader(timestamp_field, timestamp_format)  # how send times are read
         self.seq_field = seq_field
         self.lock = threading.Lock()
         self.fault: dict | None = None
@@ -135,6 +139,27 @@ class Context:
         conn.close()
 
     # --- listeners ------------------------------------------------------------------
+    def start_listener(
+        self,
+        channels: list[str],
+        patterns: list[str],
+        name: str | None,
+        alias: str | None,
+        timeout: float,
+        timestamp: TimestampReader | None = None,
+    ) -> Listener:
+        """A listener subscribed (confirmed by Redis), registered, and stopped when the scope ends."""
+        conn = self.connection(alias)
+        name = name or f"listener{next(self.listener_names)}"
+        if name in self.listeners:
+            raise CrosscheckError(f"A listener named {name!r} is already running; stop it or pick another name.")
+        listener = Listener(name, conn, channels, patterns)
+        listener.timestamp = timestamp
+        listener.start(timeout)
+        self.add_listener(listener)
+        self.cleanup.add(f"listener {name!r} at {conn.where}", lambda: self.drop_listener(name, listener))
+        return listener
+
     def add_listener(self, listener: Listener) -> None:
         self.listeners[listener.name] = listener
         self.last_listener = listener.name
@@ -144,6 +169,7 @@ class Context:
         listener.stop()
         if self.listeners.get(name) is listener:
             del self.listeners[name]
+            self.requests.pop(name, None)
             if self.last_listener == name:
                 self.last_listener = next(reversed(self.listeners), None) if self.listeners else None
 

@@ -3,12 +3,15 @@ the statistics of :mod:`crosscheck.messaging.statistics` per channel or combined
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import time
 
+from crosscheck.errors import CrosscheckError
 from crosscheck.messaging.context import Context
 from crosscheck.messaging.contracts import base_channel
 from crosscheck.messaging.listener import Listener
+from crosscheck.messaging.replies import ReplyStats, RequestLog, compute_replies
 from crosscheck.messaging.statistics import Stats, combine, compute
 
 QUIET = 0.5
@@ -20,7 +23,7 @@ def channel_stats(ctx: Context, listener: Listener, channel: str, expected: int 
         listener.messages(channel),
         channel,
         seq_field=ctx.seq_field,
-        timestamp_field=ctx.timestamp_field,
+        timestamp_field=listener.timestamp or ctx.timestamp,
         tag=ctx.tag,
         published=ctx.published.get(channel),
         since=listener.started_mono,
@@ -93,7 +96,62 @@ def gather(
         if expected is not None:
             total.expected = int(expected)
     total.drops = [error for _, error in lst.drops]
+    total.timestamp = str(lst.timestamp or ctx.timestamp)
     return total
+
+
+def pattern_listener(ctx: Context, pattern: str | None, listener: str | None) -> Listener:
+    """The named listener, else the latest one subscribed to ``pattern`` (or to any pattern)."""
+    if listener:
+        return ctx.listener(listener)
+    for lst in reversed(list(ctx.listeners.values())):
+        if (pattern in lst.patterns) if pattern else lst.patterns:
+            return lst
+    known = ", ".join(f"{n} ({', '.join(lst.subscriptions)})" for n, lst in ctx.listeners.items()) or "none"
+    what = f"pattern {pattern!r}" if pattern else "a pattern"
+    raise CrosscheckError(
+        f"No listener is subscribed to {what}; active listeners: {known}. Use 'Start Listening    patterns=...' first."
+    )
+
+
+def gather_per_channel(
+    ctx: Context, pattern: str | None = None, expected: int | dict | None = None, listener: str | None = None
+) -> tuple[Listener, list[Stats]]:
+    """The figures of every channel the listener received through ``pattern`` (default: through
+    any of its patterns), one :class:`Stats` per channel, after settling. ``expected`` is a
+    count for every channel, or a dictionary of counts by channel."""
+    lst = pattern_listener(ctx, pattern, listener)
+    patterns = [pattern] if pattern else lst.patterns
+    if pattern and pattern not in lst.patterns:
+        raise CrosscheckError(
+            f"Listener {lst.name!r} is not subscribed to pattern {pattern!r}; it has {', '.join(lst.subscriptions)}."
+        )
+    settle_down(ctx, lst, lst.channels_seen() + [c for c in ctx.published if lst.covers(c)])
+    by_channel: dict[str, list] = {}
+    for m in lst.messages():
+        if m.pattern in patterns:
+            by_channel.setdefault(m.channel, []).append(m)
+    for c in ctx.published:  # channels this library published on but nothing arrived from
+        if any(fnmatch.fnmatchcase(c, p) for p in patterns):
+            by_channel.setdefault(c, [])
+    reader = lst.timestamp or ctx.timestamp
+    out = []
+    for channel in sorted(by_channel):
+        want = expected.get(channel) if isinstance(expected, dict) else expected
+        stats = compute(
+            by_channel[channel],
+            channel,
+            seq_field=ctx.seq_field,
+            timestamp_field=reader,
+            tag=ctx.tag,
+            published=ctx.published.get(channel),
+            since=lst.started_mono,
+            expected=None if want is None else int(want),
+        )
+        stats.drops = [error for _, error in lst.drops]
+        stats.timestamp = str(reader)
+        out.append(stats)
+    return lst, out
 
 
 def where(stats: Stats) -> str:
@@ -111,3 +169,53 @@ def figure_name(channel: str, what: str) -> str:
     channel = "all" if ", " in channel else base_channel(channel)
     channel = re.sub(r"[^a-z0-9_.]+", "_", channel.lower()).strip("._") or "all"
     return f"messaging.{channel}.{what}"
+
+
+# --- requests and replies ----------------------------------------------------------------
+
+
+def reply_log(ctx: Context, listener: str | None) -> tuple[Listener, RequestLog]:
+    """The reply listener ``listener`` (default: the latest one) and its requests."""
+    if listener is None:
+        names = [n for n in ctx.listeners if n in ctx.requests]
+        listener = names[-1] if names else None
+    if listener is None or listener not in ctx.requests:
+        known = ", ".join(ctx.requests) or "none"
+        what = f"{listener!r}" if listener else "(none started)"
+        hint = " (a plain listener: start it with 'Start Reply Listener')" if listener in ctx.listeners else ""
+        raise CrosscheckError(
+            f"No reply listener {what}{hint}; reply listeners: {known}. Use 'Start Reply Listener' first."
+        )
+    return ctx.listeners[listener], ctx.requests[listener]
+
+
+def reply_where(lst: Listener) -> str:
+    """``for replies on channel 'x' (listener 'r')``."""
+    subs = lst.subscriptions
+    on = f"channel {subs[0]!r}" if len(subs) == 1 and not lst.patterns else ", ".join(subs)
+    return f"for replies on {on} (listener {lst.name!r})"
+
+
+def gather_replies(ctx: Context, listener: str | None = None) -> tuple[Listener, ReplyStats]:
+    """Reply figures of a reply listener, once every request was answered or its timeout passed."""
+    lst, log = reply_log(ctx, listener)
+    where = reply_where(lst)
+    if not lst.running:  # no reply can come any more: what is unanswered is lost
+        return lst, compute_replies(lst.messages(), log, float("inf"), where)
+    seen, checked = -1, 0.0
+    while True:
+        now = time.monotonic()
+        total = len(lst.records)
+        if total != seen or now - checked >= 0.1:  # new replies, or timeouts may have passed
+            stats = compute_replies(lst.messages(), log, now, where)
+            seen, checked = total, now
+            if not stats.pending:
+                return lst, stats
+        if now >= log.last_deadline():
+            return lst, compute_replies(lst.messages(), log, now, where)
+        time.sleep(0.01)
+
+
+def reply_figure(lst: Listener) -> str:
+    """The channel (or pattern) a reply listener's figures are named after."""
+    return (lst.channels or lst.patterns or ["replies"])[0]

@@ -29,6 +29,7 @@ from redis.retry import Retry
 from crosscheck import config, namespace
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.messaging.connection import Connection
+from crosscheck.messaging.timestamps import TimestampReader
 
 RECONNECT_EVERY = 0.05
 RECV_SIZE = 1 << 20
@@ -161,6 +162,7 @@ class Listener:
         self.channels = list(dict.fromkeys(channels))
         self.patterns = list(dict.fromkeys(patterns))
         self.records: list[tuple] = []
+        self.timestamp: TimestampReader | None = None  # this listener's own send-time field, if given
         self._messages: list[Message] = []
         self.taken: set[int] = set()
         self.started_mono = 0.0

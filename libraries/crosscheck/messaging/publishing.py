@@ -13,6 +13,7 @@ from crosscheck.errors import ConfigurationError
 from crosscheck.messaging.connection import Connection
 from crosscheck.messaging.context import Context
 from crosscheck.messaging.statistics import TAG_FIELD, Published
+from crosscheck.messaging.timestamps import stamp_field
 
 CHUNK = 1000
 _RATE = re.compile(r"^\s*(?P<n>\d+(?:\.\d+)?)\s*(?:/\s*(?P<unit>s|sec|second|m|min|minute|h|hour))?\s*$", re.I)
@@ -66,11 +67,12 @@ class Stamper:
 
     def __init__(self, ctx: Context, body: dict | None):
         extra = json.dumps(body, separators=(",", ":"), default=str)[1:-1] if body else ""
-        for reserved in (ctx.seq_field, ctx.timestamp_field, TAG_FIELD):
+        sent_field = stamp_field(ctx.timestamp_field)
+        for reserved in (ctx.seq_field, sent_field, TAG_FIELD):
             if body and reserved in body:
                 raise ConfigurationError(f"Payload field {reserved!r} is set by the library; remove it from the body.")
         self.prefix = "{" + json.dumps(ctx.seq_field) + ":"
-        self.middle = "," + json.dumps(ctx.timestamp_field) + ":"
+        self.middle = "," + json.dumps(sent_field) + ":"
         self.suffix = f',"{TAG_FIELD}":{json.dumps(ctx.tag)}' + ("," + extra if extra else "") + "}"
 
     def __call__(self, seq: int, sent_at: float) -> str:

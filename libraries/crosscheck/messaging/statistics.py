@@ -1,5 +1,5 @@
 """Delivery statistics, pure computation: received vs expected, success rate, latency
-percentiles, order, duplicates (by seq and by content).
+percentiles, order, duplicates (by seq and by content), unreadable send times.
 
 Nothing here touches Redis or Robot Framework: :func:`compute` takes received messages
 (anything with ``is_json``, ``payload``, ``mono`` and ``wall``) and what this library
@@ -16,11 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crosscheck.errors import ConfigurationError
+from crosscheck.messaging.timestamps import TimestampReader, Unreadable
 from crosscheck.reporting import summary
 
 TAG_FIELD = "cc"  # the run tag of messages this library stamps
 PROBE_FIELD = "cc_probe"  # recovery probes, never counted
 STATISTICS = ("min", "p50", "p95", "p99", "max", "mean")
+SHOWN = 5  # unreadable timestamps quoted in a message
+NO_SEQ = "no sequence numbers: lost messages cannot be counted"
 
 
 @dataclass
@@ -70,6 +73,12 @@ class Stats:
     non_json: int = 0
     latencies: list[float] = field(default_factory=list)  # ms
     drops: list[str] = field(default_factory=list)  # the listener's connection losses
+    unreadable: int = 0  # messages whose send time is there but cannot be read
+    unreadable_examples: list[str] = field(default_factory=list)  # the first few, with message and value
+    untimed: int = 0  # JSON messages of the system under test without a send time
+    counted: bool = True  # False: expected (and so lost, success rate) cannot be known
+    uncounted_reason: str = ""
+    timestamp: str = "sent_at"  # where and how send times were read, for messages
 
     @property
     def lost(self) -> int:
@@ -81,6 +90,15 @@ class Stats:
             return 100.0 if self.unique or not self.received else 0.0
         return min(100.0, 100.0 * self.unique / self.expected)
 
+    def uncounted(self) -> str:
+        """Why lost messages cannot be counted, with what arrived and the fix."""
+        return f"{self.uncounted_reason} ({self.unique:,} arrived); pass expected=N when the total is known"
+
+    def unreadable_text(self) -> str:
+        """``3 unreadable send times: #2 on 'c' {"date_done": "soon"}: 'soon' is not an ISO-8601 time; ...``."""
+        more = f"; {self.unreadable - len(self.unreadable_examples):,} more" if self.unreadable > SHOWN else ""
+        return f"{self.unreadable:,} unreadable send times: {'; '.join(self.unreadable_examples)}{more}"
+
     def latency(self, statistic: str) -> float | None:
         if not self.latencies:
             return None
@@ -91,21 +109,27 @@ class Stats:
             "channel": self.channel,
             "received": self.received,
             "unique": self.unique,
-            "expected": self.expected,
-            "lost": self.lost,
-            "success_rate": round(self.success_rate, 3),
+            "expected": self.expected if self.counted else None,
+            "lost": self.lost if self.counted else None,
+            "success_rate": round(self.success_rate, 3) if self.counted else None,
+            "uncounted_reason": None if self.counted else self.uncounted_reason,
             "out_of_order": self.out_of_order,
             "duplicates": self.duplicates,
             "content_duplicates": self.content_duplicates,
             "non_json": self.non_json,
             "latency_count": len(self.latencies),
+            "unreadable_timestamps": self.unreadable,
+            "untimed": self.untimed,
         }
         for name in STATISTICS:
             out[f"latency_{name}_ms"] = self.latency(name)
         return out
 
     def figures(self) -> str:
-        parts = [f"received {self.unique:,} of {self.expected:,} expected ({self.success_rate:.1f} %)"]
+        if self.counted:
+            parts = [f"received {self.unique:,} of {self.expected:,} expected ({self.success_rate:.1f} %)"]
+        else:
+            parts = [f"received {self.unique:,} ({self.uncounted_reason})"]
         if self.latencies:
             s = summary(self.latencies)
             parts.append(f"latency p50 {s['p50']:.1f} ms, p95 {s['p95']:.1f} ms, max {s['max']:.1f} ms")
@@ -115,6 +139,8 @@ class Stats:
         )
         if self.non_json:
             parts.append(f"{self.non_json} not JSON")
+        if self.unreadable:
+            parts.append(self.unreadable_text())
         if self.drops:
             parts.append(f"the listener lost its connection {len(self.drops)} times (last: {self.drops[-1]})")
         return "; ".join(parts)
@@ -135,7 +161,7 @@ def compute(
     channel: str,
     *,
     seq_field: str = "seq",
-    timestamp_field: str = "sent_at",
+    timestamp_field: str | TimestampReader = "sent_at",
     tag: str = "",
     published: Published | None = None,
     since: float = 0.0,
@@ -146,16 +172,21 @@ def compute(
     ``messages`` are those received on ``channel``; ``tag`` is this library's run tag and
     ``published`` what it published there, ``since`` the monotonic time the listener started.
     Own messages (stamped by `Publish Messages`) are matched to their monotonic
-    send time; other messages use the payload's timestamp field (epoch seconds)
-    against the wall clock at arrival. Ordering and duplicates are judged by the
+    send time; other messages use the payload's timestamp field (a field name or JSONPath,
+    read by :class:`~crosscheck.messaging.timestamps.TimestampReader`: epoch s, ms, us or
+    ISO-8601) against the wall clock at arrival; a send time that cannot be read is counted
+    in ``unreadable`` with the message and the value. Ordering and duplicates are judged by the
     seq field per source; a message of the system under test whose content (all
     fields but seq and timestamp) equals an earlier one's under another seq is
     counted in ``content_duplicates`` (a re-send under a fresh seq). ``expected``
     defaults to what this library published on the channel while the listener ran
-    plus, for other sources, the span of the seq numbers seen (first to last).
+    plus, for other sources, the span of the seq numbers seen (first to last). When neither
+    exists (no ``expected``, nothing published here by this library, no seq in any message),
+    lost messages cannot be counted: ``counted`` is False and ``uncounted_reason`` says why.
     """
     stats = Stats(channel)
-    ts_field = timestamp_field
+    reader = timestamp_field if isinstance(timestamp_field, TimestampReader) else TimestampReader(timestamp_field)
+    ts_field = reader.path
     seen: set = set()
     contents: set[str] = set()
     ignore = (seq_field, ts_field, TAG_FIELD)
@@ -195,17 +226,39 @@ def compute(
             sent = published.sent_mono(seq)
         if sent is not None:
             stats.latencies.append((m.mono - sent) * 1000.0)
-        else:
-            ts = payload.get(ts_field)
-            if isinstance(ts, (int, float)) and not isinstance(ts, bool):
-                stats.latencies.append((m.wall - float(ts)) * 1000.0)
+            continue
+        ts = reader.read(payload)
+        if isinstance(ts, Unreadable):
+            stats.unreadable += 1
+            if len(stats.unreadable_examples) < SHOWN:
+                stats.unreadable_examples.append(_unreadable(m, ts))
+        elif ts is not None:
+            stats.latencies.append((m.wall - ts) * 1000.0)
+        elif source != tag:
+            stats.untimed += 1
     if expected is not None:
         stats.expected = int(expected)
     else:
         own = published.count_since(since) if published is not None else 0
         others = sum(highest[s] - lowest[s] + 1 for s in highest if s != tag)
         stats.expected = own + others + (stats.unique - len(seen))
+        if not own and not seen:
+            stats.counted = False
+            stats.uncounted_reason = (
+                NO_SEQ if stats.unique else "nothing arrived and nothing was published here by this library"
+            )
     return stats
+
+
+def _unreadable(message: Any, problem: Unreadable) -> str:
+    """``#3 on 'c' {"date_done": "soon"}: 'soon' is not an ISO-8601 time``: the message and the value."""
+    index = getattr(message, "index", None)
+    channel = getattr(message, "channel", None)
+    short = getattr(message, "short", None)
+    text = short(100) if callable(short) else str(getattr(message, "raw", ""))[:100]
+    label = f"#{index}" if index is not None else "message"
+    where = f" on {channel!r}" if channel else ""
+    return f"{label}{where} {text}: {problem.reason}"
 
 
 def combine(parts: list[Stats], name: str) -> Stats:
@@ -219,6 +272,13 @@ def combine(parts: list[Stats], name: str) -> Stats:
         total.content_duplicates += s.content_duplicates
         total.non_json += s.non_json
         total.latencies.extend(s.latencies)
+        total.unreadable += s.unreadable
+        total.unreadable_examples.extend(s.unreadable_examples[: max(0, SHOWN - len(total.unreadable_examples))])
+        total.untimed += s.untimed
+        if not s.counted and s.uncounted_reason == NO_SEQ and total.counted:
+            total.counted, total.uncounted_reason = False, f"{NO_SEQ} on {s.channel!r}"
+    if parts and all(not s.counted for s in parts) and total.counted:
+        total.counted, total.uncounted_reason = False, parts[0].uncounted_reason
     return total
 
 

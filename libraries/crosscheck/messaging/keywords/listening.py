@@ -14,7 +14,8 @@ from crosscheck.core import Component
 from crosscheck.errors import CrosscheckError
 from crosscheck.messaging.context import Context
 from crosscheck.messaging.delivery import settle_down
-from crosscheck.messaging.listener import Condition, Listener, describe_arrivals
+from crosscheck.messaging.listener import Condition, describe_arrivals
+from crosscheck.messaging.timestamps import TimestampReader
 
 
 class ListeningKeywords(Component[Context]):
@@ -26,6 +27,8 @@ class ListeningKeywords(Component[Context]):
         name: str | None = None,
         alias: str | None = None,
         timeout: timedelta = timedelta(seconds=5),
+        timestamp_field: str | None = None,
+        timestamp_format: str | None = None,
     ) -> str:
         """Subscribes to ``channels`` (and glob ``patterns``) in the background; returns the listener's name.
 
@@ -36,25 +39,35 @@ class ListeningKeywords(Component[Context]):
         latest one is the default for the other keywords. The listener stops at the end
         of the test (or suite) that started it, or with `Stop Listening`.
 
+        ``timestamp_field`` and ``timestamp_format`` say where and how the messages on
+        this listener carry their send time (default: the library's; see `Timestamps`):
+        a task queue's results with ``timestamp_field=date_done`` (ISO-8601), a payload
+        with ``timestamp_field=$.meta.ts  timestamp_format=epoch_ms``.
+
         A lost connection is re-established every 50 ms and the subscriptions renewed;
         see `Get Recovery Time`.
 
         | ${listener}= | `Start Listening` | ${channel} |
         | `Start Listening` | tickstock.universe.updated | tickstock.cache.sync_complete | name=app |
         | `Start Listening` | patterns=${{ ["tickstock.*"] }} |
+        | `Start Listening` | ${channel} | name=results | timestamp_field=result.date_done | timestamp_format=iso |
         """
-        conn = self.ctx.connection(alias)
-        name = name or f"listener{next(self.ctx.listener_names)}"
-        if name in self.ctx.listeners:
-            raise CrosscheckError(f"A listener named {name!r} is already running; stop it or pick another name.")
-        listener = Listener(name, conn, list(channels), list(patterns or []))
-        listener.start(timeout.total_seconds())
-        self.ctx.add_listener(listener)
-        self.ctx.cleanup.add(f"listener {name!r} at {conn.where}", lambda: self.ctx.drop_listener(name, listener))
+        reader = self._timestamp_reader(timestamp_field, timestamp_format)
+        listener = self.ctx.start_listener(
+            list(channels), list(patterns or []), name, alias, timeout.total_seconds(), reader
+        )
+        name, conn = listener.name, listener.connection
         logger.info(
             f"Listening as {name!r} on {', '.join(listener.subscriptions)} at {conn.where} (subscription confirmed)."
         )
         return name
+
+    def _timestamp_reader(self, field: str | None, fmt: str | None) -> TimestampReader | None:
+        """The listener's own send-time reader, or None for the library's."""
+        if field is None and fmt is None:
+            return None
+        default = self.ctx.timestamp
+        return TimestampReader(field or default.path, fmt or default.format)
 
     @keyword
     def stop_listening(self, name: str | None = None) -> int:

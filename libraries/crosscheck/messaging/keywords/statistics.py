@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from robot.api import logger
 from robotlibcore import keyword
 
 from crosscheck import figures, reporting
@@ -11,7 +12,7 @@ from crosscheck.assertions import AssertionOperator, chart_target, check, time_t
 from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.messaging.context import Context
-from crosscheck.messaging.delivery import figure_name, gather, where
+from crosscheck.messaging.delivery import figure_name, gather, gather_per_channel, where
 from crosscheck.messaging.statistics import STATISTICS, Stats, percent
 from crosscheck.variables.targets import MESSAGE_DELIVERY_TARGET, MESSAGE_SUCCESS_RATE_TARGET
 
@@ -27,19 +28,27 @@ class StatisticsKeywords(Component[Context]):
         """All delivery figures of ``channel`` (default: every channel of the listener) as a dictionary.
 
         Keys: ``received`` (with duplicates), ``unique``, ``expected``, ``lost``,
-        ``success_rate`` (%), ``out_of_order``, ``duplicates`` (same seq again),
-        ``content_duplicates`` (same content again under another seq), ``non_json``,
-        ``latency_count`` and ``latency_<min|p50|p95|p99|max|mean>_ms``.
+        ``success_rate`` (%), ``uncounted_reason``, ``out_of_order``, ``duplicates`` (same
+        seq again), ``content_duplicates`` (same content again under another seq),
+        ``non_json``, ``latency_count``, ``latency_<min|p50|p95|p99|max|mean>_ms``,
+        ``unreadable_timestamps`` (a send time there but not readable; see `Timestamps`)
+        and ``untimed`` (messages of the system under test without a send time).
 
         ``expected`` is how many messages should have arrived. By default it is what
         this library published on the channel while the listener ran plus, for messages
         of the system under test, the span of their seq numbers (so a gap counts as
-        lost; pass ``expected`` to count lost messages at the end too).
+        lost; pass ``expected`` to count lost messages at the end too). When there is
+        neither (messages without seq numbers), ``expected``, ``lost`` and
+        ``success_rate`` are None and ``uncounted_reason`` says "no sequence numbers: lost
+        messages cannot be counted".
 
         Waits briefly (until the expected count arrived or arrivals stop for 0.5 s) first.
         The figures and a latency histogram are written to the log.
+
+        | ${stats}= | `Get Delivery Statistics` | ${channel} |
         """
         stats = gather(self.ctx, channel, expected, listener)
+        self._warn_unreadable(stats)
         self._log(stats)
         self._record(stats, ("p50", "p95", "p99", "max"))
         return stats.as_dict()
@@ -57,8 +66,10 @@ class StatisticsKeywords(Component[Context]):
 
         Latency is arrival time minus send time: for messages sent by `Publish Messages`
         on the monotonic clock in-process; for the system under test's messages from the
-        payload's timestamp field (``timestamp_field`` library argument, default
-        ``sent_at``, epoch seconds) against the wall clock. ``assertion_expected`` is a
+        payload's timestamp field (``timestamp_field``, default ``sent_at``: epoch seconds
+        or milliseconds, ISO-8601, at a field or JSONPath; see `Timestamps`) against the
+        wall clock. Send times that cannot be read are left out of the figure and a
+        warning quotes them (message and value). ``assertion_expected`` is a
         time with a unit (``100 ms``, ``0.1 s``); a bare number is refused. The
         distribution is logged as a percentile table and a histogram that marks the
         expected value as the target line (no line without an assertion).
@@ -73,12 +84,14 @@ class StatisticsKeywords(Component[Context]):
         what = f"{statistic} delivery latency (ms) {where(stats)}"
         target = time_target(assertion_operator, assertion_expected, what)
         line, label = chart_target(assertion_operator, target)
+        self._warn_unreadable(stats)
         self._log(stats, target=line, label=label)
         value = stats.latency(statistic)
         if value is None:
+            unreadable = f"; {stats.unreadable_text()}" if stats.unreadable else ""
             raise CrosscheckError(
-                f"No latency {where(stats)}: {stats.received} messages arrived, none with a send time "
-                f"(own stamped messages or a {self.ctx.timestamp_field!r} field)."
+                f"No latency {where(stats)}: {stats.received} messages arrived, none with a readable send time "
+                f"(own stamped messages or a {stats.timestamp!r} field){unreadable}."
             )
         figures.record(
             figure_name(stats.channel, f"{statistic}_ms"), value, "ms", "lower", where=what, samples=stats.latencies
@@ -96,9 +109,15 @@ class StatisticsKeywords(Component[Context]):
     ) -> float:
         """Percentage of expected messages that arrived (duplicates not counted twice).
 
+        Fails when it cannot be computed: messages without seq numbers, nothing published
+        by this library and no ``expected`` ("no sequence numbers: lost messages cannot be
+        counted"); pass ``expected`` when the total is known.
+
         | `Get Success Rate` | >= | ${MESSAGE_SUCCESS_RATE_TARGET} | channel=${channel} |
+        | `Get Success Rate` | == | 100 | channel=${channel} | expected=1000 |
         """
         stats = gather(self.ctx, channel, expected, listener)
+        self._require_counted(stats, "Success rate")
         figures.record(
             figure_name(stats.channel, "success_rate"), round(stats.success_rate, 3), "%", "higher", where=where(stats)
         )
@@ -153,8 +172,14 @@ class StatisticsKeywords(Component[Context]):
         expected: int | None = None,
         listener: str | None = None,
     ) -> int:
-        """Expected messages that never arrived (see `Get Delivery Statistics` for ``expected``)."""
+        """Expected messages that never arrived (see `Get Delivery Statistics` for ``expected``).
+
+        Fails, as `Get Success Rate` does, when lost messages cannot be counted.
+
+        | `Get Lost Count` | == | 0 | channel=${channel} |
+        """
         stats = gather(self.ctx, channel, expected, listener)
+        self._require_counted(stats, "Lost messages")
         figures.record(figure_name(stats.channel, "lost"), stats.lost, "count", "lower", where=where(stats))
         return check(
             stats.lost,
@@ -248,8 +273,10 @@ class StatisticsKeywords(Component[Context]):
         rate at least ``success_rate`` % (default 95), no message out of order
         (``ordered``), no duplicates by seq or by content (unless ``duplicates_allowed``;
         see `Get Duplicate Count`), every payload
-        JSON, and at least ``minimum`` messages received if given. Returns the figures
-        as `Get Delivery Statistics` does.
+        JSON, every send time readable (see `Timestamps`), and at least ``minimum``
+        messages received if given. A success rate that cannot be computed (no sequence
+        numbers, nothing published by this library, no ``expected``) is a failure that
+        says so. Returns the figures as `Get Delivery Statistics` does.
 
         | `Delivery Should Meet Targets` | ${channel} | expected=1000 |
         | `Delivery Should Meet Targets` | ${channel} | latency=50 ms | statistic=p99 | minimum=1000 |
@@ -263,7 +290,9 @@ class StatisticsKeywords(Component[Context]):
         self._record(stats, (statistic,))
         problems = []
         rate_target = percent(success_rate)
-        if stats.success_rate < rate_target:
+        if not stats.counted:
+            problems.append(f"success rate unknown: {stats.uncounted()}")
+        elif stats.success_rate < rate_target:
             problems.append(
                 f"success rate {stats.success_rate:.1f} % < {rate_target:g} % "
                 f"({stats.unique:,} of {stats.expected:,} arrived, {stats.lost:,} lost)"
@@ -283,11 +312,75 @@ class StatisticsKeywords(Component[Context]):
             problems.append(f"{stats.content_duplicates:,} duplicates by content (same fields under another seq)")
         if stats.non_json:
             problems.append(f"{stats.non_json:,} not JSON")
+        if stats.unreadable:
+            problems.append(stats.unreadable_text())
         if problems:
             raise CrosscheckError(
                 f"Delivery {where(stats)} missed its targets: {'; '.join(problems)} [{stats.figures()}]"
             )
         return stats.as_dict()
+
+    @keyword
+    def get_pattern_statistics(
+        self, pattern: str | None = None, expected: Any = None, listener: str | None = None
+    ) -> dict:
+        """Delivery figures per channel a pattern listener received: ``{channel: figures}``.
+
+        ``pattern`` is one the listener subscribed to (``Start Listening
+        patterns=...``); default: all of its patterns. The listener is ``listener``, else
+        the latest one subscribed to ``pattern``. Each channel's figures are those of
+        `Get Delivery Statistics` for the messages that came through the pattern, and are
+        recorded for the verdict under the channel's name. Channels whose messages carry
+        no seq numbers (and that this library did not publish on) show ``None`` for
+        ``expected``, ``lost`` and ``success_rate`` and the reason "no sequence numbers:
+        lost messages cannot be counted"; ``expected`` (a count for every channel, or a
+        dictionary by channel) makes them countable. One table row per channel goes to
+        the log.
+
+        | ${per_channel}= | `Get Pattern Statistics` | ${pattern} |
+        | ${per_channel}= | `Get Pattern Statistics` | ${pattern} | expected=${{ {$channel: 10} }} |
+        """
+        lst, parts = gather_per_channel(self.ctx, pattern, expected, listener)
+        rows = []
+        for stats in parts:
+            self._warn_unreadable(stats)
+            self._record(stats, ("p50", "p95", "p99", "max"))
+            rows.append(
+                [
+                    stats.channel,
+                    stats.unique,
+                    stats.expected if stats.counted else "unknown",
+                    stats.lost if stats.counted else "unknown",
+                    round(stats.success_rate, 2) if stats.counted else stats.uncounted_reason,
+                    *(stats.latency(s) if stats.latencies else "-" for s in ("p50", "p95", "max")),
+                    stats.out_of_order,
+                    stats.duplicates,
+                    stats.unreadable,
+                ]
+            )
+        what = f"pattern {pattern!r}" if pattern else f"patterns {', '.join(lst.patterns)}"
+        reporting.log_html(
+            reporting.html_table(
+                rows,
+                [
+                    "channel",
+                    "received",
+                    "expected",
+                    "lost",
+                    "success %",
+                    "p50 (ms)",
+                    "p95 (ms)",
+                    "max (ms)",
+                    "out of order",
+                    "duplicates",
+                    "unreadable send times",
+                ],
+                f"Delivery per channel through {what} (listener {lst.name!r})",
+            )
+        )
+        if not parts:
+            logger.warn(f"Nothing arrived through {what} on listener {lst.name!r}: no channel to report.")
+        return {stats.channel: stats.as_dict() for stats in parts}
 
     @keyword
     def log_delivery_statistics(
@@ -319,27 +412,45 @@ class StatisticsKeywords(Component[Context]):
                     where=at,
                     samples=stats.latencies,
                 )
-        figures.record(
-            figure_name(stats.channel, "success_rate"), round(stats.success_rate, 3), "%", "higher", where=at
-        )
-        for name, count in (
-            ("lost", stats.lost),
+        counts = [
             ("out_of_order", stats.out_of_order),
             ("duplicates", stats.duplicates),
             ("duplicates_by_content", stats.content_duplicates),
-        ):
+            ("unreadable_timestamps", stats.unreadable),
+        ]
+        if stats.counted:  # no figure is recorded for what could not be counted
+            figures.record(
+                figure_name(stats.channel, "success_rate"), round(stats.success_rate, 3), "%", "higher", where=at
+            )
+            counts.insert(0, ("lost", stats.lost))
+        for name, count in counts:
             figures.record(figure_name(stats.channel, name), count, "count", "lower", where=at)
+
+    @staticmethod
+    def _require_counted(stats: Stats, what: str) -> None:
+        if not stats.counted:
+            raise CrosscheckError(f"{what} {where(stats)} cannot be computed: {stats.uncounted()}.")
+
+    @staticmethod
+    def _warn_unreadable(stats: Stats) -> None:
+        if stats.unreadable:
+            logger.warn(
+                f"Send times {where(stats)} not read from {stats.timestamp!r}, left out of the latency: "
+                f"{stats.unreadable_text()}"
+            )
 
     def _log(self, stats: Stats, target: float | None = None, label: str = "target") -> None:
         """Percentile table and histogram; the histogram marks ``target`` (ms) only when given."""
-        extra = {
+        extra: dict[str, Any] = {
             "received": stats.unique,
-            "expected": stats.expected,
-            "success %": round(stats.success_rate, 2),
+            "expected": stats.expected if stats.counted else "unknown",
+            "success %": round(stats.success_rate, 2) if stats.counted else stats.uncounted_reason,
             "out of order": stats.out_of_order,
             "duplicates": stats.duplicates,
             "duplicates by content": stats.content_duplicates,
         }
+        if stats.unreadable:
+            extra["unreadable send times"] = stats.unreadable
         reporting.log_distribution(
             stats.latencies, "ms", f"Delivery latency {where(stats)}", target=target, extra=extra, target_label=label
         )
