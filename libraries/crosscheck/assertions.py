@@ -16,14 +16,49 @@ from robot.utils import timestr_to_secs
 
 from crosscheck.errors import ConfigurationError
 
-__all__ = ["AssertionOperator", "MissingTimeUnit", "check", "chart_target", "time_target", "to_seconds", "to_millis"]
+__all__ = [
+    "AssertionOperator",
+    "Operator",
+    "to_operator",
+    "MissingTimeUnit",
+    "check",
+    "chart_target",
+    "time_target",
+    "to_seconds",
+    "to_millis",
+]
 
 TIME_RULE = (
     "A time-valued target must carry a unit (``100 ms``, ``0.2 s``, ``1 min``, or a timedelta): "
     "a bare number such as ``0.2`` or ``50`` is refused."
 )
 
+
 # Operators whose expected value is not a value of the figure's kind.
+class Operator:
+    """An assertion operator: ``==``, ``!=``, ``<``, ``>``, ``<=``, ``>=``, ``contains``,
+    ``not contains``, ``starts``, ``ends``, ``matches``, ``validate``, ``then``, or their other
+    names (``equal``, ``should be``, ``less than``, ``*=``, ``^=``, ``$=`` ...), as AssertionEngine
+    reads them. An unknown one is refused with this list."""
+
+
+def to_operator(value: str | None) -> AssertionOperator | None:
+    """``value`` as an AssertionEngine operator (``None`` stays ``None``); an unknown one is refused
+    naming the valid ones, and a time target written in the operator's place says so."""
+    if value is None or isinstance(value, AssertionOperator):
+        return value
+    text = str(value).strip()
+    if text.upper() == "NONE" or not text:
+        return None
+    if text in AssertionOperator.__members__:
+        return AssertionOperator[text]
+    known = ", ".join(AssertionOperator.__members__)
+    hint = ""
+    if "=" in text and text.split("=", 1)[0].isidentifier():
+        hint = f" ('{text.split('=', 1)[0]}=' names no argument of this keyword: check its spelling)"
+    raise ValueError(f"'{text}' is not an assertion operator{hint}; use one of: {known}")
+
+
 _UNCONVERTED = (AssertionOperator["validate"], AssertionOperator["then"])
 # Operators whose expected value is a bound worth drawing on a chart.
 _BOUNDS = ("<", "<=", ">", ">=", "==")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import typing
 from typing import ClassVar
 
 from robotlibcore import DynamicCore
 
 from crosscheck import __version__
+from crosscheck.assertions import AssertionOperator, Operator, to_operator
 from crosscheck.core.cleanup import Cleanup, CleanupListener
 from crosscheck.core.component import Component
 
@@ -23,6 +25,8 @@ class CrosscheckLibrary(DynamicCore):
     ROBOT_LIBRARY_VERSION = __version__
     ROBOT_LIBRARY_DOC_FORMAT = "ROBOT"
     COMPONENTS: ClassVar[tuple[type[Component], ...]] = ()
+    # an unknown assertion operator is refused with the list of known ones (see Operator)
+    ROBOT_LIBRARY_CONVERTERS: ClassVar[dict] = {Operator: to_operator}
 
     def __init__(self, ctx) -> None:
         self.ctx = ctx
@@ -43,7 +47,19 @@ class CrosscheckLibrary(DynamicCore):
                     tags.append("Getter")
                 self._tags[robot_name or name] = tags
 
+    def get_keyword_types(self, name: str):
+        """The keyword's argument types, with ``AssertionOperator | None`` given to Robot as
+        :class:`Operator`, whose converter names the valid operators when a value is none of them."""
+        types = super().get_keyword_types(name)
+        if not isinstance(types, dict):
+            return types
+        return {arg: Operator if _is_operator(hint) else hint for arg, hint in types.items()}
+
     def get_keyword_tags(self, name: str) -> list[str]:
         """The keyword's own tags plus its component's (see :class:`Component`)."""
         own = list(super().get_keyword_tags(name))
         return own + [tag for tag in self._tags.get(name, []) if tag not in own]
+
+
+def _is_operator(hint) -> bool:
+    return hint is AssertionOperator or set(typing.get_args(hint)) == {AssertionOperator, type(None)}
