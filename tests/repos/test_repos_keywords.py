@@ -188,9 +188,12 @@ def test_this_environment_is_consistent():
 
 def test_a_repository_installs_alone_and_one_that_needs_its_sibling_fails(repos):
     base = three(repos, consumer_files={"{pkg}/__init__.py": "from sample_producer import send\n"})
+    before = sorted(str(p.relative_to(base)) for p in base.rglob("*"))
     lib = lib_for(base)
     python = lib.repository_should_install_alone("producer")
     assert Path(python).exists()
+    # pip built copies: nothing (build/, *.egg-info) was written into the repositories
+    assert sorted(str(p.relative_to(base)) for p in base.rglob("*")) == before
     lib.repository_environment_should_be_consistent("producer")
     with pytest.raises(CrosscheckError) as err:
         lib.repository_should_install_alone("consumer")

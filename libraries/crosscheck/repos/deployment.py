@@ -60,6 +60,9 @@ class InstallFailed(Exception):
         self.output = output
 
 
+_NOT_COPIED = (".git", ".venv", "venv", "build", "dist", "*.egg-info", "__pycache__", ".mypy_cache", ".ruff_cache")
+
+
 def create_environment(
     repo: Repository, repos: RepositorySet, pip_options: list[str], timeout: float, editable: bool = False
 ) -> Environment:
@@ -79,7 +82,11 @@ def create_environment(
         argv = [sys.executable, "-m", "pip", "--python", str(env.python), "install", "--disable-pip-version-check"]
         argv += ["--no-input", *pip_options]
         for target in targets:
-            argv += ["-e", str(target.path)] if editable else [str(target.path)]
+            # pip builds a local project in its folder (build/, *.egg-info): it gets a copy, so
+            # nothing is written into the user's repository
+            copy = folder / "sources" / target.path.name
+            shutil.copytree(target.path, copy, ignore=shutil.ignore_patterns(*_NOT_COPIED), symlinks=True)
+            argv += ["-e", str(copy)] if editable else [str(copy)]
         left = max(1.0, timeout - (time.monotonic() - started))
         try:
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=left, cwd=folder)
