@@ -1,4 +1,4 @@
-"""The ``crosscheck`` command: up | down | status | url | doctor | sandbox-image | schema-dump | verdict | baseline."""
+"""The ``crosscheck`` command: up | down | status | url | doctor | init | sandbox-image | schema-dump | verdict | baseline."""
 
 from __future__ import annotations
 
@@ -106,6 +106,12 @@ def service_url(name: str, show_password: bool = False) -> str:
 def cmd_url(args) -> int:
     print(service_url(args.service, args.show_password))
     return 0
+
+
+def cmd_init(argv: list[str]) -> int:
+    from crosscheck import checklist
+
+    return checklist.main(argv)
 
 
 def cmd_doctor(args) -> int:
@@ -224,6 +230,7 @@ def cmd_baseline(argv: list[str]) -> int:
 
 # commands whose own parser takes every argument after the command name
 PASS_THROUGH = {
+    "init": cmd_init,
     "sandbox-image": cmd_sandbox_image,
     "schema-dump": cmd_schema_dump,
     "verdict": cmd_verdict,
@@ -245,7 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--logs", metavar="DIR", help="write the stack's logs to DIR/<key> (default: ./results/stack)")
     p.set_defaults(func=cmd_up)
     p = sub.add_parser(
-        "down", help="stop the `crosscheck up` stack (and any left by runs that are gone); not under a run without --force"
+        "down",
+        help="stop the `crosscheck up` stack (and any left by runs that are gone); not under a run without --force",
     )
     p.add_argument("--force", action="store_true", help="stop the `crosscheck up` stack even though runs use it")
     p.add_argument("--all", action="store_true", help="also stop stacks of runs still in progress (implies --force)")
@@ -263,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         func=cmd_doctor
     )
     for name, text in (
+        ("init", "write a starting checklist for your own system into a folder"),
         ("sandbox-image", "build the local sandbox image"),
         ("schema-dump", "write an expected-schema YAML from a live database"),
         ("verdict", "the Go/No-Go verdict on a run: exits 0 GO, 1 NO-GO, 2 UNDECIDED, 3 bad input"),
