@@ -413,7 +413,9 @@ def plan(system: System, write_passwords: bool) -> dict[str, str]:
     return files
 
 
-def write(folder: Path, files: dict[str, str], force: bool, private: set[str] = frozenset()) -> list[Path]:
+def write(
+    folder: Path, files: dict[str, str], force: bool, private: frozenset[str] | set[str] = frozenset()
+) -> list[Path]:
     """Write ``files`` under ``folder``; nothing at all when one exists already, unless ``force``."""
     existing = [name for name in files if (folder / name).exists()]
     if existing and not force:

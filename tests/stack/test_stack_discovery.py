@@ -88,7 +88,9 @@ def test_a_process_in_another_folder_uses_the_crosscheck_up_stack(tmp_path):
     elsewhere.mkdir()
     state = _up(env, here)
     try:
-        proc = subprocess.run([PY, "-c", SHOW_STACK], env=env, cwd=elsewhere, capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(
+            [PY, "-c", SHOW_STACK], env=env, cwd=elsewhere, capture_output=True, text=True, timeout=60
+        )
         assert proc.returncode == 0, proc.stderr
         info = json.loads(proc.stdout.strip().splitlines()[-1])
         assert info["key"] == state["key"] and info["redis"] == state["services"]["redis"]["url"]
@@ -119,7 +121,20 @@ def test_a_runs_own_stack_writes_its_logs_under_the_runs_output_folder(tmp_path)
     suite = tmp_path / "logs.robot"
     suite.write_text(WAITING_SUITE.format(marker=marker, go=go))
     run = subprocess.run(
-        [PY, "-m", "robot", "--outputdir", "out/run1", "--output", "NONE", "--report", "NONE", "--log", "NONE", "logs.robot"],
+        [
+            PY,
+            "-m",
+            "robot",
+            "--outputdir",
+            "out/run1",
+            "--output",
+            "NONE",
+            "--report",
+            "NONE",
+            "--log",
+            "NONE",
+            "logs.robot",
+        ],
         env=_env(tmp_path),
         cwd=tmp_path,
         capture_output=True,
@@ -257,4 +272,7 @@ def test_an_inherited_up_stack_that_is_gone_is_an_error_not_a_new_stack(tmp_path
     env = _env(tmp_path, CROSSCHECK_STACK_KEY="up-0000000000")
     proc = subprocess.run([PY, "-c", SHOW_STACK], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
-    assert "StackError: the stack started with `crosscheck up` up-0000000000 stopped unexpectedly under this run" in proc.stderr
+    assert (
+        "StackError: the stack started with `crosscheck up` up-0000000000 stopped unexpectedly under this run"
+        in proc.stderr
+    )

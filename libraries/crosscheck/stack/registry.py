@@ -36,7 +36,6 @@ from pathlib import Path
 
 import psutil
 
-
 REGISTRY = Path(os.environ.get("CROSSCHECK_STACK_REGISTRY", "/tmp/crosscheck-stacks"))
 
 
