@@ -68,7 +68,8 @@ class ServiceKeywords(Component[StackContext]):
         it may carry the password that ``url`` (from an arguments file, say) leaves out. An empty
         ``url`` changes nothing. Call it in ``Suite Setup``, before the first keyword that connects.
 
-        | `Use Service Url`    redis    ${CROSSCHECK_REDIS_URL}    # from `--variable` or an arguments file
+        | ${given} = | Get Variable Value | ${CROSSCHECK_REDIS_URL} | ${EMPTY} | # --variable, or an arguments file |
+        | `Use Service Url` | redis | ${given} |
         """
         name = _name(service)
         env = config.ENV[name]
