@@ -54,7 +54,7 @@ dryrun: $(STAMP)
 	$(BIN)/robot --dryrun --outputdir $(RESULTS)/dryrun --log NONE --report NONE suites
 
 lint: $(STAMP)
-	$(BIN)/robocop check suites resources
+	$(BIN)/robocop check suites resources libraries/crosscheck/resources
 
 ## docs: keyword documentation with libdoc, for every library crosscheck registers (crosscheck._LIBRARIES)
 docs: $(STAMP)

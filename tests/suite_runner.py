@@ -59,13 +59,14 @@ def run_suites(
 ) -> SuiteRun:
     """Run ``suites`` (paths relative to ``suites/`` or absolute) in a fresh robot process.
 
-    The process gets its own results folder and so its own embedded stack, whose demo
+    The process gets its own results folder and its own embedded stack, whose demo
     runs with ``faults`` switched on. No service configuration of this process leaks in.
     """
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("CROSSCHECK_", "GATEWAY_", "CONSUMER_", "PRODUCER_"))
     }
     env["CROSSCHECK_RESULTS_DIR"] = str(tmp_path / "results")
+    env["CROSSCHECK_STACK_NAME"] = f"suite-runner-{tmp_path}"  # no `crosscheck up` stack of this installation
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # crosscheck-demo
     if faults:
         env.update(demo_faults.environment(faults.split(",") if isinstance(faults, str) else list(faults)))

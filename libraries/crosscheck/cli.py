@@ -1,4 +1,4 @@
-"""The ``crosscheck`` command: up | down | status | doctor | sandbox-image | schema-dump | verdict | baseline."""
+"""The ``crosscheck`` command: up | down | status | url | doctor | init | sandbox-image | schema-dump | verdict | baseline."""
 
 from __future__ import annotations
 
@@ -20,19 +20,35 @@ def _print_status(rows: list[dict]) -> None:
         print(f"{r['service']:9} {r['address']:{width}}  {r['mode']:34} {r['version']:24} {state}")
 
 
+def _print_stack(info: dict) -> None:
+    if info["key"] is None:
+        print(f"stack: none; {info['why']}")
+        return
+    print(f"stack: {info['key']}, {info['why']}")
+    print(f"logs:  {info['logs']}")
+    for user in info["used_by"]:
+        from crosscheck.stack.api import describe_user
+
+        print(f"used by: {describe_user(user)}")
+
+
 def cmd_up(args) -> int:
+    from pathlib import Path
+
     from crosscheck.stack import api, status
 
-    api.up(system_under_test=not args.no_sut)
+    state = api.up(system_under_test=not args.no_sut, logs=Path(args.logs).resolve() if args.logs else None)
     _print_status(status.rows())
-    print(f"\nlogs: {config.results_dir() / 'stack'}; stop with: crosscheck down")
+    print()
+    _print_stack(status.stack_info(state))
+    print("stop it with: crosscheck down")
     return 0
 
 
 def cmd_down(args) -> int:
     from crosscheck.stack import api
 
-    stopped = api.down(all_stacks=args.all)
+    stopped = api.down(all_stacks=args.all, force=args.force)
     print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
     return 0
 
@@ -40,8 +56,62 @@ def cmd_down(args) -> int:
 def cmd_status(args) -> int:
     from crosscheck.stack import status
 
-    _print_status(status.rows())
+    rows = status.rows()
+    info = status.stack_info()
+    if args.json:
+        import json
+
+        print(json.dumps({"stack": info, "services": rows}, indent=1, default=str))
+        return 0
+    _print_status(rows)
+    print()
+    _print_stack(info)
     return 0
+
+
+def service_url(name: str, show_password: bool = False) -> str:
+    """The URL of service ``name`` as a run from here would use it: configured, else the running
+    stack's; never starts a stack (a stack started by this command would stop with it)."""
+    from crosscheck import services
+    from crosscheck.stack import api
+
+    if name not in services.NAMES:
+        raise ConfigurationError(f"unknown service {name!r}: use one of {', '.join(services.NAMES)}")
+    service = services.get(name)
+    url = service.configured()
+    if not url and name == "qdrant":
+        raise ConfigurationError(
+            "qdrant is not configured (CROSSCHECK_QDRANT_URL): the vector library runs Qdrant's engine in "
+            "process, which has no URL"
+        )
+    if not url and not service.embedded:
+        url = service.url()
+    if not url:
+        state = api.current()
+        entry = (state or {}).get("services", {}).get(name, {})
+        if not state:
+            raise ConfigurationError(
+                f"{name} is not configured ({config.ENV[name]}) and no embedded stack is running: "
+                "start one with `crosscheck up`"
+            )
+        if not entry.get("url"):
+            raise ConfigurationError(
+                f"{name} is not configured ({config.ENV[name]}) and stack {state['key']} has none "
+                f"({entry.get('status', 'not started')}: {entry.get('error', 'see crosscheck status')})"
+            )
+        url = entry["url"]
+    return url if show_password else config.mask_url(url)
+
+
+def cmd_url(args) -> int:
+    print(service_url(args.service, args.show_password))
+    return 0
+
+
+def cmd_init(argv: list[str]) -> int:
+    from crosscheck import checklist
+
+    return checklist.main(argv)
 
 
 def cmd_doctor(args) -> int:
@@ -160,6 +230,7 @@ def cmd_baseline(argv: list[str]) -> int:
 
 # commands whose own parser takes every argument after the command name
 PASS_THROUGH = {
+    "init": cmd_init,
     "sandbox-image": cmd_sandbox_image,
     "schema-dump": cmd_schema_dump,
     "verdict": cmd_verdict,
@@ -178,17 +249,29 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="do not start the system under test (CROSSCHECK_SUT, by default the demo when installed)",
     )
+    p.add_argument("--logs", metavar="DIR", help="write the stack's logs to DIR/<key> (default: ./results/stack)")
     p.set_defaults(func=cmd_up)
-    p = sub.add_parser("down", help="stop the embedded stack (and any left by runs that are gone)")
-    p.add_argument("--all", action="store_true", help="also stop stacks of runs still in progress")
+    p = sub.add_parser(
+        "down",
+        help="stop the `crosscheck up` stack (and any left by runs that are gone); not under a run without --force",
+    )
+    p.add_argument("--force", action="store_true", help="stop the `crosscheck up` stack even though runs use it")
+    p.add_argument("--all", action="store_true", help="also stop stacks of runs still in progress (implies --force)")
     p.set_defaults(func=cmd_down)
-    sub.add_parser(
-        "status", help="each service: address (password masked), version, embedded or configured"
-    ).set_defaults(func=cmd_status)
+    p = sub.add_parser(
+        "status", help="each service: address (password masked), version, embedded or configured; which stack and why"
+    )
+    p.add_argument("--json", action="store_true", help="print it as JSON: {stack: {...}, services: [...]}")
+    p.set_defaults(func=cmd_status)
+    p = sub.add_parser("url", help="print one service's URL for scripts (password masked unless --show-password)")
+    p.add_argument("service", help="redis, postgres, api, qdrant, docker or toxiproxy")
+    p.add_argument("--show-password", action="store_true", help="print the password the URL carries")
+    p.set_defaults(func=cmd_url)
     sub.add_parser("doctor", help="check every service; one line per problem, with the fix").set_defaults(
         func=cmd_doctor
     )
     for name, text in (
+        ("init", "write a starting checklist for your own system into a folder"),
         ("sandbox-image", "build the local sandbox image"),
         ("schema-dump", "write an expected-schema YAML from a live database"),
         ("verdict", "the Go/No-Go verdict on a run: exits 0 GO, 1 NO-GO, 2 UNDECIDED, 3 bad input"),

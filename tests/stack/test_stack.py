@@ -255,7 +255,7 @@ def test_a_crashed_child_server_is_restarted_on_the_same_port_and_reported(tmp_p
 
 
 def test_cli_up_status_down(tmp_path):
-    env = _env(tmp_path)
+    env = _env(tmp_path, CROSSCHECK_STACK_NAME=f"test-{tmp_path}")
     up = subprocess.run(
         [PY, "-m", "crosscheck.cli", "up", "--no-sut"], env=env, capture_output=True, text=True, timeout=120
     )
@@ -264,10 +264,11 @@ def test_cli_up_status_down(tmp_path):
         status = subprocess.run(
             [PY, "-m", "crosscheck.cli", "status"], env=env, capture_output=True, text=True, timeout=60
         )
-        lines = {line.split()[0]: line for line in status.stdout.splitlines()[1:] if line.strip()}
+        table = status.stdout.split("\n\n")[0]
+        lines = {line.split()[0]: line for line in table.splitlines()[1:] if line.strip()}
         assert "running" in lines["redis"] and "embedded" in lines["redis"]
         assert "running" in lines["postgres"] and "pgvector" in lines["postgres"]
-        state = registry.read_state(registry.explicit_key((tmp_path / "results").resolve()))
+        state = registry.read_state(registry.explicit_key(env["CROSSCHECK_STACK_NAME"]))
         assert lines["redis"].split()[1] == state["services"]["redis"]["url"]
         # without a system under test the proxy server runs too, its proxies listed
         proxies = state["services"]["toxiproxy"]["proxies"]
@@ -500,5 +501,5 @@ def test_status_lists_every_service(tmp_path):
         [PY, "-m", "crosscheck.cli", "status"], env=_env(tmp_path), capture_output=True, text=True, timeout=60
     )
     assert status.returncode == 0, status.stderr
-    names = [line.split()[0] for line in status.stdout.splitlines()[1:] if line.strip()]
+    names = [line.split()[0] for line in status.stdout.split("\n\n")[0].splitlines()[1:] if line.strip()]
     assert names == [s.name for s in services.all_services()]

@@ -52,6 +52,8 @@ RESTART_MODES = {"redis": ("kill",), "postgres": ("kill", "immediate"), PROXY: (
 RECHECK = 1.0  # seconds a record read from disk is trusted without asking whether its supervisor lives
 
 _cache: dict[str, dict] = {}
+_logs_of: dict[str, str] = {}  # key -> log folder of every stack this process used (for messages once it is gone)
+_users_added: set[str] = set()  # stacks this process recorded its run as a user of
 _private: list[tuple[str, str | None]] = []  # private stacks of this process: (key, CROSSCHECK_STACK_KEY before)
 _private_numbers = itertools.count(1)
 
@@ -80,8 +82,36 @@ def _wants_sut() -> bool:
     return not config.configured("api") and not any(config.configured(s) for s in EMBEDDABLE)
 
 
-def _spawn(key: str, owner: psutil.Process | None, system_under_test: bool) -> None:
-    logs = config.results_dir() / "stack" / key
+def run_output_dir() -> Path | None:
+    """The output folder of the Robot run this process belongs to (``--outputdir``; under pabot
+    the pabot run's, not the worker's ``pabot_results/<n>``), or None outside a Robot run."""
+    try:
+        from robot.libraries.BuiltIn import BuiltIn
+        from robot.running.context import EXECUTION_CONTEXTS
+    except ImportError:
+        return None
+    if EXECUTION_CONTEXTS.current is None:
+        return None
+    try:
+        found = BuiltIn().get_variable_value("${OUTPUT_DIR}")
+    except Exception:  # noqa: BLE001 - not inside a running suite after all
+        return None
+    if not found:
+        return None
+    folder = Path(found)
+    return folder.parent.parent if folder.parent.name == "pabot_results" else folder
+
+
+def logs_root() -> Path:
+    """Where a stack started now keeps its logs (in ``<key>/``): ``stack/`` in the output folder of
+    the Robot run under way (:func:`run_output_dir`), else in ``CROSSCHECK_RESULTS_DIR`` or ``./results``."""
+    return (run_output_dir() or config.results_dir()) / "stack"
+
+
+def _spawn(
+    key: str, owner: psutil.Process | None, system_under_test: bool, logs_dir: Path | None = None, name: str = ""
+) -> None:
+    logs = (logs_dir or logs_root()) / key
     logs.mkdir(parents=True, exist_ok=True)
     argv = [
         sys.executable,
@@ -93,6 +123,8 @@ def _spawn(key: str, owner: psutil.Process | None, system_under_test: bool) -> N
         "--services",
         ",".join(_stack_services()),
     ]
+    if name:
+        argv += ["--name", name]
     if owner is not None:
         argv += ["--owner", f"{owner.pid}:{owner.create_time()}"]
     if not system_under_test:
@@ -123,7 +155,7 @@ def _spawn(key: str, owner: psutil.Process | None, system_under_test: bool) -> N
 
 
 def _active_key() -> str | None:
-    """An explicit stack (``crosscheck up``) for this results folder, if running."""
+    """The ``crosscheck up`` stack of this installation (or of ``CROSSCHECK_STACK_NAME``), if running."""
     key = registry.explicit_key()
     return key if registry.supervisor_alive(registry.read_state(key)) else None
 
@@ -140,6 +172,7 @@ def _remember(key: str) -> dict | None:
     state = registry.read_state(key)
     if state:  # one assignment: a thread reading it sees the record with its own stamp
         _cache["recent"] = {"key": key, "file": [st.st_ino, st.st_mtime_ns], "at": time.monotonic(), "state": state}
+        _logs_of[key] = state.get("logs", "")
     return state
 
 
@@ -161,8 +194,13 @@ def ensure(system_under_test: bool | None = None) -> dict:
 
     In order: the stack this process inherited from the run that started it
     (``CROSSCHECK_STACK_KEY``, so a command started with ``Run Process`` uses the run's
-    stack, and a private stack once :func:`start_private` made one), the ``crosscheck up``
-    stack for this results folder, or the run's own stack.
+    stack, and a private stack once :func:`start_private` made one), the stack this run
+    started itself (the one a pabot run's first worker started serves every later worker,
+    even if ``crosscheck up`` has started one meanwhile), the ``crosscheck up`` stack of this
+    installation (:func:`crosscheck.stack.registry.stack_name`), or a new stack of the run's
+    own. Once chosen, a process keeps its stack: one that stops under it is an error, never a
+    silent switch to another. A run using a ``crosscheck up`` stack is recorded as its user, so
+    ``crosscheck down`` will not stop it under the run without ``--force``.
     A new stack starts the system under test where it runs its own Redis and Postgres and no
     ``CROSSCHECK_API_URL`` is set; ``system_under_test=False`` starts it without.
     """
@@ -177,25 +215,33 @@ def _ensure(system_under_test: bool | None, proxy: bool) -> dict:
     if recent is not None:
         return recent
     if key and not registry.supervisor_alive(registry.read_state(key)):
-        if key.startswith("private-"):  # never fall back to the shared stack a private one protects
-            raise StackError(
-                f"the private stack {key} stopped unexpectedly; see {config.results_dir() / 'stack' / key}"
-            )
+        if key.startswith(("private-", "up-")):  # never fall back to another stack under a run
+            kind = "private stack" if key.startswith("private-") else "stack started with `crosscheck up`"
+            raise StackError(f"the {kind} {key} stopped unexpectedly under this run; see {_where_logs(key)}")
         key = None
+    owner = registry.owner()
     if key is None:
-        key = _active_key()
-    if key is None:
-        owner = registry.owner()
-        key = registry.run_key(owner)
-        with registry.locked(key):
-            state = registry.read_state(key)
-            if not registry.supervisor_alive(state):
-                _spawn(key, owner, _wants_sut() if system_under_test is None else system_under_test)
+        own = registry.run_key(owner)
+        with registry.locked(own):  # the run's own stack first: all of a pabot run's workers share it
+            if registry.supervisor_alive(registry.read_state(own)):
+                key = own
+            else:
+                key = _active_key()
+                if key is None:
+                    key = own
+                    _spawn(key, owner, _wants_sut() if system_under_test is None else system_under_test)
     state = _remember(key)
     if not state:
-        raise StackError(f"the embedded stack {key} stopped unexpectedly; see {config.results_dir() / 'stack' / key}")
+        raise StackError(f"the embedded stack {key} stopped unexpectedly; see {_where_logs(key)}")
+    if key.startswith("up-") and key not in _users_added:
+        registry.add_user(key, owner, str(run_output_dir() or ""))
+        _users_added.add(key)
     os.environ[INHERITED] = key  # child processes find this stack
     return state
+
+
+def _where_logs(key: str) -> str:
+    return _logs_of.get(key) or str(logs_root() / key)
 
 
 def embedded_url(name: str) -> str:
@@ -346,7 +392,7 @@ def start_private(system_under_test: bool = True) -> dict:
     _cache.clear()
     state = _remember(key)
     if not state:
-        raise StackError(f"the private stack {key} stopped unexpectedly; see {config.results_dir() / 'stack' / key}")
+        raise StackError(f"the private stack {key} stopped unexpectedly; see {_where_logs(key)}")
     _move_environment(before, state)
     return state
 
@@ -376,12 +422,14 @@ def stop_private(key: str | None = None) -> bool:
 # --- explicit stacks: crosscheck up / down / status ------------------------------
 
 
-def up(system_under_test: bool = True) -> dict:
-    """Start (or find) the explicit stack for this results folder; it runs until :func:`down`."""
+def up(system_under_test: bool = True, logs: Path | None = None) -> dict:
+    """Start (or find) the ``crosscheck up`` stack of this installation (or of
+    ``CROSSCHECK_STACK_NAME``); it runs until :func:`down`. Its logs go to ``logs/<key>``
+    (default: ``stack/`` in ``CROSSCHECK_RESULTS_DIR`` or ``./results``)."""
     key = registry.explicit_key()
     with registry.locked(key):
         if not registry.supervisor_alive(registry.read_state(key)):
-            _spawn(key, None, system_under_test and _wants_sut())
+            _spawn(key, None, system_under_test and _wants_sut(), logs_dir=logs, name=registry.stack_name())
     return registry.read_state(key) or {}
 
 
@@ -418,14 +466,47 @@ def stop(key: str, timeout: float = 15.0) -> bool:
     return True
 
 
-def down(all_stacks: bool = False) -> list[str]:
-    """Stop the explicit stack, and stacks whose owner is gone (or every stack with ``all_stacks``)."""
+class StackInUse(StackError):
+    """``crosscheck down`` would stop a stack under a run that uses it."""
+
+
+def describe_user(user: dict) -> str:
+    started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(user["create_time"]))
+    command = f" ({user['command']})" if user.get("command") else ""
+    output = f", output {user['output_dir']}" if user.get("output_dir") else f", in {user.get('cwd') or '?'}"
+    return f"pid {user['pid']}{command}, started {started}{output}"
+
+
+def runs_using(key: str) -> list[dict]:
+    """The runs alive that use stack ``key`` but for the one this process belongs to."""
+    mine = {psutil.Process().pid} | {p.pid for p in psutil.Process().parents()}
+    return [user for user in registry.users(key) if user["pid"] not in mine]
+
+
+def down(all_stacks: bool = False, force: bool = False) -> list[str]:
+    """Stop the ``crosscheck up`` stack of this installation, and stacks whose owner is gone (or
+    every stack with ``all_stacks``).
+
+    Raises :class:`StackInUse`, stopping nothing, when a run still uses the ``crosscheck up``
+    stack, naming each (pid, command, start, output folder); ``force`` (or ``all_stacks``)
+    stops it anyway.
+    """
+    explicit = registry.explicit_key()
+    in_use = runs_using(explicit) if registry.supervisor_alive(registry.read_state(explicit)) else []
+    if in_use and not (force or all_stacks):
+        runs = "; ".join(describe_user(u) for u in in_use)
+        noun = "a run" if len(in_use) == 1 else f"{len(in_use)} runs"
+        raise StackInUse(
+            f"stack {explicit} is in use by {noun}: {runs}. Stopping it would break "
+            f"{'that run' if len(in_use) == 1 else 'them'}: wait for the end, or stop it anyway with "
+            "`crosscheck down --force`"
+        )
     stopped = []
     for key in registry.all_keys():
         state = registry.read_state(key) or {}
         owner = state.get("owner")
         stale = owner is not None and not registry.owner_alive(owner["pid"], owner["create_time"])
-        if key == registry.explicit_key() or stale or all_stacks or not registry.supervisor_alive(state):
+        if key == explicit or stale or all_stacks or not registry.supervisor_alive(state):
             if stop(key):
                 stopped.append(key)
     _cache.clear()
@@ -439,13 +520,11 @@ def stop_run_stack() -> str | None:
 
 
 def current() -> dict | None:
-    """The record of the stack serving this process (a private one, this results folder's or
-    this run's), if one is running; never starts one."""
+    """The record of the stack serving this process (a private one, this installation's
+    ``crosscheck up`` stack or this run's), if one is running; never starts one."""
     inherited = os.environ.get(INHERITED)
     if inherited and registry.supervisor_alive(registry.read_state(inherited)):
         return registry.read_state(inherited)
-    key = _active_key()
-    if key is None:
-        owner_key = registry.run_key(registry.owner())
-        key = owner_key if registry.supervisor_alive(registry.read_state(owner_key)) else None
+    owner_key = registry.run_key(registry.owner())
+    key = owner_key if registry.supervisor_alive(registry.read_state(owner_key)) else _active_key()
     return registry.read_state(key) if key else None

@@ -2,8 +2,9 @@
 
 A stack is identified by a key:
 
-* ``up-<hash>``: started by ``crosscheck up`` for one results folder; it runs
-  until ``crosscheck down``.
+* ``up-<hash>``: started by ``crosscheck up``; it runs until ``crosscheck down``. There is
+  one per installation of crosscheck (the Python environment, ``sys.prefix``), found from
+  any folder; ``CROSSCHECK_STACK_NAME`` names another (:func:`stack_name`).
 * ``run-<pid>-<start time>``: started on demand by a test run; its supervisor
   stops it as soon as the owning process is gone (normal end, failure, Ctrl-C
   or kill). The owner is the ``pabot`` process when there is one among the
@@ -13,7 +14,8 @@ A stack is identified by a key:
   at the latest.
 
 Records live in ``/tmp/crosscheck-stacks/`` and are removed with the stack, as is the
-stack's runtime folder ``/tmp/crosscheck-stacks/<key>/`` (data directories, hold markers).
+stack's runtime folder ``/tmp/crosscheck-stacks/<key>/`` (data directories, hold markers,
+and the runs that use the stack: :func:`add_user`, :func:`users`).
 
 A hold marker (:func:`hold`) asks the supervisor to leave a server down until a deadline
 after it stopped; it names the process it is about (a marker for an earlier process is
@@ -27,20 +29,34 @@ import fcntl
 import hashlib
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import psutil
 
-from crosscheck import config
-
 REGISTRY = Path(os.environ.get("CROSSCHECK_STACK_REGISTRY", "/tmp/crosscheck-stacks"))
 
 
-def explicit_key(results: Path | None = None) -> str:
-    """The key of the ``crosscheck up`` stack for a results folder (default: this run's)."""
-    digest = hashlib.sha1(str(results or config.results_dir()).encode()).hexdigest()[:10]
+NAME_ENV = "CROSSCHECK_STACK_NAME"
+
+
+def stack_name() -> str:
+    """What names the ``crosscheck up`` stack: ``CROSSCHECK_STACK_NAME``, else this installation
+    (``sys.prefix``: the virtual environment), so every run of one installation finds the same
+    stack whatever its working directory."""
+    return os.environ.get(NAME_ENV, "").strip() or installation()
+
+
+def installation() -> str:
+    """This installation of crosscheck: its Python environment (``sys.prefix``)."""
+    return str(Path(sys.prefix).resolve())
+
+
+def explicit_key(name: str | None = None) -> str:
+    """The key of the ``crosscheck up`` stack named ``name`` (default: :func:`stack_name`)."""
+    digest = hashlib.sha1((name or stack_name()).encode()).hexdigest()[:10]
     return f"up-{digest}"
 
 
@@ -123,6 +139,51 @@ def all_keys() -> list[str]:
     if not REGISTRY.is_dir():
         return []
     return sorted(p.stem for p in REGISTRY.glob("*.json") if not p.name.startswith("."))
+
+
+def _users_dir(key: str) -> Path:
+    return runtime_dir(key) / "users"
+
+
+def add_user(key: str, user: psutil.Process, output_dir: str | None) -> None:
+    """Record that the run whose life ``user`` bounds (a ``robot`` or ``pabot`` process) uses stack ``key``."""
+    folder = _users_dir(key)
+    if not folder.parent.is_dir():  # the stack is gone
+        return
+    try:
+        argv = " ".join(user.cmdline())
+        cwd = user.cwd()
+    except (psutil.Error, OSError):
+        argv, cwd = "", ""
+    record = {
+        "pid": user.pid,
+        "create_time": user.create_time(),
+        "command": argv[:300],
+        "cwd": cwd,
+        "output_dir": output_dir or "",
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".user.", suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(record, fh)
+    os.replace(tmp, folder / f"{user.pid}-{int(user.create_time())}.json")
+
+
+def users(key: str) -> list[dict]:
+    """The runs still alive that use stack ``key`` (:func:`add_user`), oldest first."""
+    found = []
+    folder = _users_dir(key)
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        if owner_alive(record.get("pid", -1), record.get("create_time", 0)):
+            found.append(record)
+        else:
+            with contextlib.suppress(OSError):
+                path.unlink()
+    return sorted(found, key=lambda r: r["create_time"])
 
 
 MAX_HOLD = 3600.0  # no hold keeps a server down longer than this

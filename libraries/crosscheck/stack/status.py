@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from crosscheck import config, services
-from crosscheck.stack import api
+from crosscheck.stack import api, registry
 
 
 def _version(service, url: str) -> str:
@@ -96,3 +96,41 @@ def _embedded_row(name: str, entry: dict, key: str | None) -> dict[str, Any]:
         listed = ", ".join(f"{n} {p['listen']} -> {p['upstream']}" for n, p in sorted(entry["proxies"].items()))
         row["state"] = f"{row['state']}; proxies: {listed or 'none'}"
     return row
+
+
+def stack_info(state: dict | None = None) -> dict[str, Any]:
+    """Which stack serves this process and why (``key``, ``kind``, ``why``, ``logs``, ``started_at``,
+    ``name``, ``used_by``), for ``crosscheck status``; ``key`` is None when none runs."""
+    state = api.current() if state is None else state
+    if not state:
+        return {
+            "key": None,
+            "kind": None,
+            "why": "no embedded stack is running: a run starts its own on first use (logs in its output folder, "
+            "under stack/), or start one for every run of this installation with `crosscheck up`",
+            "logs": None,
+            "started_at": None,
+            "name": registry.stack_name(),
+            "used_by": [],
+        }
+    key = state["key"]
+    kind = key.split("-", 1)[0]
+    name = state.get("name") or registry.stack_name()
+    if name == registry.installation():
+        up = f"started by `crosscheck up` for the installation {name}: every run of it uses this stack"
+    else:
+        up = f"started by `crosscheck up` as {registry.NAME_ENV}={name}: every run with that name uses this stack"
+    why = {
+        "up": f"{up}, from any folder, until `crosscheck down`",
+        "run": "started on demand by the run it belongs to; it stops when that run ends",
+        "private": "a private stack of the process that started it (`Use A Private Stack`)",
+    }.get(kind, "")
+    return {
+        "key": key,
+        "kind": kind,
+        "why": why,
+        "logs": state.get("logs"),
+        "started_at": state.get("started_at"),
+        "name": state.get("name") or None,
+        "used_by": registry.users(key) if kind == "up" else [],
+    }

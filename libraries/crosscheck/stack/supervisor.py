@@ -13,7 +13,7 @@ that dies is started again with the same two proxies on the same ports and no
 toxics. When the owner process is gone, or on SIGTERM/SIGINT, everything is stopped
 and the runtime folder removed.
 
-Usage: python -m crosscheck.stack.supervisor KEY [--owner PID:CTIME] [--no-sut]
+Usage: python -m crosscheck.stack.supervisor KEY [--owner PID:CTIME] [--no-sut] [--name NAME]
        [--services redis,postgres,toxiproxy] --logs DIR
 """
 
@@ -43,7 +43,13 @@ PROXIED = ("redis", "postgres")  # the servers with a proxy in front, named like
 
 class Supervisor:
     def __init__(
-        self, key: str, services: list[str], logs: Path, owner: tuple[int, float] | None, system_under_test: bool
+        self,
+        key: str,
+        services: list[str],
+        logs: Path,
+        owner: tuple[int, float] | None,
+        system_under_test: bool,
+        name: str = "",
     ):
         self.key = key
         self.logs = logs
@@ -59,6 +65,7 @@ class Supervisor:
         me = psutil.Process()
         self.state: dict[str, Any] = {
             "key": key,
+            "name": name,
             "status": "starting",
             "started_at": time.time(),
             "logs": str(logs),
@@ -304,13 +311,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--services", default="redis,postgres,toxiproxy")
     parser.add_argument("--logs", required=True)
     parser.add_argument("--no-sut", action="store_true", help="do not start the system under test")
+    parser.add_argument("--name", default="", help="what names a `crosscheck up` stack (its installation)")
     args = parser.parse_args(argv)
     owner = None
     if args.owner:
         pid, ctime = args.owner.split(":")
         owner = (int(pid), float(ctime))
     services = [s for s in args.services.split(",") if s]
-    sup = Supervisor(args.key, services, Path(args.logs), owner, system_under_test=not args.no_sut)
+    sup = Supervisor(args.key, services, Path(args.logs), owner, system_under_test=not args.no_sut, name=args.name)
 
     def on_signal(signum, frame):
         sup.stopping = True

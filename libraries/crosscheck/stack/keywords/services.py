@@ -59,6 +59,36 @@ class ServiceKeywords(Component[StackContext]):
         return services.get(name).url()
 
     @keyword
+    def use_service_url(self, service: str, url: str | None = None) -> str:
+        """Points crosscheck at ``url`` for ``service`` for the rest of the run, unless the environment
+        already names one; returns the address used (password masked).
+
+        It sets the service's environment variable (``CROSSCHECK_REDIS_URL``, ...), so every library
+        and every process started from here on uses it. Where that variable is already set, it wins:
+        it may carry the password that ``url`` (from an arguments file, say) leaves out. An empty
+        ``url`` changes nothing. Call it in ``Suite Setup``, before the first keyword that connects.
+
+        | ${given} = | Get Variable Value | ${CROSSCHECK_REDIS_URL} | ${EMPTY} | # --variable, or an arguments file |
+        | `Use Service Url` | redis | ${given} |
+        """
+        name = _name(service)
+        env = config.ENV[name]
+        present = config.configured(name)
+        if present:
+            if url and present != url:
+                logger.info(f"{name}: {env} from the environment is used ({config.mask_url(present)}), not {url!r}")
+            return config.mask_url(present)
+        if not url:
+            logger.info(f"{name}: no address given, {env} unset: crosscheck's default is used")
+            return ""
+        import os
+
+        os.environ[env] = url.strip()
+        masked = config.mask_url(url)
+        logger.info(f"{name}: {env} set to {masked}")
+        return masked
+
+    @keyword
     def get_free_port(self) -> int:
         """Returns a TCP port of 127.0.0.1 that nothing listens on now, for a service a test starts.
 
