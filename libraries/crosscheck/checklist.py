@@ -29,6 +29,7 @@ import yaml
 
 from crosscheck import config
 from crosscheck.errors import ConfigurationError, CrosscheckError
+from crosscheck.helptext import PlainHelpFormatter
 
 ARGS_FILE = "crosscheck.args"
 SCHEMA_FILE = "expected/schema.yaml"
@@ -440,6 +441,7 @@ def write(
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
+        formatter_class=PlainHelpFormatter,
         prog="crosscheck init",
         description="Write a starting checklist for your own system into a folder: the expected schema of its "
         "database, its OpenAPI document as the contract baseline, its Redis channels, an arguments file with its "

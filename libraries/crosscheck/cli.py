@@ -8,6 +8,7 @@ from typing import NoReturn
 
 from crosscheck import config
 from crosscheck.errors import ConfigurationError
+from crosscheck.helptext import PlainArgumentParser
 
 
 def _print_status(rows: list[dict]) -> None:
@@ -142,7 +143,7 @@ VERDICT_EXIT = {"GO": 0, "NO-GO": 1, "UNDECIDED": 2}
 BAD_INPUT = 3
 
 
-class _InputParser(argparse.ArgumentParser):
+class _InputParser(PlainArgumentParser):
     """A parser that exits 3 on bad arguments: for `crosscheck verdict`, 2 means UNDECIDED."""
 
     def error(self, message: str) -> NoReturn:
@@ -239,7 +240,7 @@ PASS_THROUGH = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="crosscheck", description=__doc__)
+    parser = PlainArgumentParser(prog="crosscheck", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("up", help="start the embedded Redis, Postgres and system under test until `crosscheck down`")
     p.add_argument(

@@ -7,6 +7,7 @@ import sys
 
 from crosscheck import config
 from crosscheck.errors import CrosscheckError
+from crosscheck.helptext import PlainHelpFormatter
 
 
 def schema_dump(argv: list[str] | None = None) -> int:
@@ -18,6 +19,7 @@ def schema_dump(argv: list[str] | None = None) -> int:
     ``--comments`` add a digest of each function's body, the grants per role and comments.
     """
     parser = argparse.ArgumentParser(
+        formatter_class=PlainHelpFormatter,
         prog="crosscheck schema-dump",
         description="Write the expected-schema YAML file (tables, columns, indexes, constraints, "
         "foreign keys, partitions, views, materialized views, functions, triggers, sequences, domains, "

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from crosscheck.errors import CrosscheckError
+from crosscheck.helptext import PlainHelpFormatter
 
 
 def sandbox_image(argv: list[str] | None = None) -> int:
@@ -14,7 +15,9 @@ def sandbox_image(argv: list[str] | None = None) -> int:
     from crosscheck.services import docker as docker_service
 
     parser = argparse.ArgumentParser(
-        prog="crosscheck sandbox-image", description="Build the minimal local sandbox image with 'docker import'."
+        formatter_class=PlainHelpFormatter,
+        prog="crosscheck sandbox-image",
+        description="Build the minimal local sandbox image with 'docker import'.",
     )
     parser.add_argument(
         "--tag", default=None, help=f"image tag (default: CROSSCHECK_SANDBOX_IMAGE or {image.DEFAULT_TAG})"
