@@ -164,6 +164,7 @@ class LoaderKeywords(Component[ConfigurationContext]):
         key: str,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         env: str | None = None,
         environment: dict[str, Any] | None = None,
         arguments: list[str] | None = None,

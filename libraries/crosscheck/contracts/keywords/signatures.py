@@ -21,6 +21,7 @@ class SignatureKeywords(Component[ContractsContext]):
         name: str,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         schema: str = "public",
         database_url: str | None = None,
     ) -> str:

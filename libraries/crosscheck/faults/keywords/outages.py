@@ -79,6 +79,7 @@ class OutageKeywords(Component[FaultsContext]):
         service: str = "redis",
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         down_for: str = "0 s",
         mode: str = "kill",
         timeout: timedelta = timedelta(seconds=30),

@@ -156,6 +156,7 @@ class RecoveryKeywords(Component[FaultsContext]):
         probe: str,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         fault: str | None = None,
         timeout: timedelta = timedelta(seconds=30),
     ) -> float:

@@ -63,6 +63,7 @@ class FigureKeywords(Component[LoadContext]):
         at: str = "stage=all",
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         request: str | None = None,
     ) -> float:
         """Returns the ``statistic`` (``p50``, ``p95``, ``p99``, ``max``, ``mean``, ``min`` or any ``p<N>``)
@@ -110,6 +111,7 @@ class FigureKeywords(Component[LoadContext]):
         at: str = "stage=all",
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         request: str | None = None,
     ) -> float:
         """Returns the share of failed requests in percent (a status of 400 or more, or no answer),
@@ -149,6 +151,7 @@ class FigureKeywords(Component[LoadContext]):
         at: str = "stage=all",
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         request: str | None = None,
     ) -> float:
         """Returns the requests completed per second over a stage's hold (or the whole run), all or one ``request``.
@@ -182,6 +185,7 @@ class FigureKeywords(Component[LoadContext]):
         at: str = "stage=all",
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         request: str | None = None,
         baseline: str = "stage=#1",
     ) -> float:

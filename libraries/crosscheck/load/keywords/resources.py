@@ -34,6 +34,7 @@ class ResourceKeywords(Component[LoadContext]):
         at: str = "stage=all",
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         application: str | None = None,
     ) -> float:
         """Returns a resource figure sampled each second during a stage's hold (or the whole run).

@@ -149,6 +149,7 @@ class ContractKeywords(Component[Context]):
         channel: str,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         alias: str | None = None,
     ) -> int:
         """Number of subscribers of ``channel`` (``PUBSUB NUMSUB``); patterns are not counted.

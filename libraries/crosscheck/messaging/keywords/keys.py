@@ -64,6 +64,7 @@ class KeyKeywords(Component[Context]):
         key: str,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         alias: str | None = None,
     ) -> int:
         """Number of values in the list ``key`` (``LLEN``; 0 when it does not exist): a
@@ -96,6 +97,7 @@ class KeyKeywords(Component[Context]):
         pattern: str,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         alias: str | None = None,
     ) -> int:
         """Number of keys matching the glob ``pattern`` in the connection's database,
@@ -115,6 +117,7 @@ class KeyKeywords(Component[Context]):
         key: str,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         alias: str | None = None,
     ) -> float:
         """Remaining time to live of ``key`` in seconds (``PTTL``, to the millisecond).

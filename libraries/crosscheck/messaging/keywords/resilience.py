@@ -50,6 +50,7 @@ class ResilienceKeywords(Component[Context]):
         self,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         listener: str | None = None,
         timeout: timedelta = timedelta(seconds=30),
         alias: str | None = None,

@@ -59,6 +59,7 @@ class StatisticsKeywords(Component[Context]):
         statistic: str = "p95",
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         channel: str | None = None,
         listener: str | None = None,
     ) -> float:
@@ -103,6 +104,7 @@ class StatisticsKeywords(Component[Context]):
         self,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         channel: str | None = None,
         expected: int | None = None,
         listener: str | None = None,
@@ -134,6 +136,7 @@ class StatisticsKeywords(Component[Context]):
         self,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         channel: str | None = None,
         listener: str | None = None,
     ) -> int:
@@ -151,6 +154,7 @@ class StatisticsKeywords(Component[Context]):
         self,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         channel: str | None = None,
     ) -> int:
         """Number of stamped messages this library published on ``channel`` (or on all channels)."""
@@ -168,6 +172,7 @@ class StatisticsKeywords(Component[Context]):
         self,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         channel: str | None = None,
         expected: int | None = None,
         listener: str | None = None,
@@ -194,6 +199,7 @@ class StatisticsKeywords(Component[Context]):
         self,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         channel: str | None = None,
         listener: str | None = None,
     ) -> int:
@@ -218,6 +224,7 @@ class StatisticsKeywords(Component[Context]):
         self,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         channel: str | None = None,
         listener: str | None = None,
         by: str = "seq",

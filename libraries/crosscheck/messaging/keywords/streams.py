@@ -129,6 +129,7 @@ class StreamKeywords(Component[Context]):
         stream: str,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         alias: str | None = None,
     ) -> int:
         """Number of entries in ``stream`` (``XLEN``).
@@ -278,6 +279,7 @@ class StreamKeywords(Component[Context]):
         group: str,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         consumer: str | None = None,
         alias: str | None = None,
     ) -> int:
@@ -385,6 +387,7 @@ class StreamKeywords(Component[Context]):
         group: str | None = None,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         alias: str | None = None,
     ) -> int:
         """Entries this library added to ``stream`` that were trimmed away (``MAXLEN``) before

@@ -26,6 +26,7 @@ class HistogramKeywords(Component[MetricsContext]):
         metric: str,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         snapshot: Snapshot | None = None,
         since: Snapshot | None = None,
         labels: dict | None = None,

@@ -26,6 +26,7 @@ class ProcessKeywords(Component[MetricsContext]):
         figure: str = "rss_mb",
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         duration: timedelta = timedelta(seconds=1),
     ) -> float:
         """Returns a resource figure of the processes serving ``endpoint`` (a URL or a port on this machine).

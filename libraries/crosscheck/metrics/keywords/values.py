@@ -25,6 +25,7 @@ class ValueKeywords(Component[MetricsContext]):
         metric: str,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         snapshot: Snapshot | None = None,
         labels: dict | None = None,
     ) -> float:
@@ -60,6 +61,7 @@ class ValueKeywords(Component[MetricsContext]):
         before: Snapshot,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         after: Snapshot | None = None,
         labels: dict | None = None,
     ) -> float:

@@ -85,6 +85,7 @@ class MigrationKeywords(Component[PostgresContext]):
         self,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         database: str | None = None,
         version_table: str = "schema_migrations",
         schema: str | None = None,

@@ -84,6 +84,7 @@ class PoolKeywords(Component[PostgresContext]):
         application_name: str | None = None,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         state: str | None = None,
         waiting_on_lock: bool = False,
         all_databases: bool = False,

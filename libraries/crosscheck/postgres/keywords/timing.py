@@ -29,6 +29,7 @@ class TimingKeywords(Component[PostgresContext]):
         statistic: str = "p95",
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         runs: int = 50,
         warmup: int = 5,
         parameters: list | None = None,

@@ -132,6 +132,7 @@ class LoadKeywords(Component[Context]):
         self,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         include_pool: bool = False,
     ) -> int:
         """Returns how many containers of this run exist (``docker ps -a``, label ``crosscheck.run``).

@@ -27,6 +27,7 @@ class ResultKeywords(Component[Context]):
         self,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         result: Result | None = None,
     ) -> str:
         """Returns the run's status: ``ok``, ``error``, ``timeout``, ``oom``, ``output capped``, ``refused`` or ``syntax error``.
@@ -48,6 +49,7 @@ class ResultKeywords(Component[Context]):
         self,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         result: Result | None = None,
     ) -> str:
         """Returns which layer stopped the run, in words (``none`` when nothing did).
@@ -75,6 +77,7 @@ class ResultKeywords(Component[Context]):
         self,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         result: Result | None = None,
     ) -> int | None:
         """Returns the exit code (``None`` when refused).
@@ -97,6 +100,7 @@ class ResultKeywords(Component[Context]):
         self,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         result: Result | None = None,
     ) -> str:
         """Returns standard output (at most the output cap).
@@ -112,6 +116,7 @@ class ResultKeywords(Component[Context]):
         self,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         result: Result | None = None,
     ) -> str:
         """Returns standard error (tracebacks; the refusal reason for refused code).
@@ -127,6 +132,7 @@ class ResultKeywords(Component[Context]):
         self,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         result: Result | None = None,
     ) -> float:
         """Returns how long the code ran, in milliseconds.
@@ -157,6 +163,7 @@ class ResultKeywords(Component[Context]):
         field: str,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         result: Result | None = None,
     ) -> Any:
         """Returns one field of the result: ``timed_out``, ``oom_killed``, ``truncated``, ``refused``,

@@ -132,6 +132,7 @@ class LogKeywords(Component[VerdictContext]):
         self,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         files: list[str] | str | None = None,
         ignore: str | None = None,
     ) -> int:

@@ -187,6 +187,7 @@ class MonitorKeywords(Component[VerdictContext]):
         name: str,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         warmup: str | timedelta = DEFAULT_WARMUP,
     ) -> float:
         """Returns how much the monitored processes' memory (RSS, MB) grew after the warm-up, as a trend.
@@ -303,6 +304,7 @@ class MonitorKeywords(Component[VerdictContext]):
         figure: str = "rss_mb",
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         application: str | None = None,
     ) -> float:
         """Returns the highest value of ``figure`` the monitor ``name`` sampled.
