@@ -20,6 +20,8 @@ import numpy as np
 from crosscheck.errors import ConfigurationError
 
 DISTANCES = ("cosine", "dot", "euclidean")
+#: the payload index types `Create Payload Index` takes (Qdrant's names)
+PAYLOAD_TYPES = ("keyword", "integer", "float", "bool", "text", "uuid", "datetime")
 _DISTANCE_ALIASES = {
     "cosine": "cosine",
     "cos": "cosine",

@@ -18,7 +18,7 @@ import re
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from robot.api import SkipExecution
+from robot.api import SkipExecution, logger
 
 from crosscheck import config, namespace
 from crosscheck.errors import ConfigurationError, CrosscheckError
@@ -53,7 +53,11 @@ class VectorsContext:
     # -- stores -----------------------------------------------------------------
     @staticmethod
     def _resolve_url(url: str | None) -> tuple[str, str | None]:
-        """(kind, address) for ``url``: pgvector / qdrant, address None = default."""
+        """(kind, address) for ``url``: pgvector / qdrant, address None = default.
+
+        ``qdrant`` is the server at ``CROSSCHECK_QDRANT_URL`` when set, else Qdrant Edge in
+        this process; qdrant-client's local mode only where the Edge engine cannot load.
+        """
         text = (url or "").strip()
         low = text.lower()
         if low in ("", "pgvector", "postgres", "postgresql"):
@@ -61,14 +65,24 @@ class VectorsContext:
         if low.startswith(("postgresql://", "postgres://")):
             return "pgvector", text
         if low == "qdrant":
-            return "qdrant", qdrant_service.SERVICE.configured() or "qdrant:local"
+            configured = qdrant_service.SERVICE.configured()
+            if configured:
+                return "qdrant", configured
+            missing = qdrant_service.edge_missing()
+            if missing:
+                logger.warn(f"{missing}; Qdrant runs in qdrant-client's local mode instead (brute force, no index)")
+                return "qdrant", "qdrant:local"
+            return "qdrant", "qdrant:edge"
+        if low == "qdrant:edge" or low.startswith("qdrant:edge:"):
+            return "qdrant", "qdrant:edge" + text[len("qdrant:edge") :]
         if low.startswith("qdrant:"):
             return "qdrant", text
         if low.startswith(("http://", "https://")):
             return "qdrant", text
         raise ConfigurationError(
             f"cannot tell the vector store from {config.mask_url(text)!r}: use postgresql://... (pgvector), "
-            "http(s)://host:6333 (a Qdrant server), qdrant:local (qdrant-client local mode) or qdrant"
+            "http(s)://host:6333 (a Qdrant server), qdrant:edge (Qdrant Edge in process), qdrant:local "
+            "(qdrant-client local mode) or qdrant"
         )
 
     def connect(self, url: str | None = None) -> Backend:
@@ -91,6 +105,13 @@ class VectorsContext:
             from crosscheck.vectors.pgvector import PgVectorBackend
 
             return PgVectorBackend(address)
+        if address and address.startswith("qdrant:edge"):
+            missing = qdrant_service.edge_missing()
+            if missing:
+                raise SkipExecution(f"{missing}; install {qdrant_service.EDGE_PACKAGE} or use qdrant:local")
+            from crosscheck.vectors.qdrant_edge import QdrantEdgeBackend
+
+            return QdrantEdgeBackend(address[len("qdrant:edge:") :] or None)
         from crosscheck.vectors.qdrant import QdrantBackend
 
         return QdrantBackend(None if address == "qdrant:local" else address)

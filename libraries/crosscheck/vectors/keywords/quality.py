@@ -38,12 +38,12 @@ class QualityKeywords(Component[VectorsContext]):
         For each of ``queries`` query vectors (stored points chosen by ``seed``,
         moved by a small ``noise``), the ids of the normal top-``k`` search are
         compared with those of an exact search (pgvector: the same query with index
-        scans disabled; Qdrant server: ``exact=true``). Recall is the mean share of
-        exact neighbours found. ``ef_search`` sets HNSW's search breadth.
+        scans disabled; Qdrant Edge and server: ``exact=true``). Recall is the mean share
+        of exact neighbours found. ``ef_search`` sets HNSW's search breadth.
         The figure, whether the search used an index, and a histogram of per-query
         recall are logged. Without an index the search is already exact and recall
-        is 1.0 by construction: the log says so. Local mode skips (its search is
-        always exact).
+        is 1.0 by construction: the log says so. qdrant-client's local mode skips (its
+        search is always exact).
 
         | `Get Recall At K` | 10 | >= | 0.95 |
         | ${recall} = | `Get Recall At K` | 10 | ef_search=100 |
