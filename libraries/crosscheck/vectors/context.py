@@ -46,6 +46,8 @@ class VectorsContext:
         self.current: str | None = None
         #: figures of the last measurement, for reuse by getters
         self.last: dict[str, dict] = {}
+        #: recall curves measured in the running test: (label, k, parameter name, points)
+        self.curves: list[tuple[str, int, str, list]] = []
         #: (cleanup scope, backend) -> the namespace collections of that scope live in
         self._namespaces: dict[tuple[int, int], str] = {}
         self._follows_default = False  # the active store is the default Postgres
@@ -306,4 +308,5 @@ class VectorsContext:
         self._follows_default = False
         self.current = None
         self.collections.clear()
+        self.curves.clear()
         self._namespaces.clear()

@@ -75,6 +75,8 @@ def parse_vector(text: str) -> list[float]:
 
 class PgVectorBackend(Backend):
     kind = "pgvector"
+    label = "pgvector"
+    ef_name = "hnsw.ef_search"
 
     def __init__(self, url: str, connect_timeout: int = 5):
         self.url = url

@@ -40,6 +40,7 @@ def point_uuid(point_id: str) -> str:
 
 class QdrantBackend(Backend):
     kind = "qdrant"
+    ef_name = "hnsw_ef"
 
     def __init__(self, url: str | None, timeout: int = 5):
         from qdrant_client import models
@@ -47,6 +48,7 @@ class QdrantBackend(Backend):
         self.models = models
         self.url = url
         self.local = url is None or url.startswith("qdrant:")
+        self.label = "qdrant local mode" if self.local else "qdrant"
         if url is None or self.local:
             self.approximate_unsupported = LOCAL_LIMITS
             location = url.split(":", 1)[1] if url and url.count(":") else "local"

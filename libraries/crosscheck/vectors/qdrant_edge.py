@@ -38,6 +38,8 @@ _CONFIG_FILE = "edge_config.json"
 class QdrantEdgeBackend(Backend):
     kind = "qdrant"
     engine = "edge"
+    label = "qdrant edge"
+    ef_name = "hnsw_ef"
 
     def __init__(self, path: str | None = None):
         import qdrant_edge
