@@ -28,13 +28,32 @@ def qdl():
     lib.close()
 
 
-STORES = {"pgvector": None, "qdrant-edge": "qdrant:edge", "qdrant-local": "qdrant:local"}
+STORES = {"pgvector": None, "qdrant-edge": "qdrant:edge", "qdrant-local": "qdrant:local", "milvus-lite": "milvus-lite"}
 
 
 @pytest.fixture(params=list(STORES))
 def store(request, postgres_url):
-    """Each test using this runs once on every store: pgvector, Qdrant Edge and qdrant-client's local mode."""
+    """Each test using this runs once on every store: pgvector, Qdrant Edge, qdrant-client's local mode and
+    Milvus Lite (skipped, naming the extra, where the optional ``milvus`` extra is not installed)."""
+    if request.param == "milvus-lite":
+        _need_milvus()
     lib, kw = open_library(STORES[request.param] or postgres_url)
+    yield kw
+    lib.close()
+
+
+def _need_milvus():
+    from crosscheck.services import milvus
+
+    reason = milvus.missing()
+    if reason:
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def mlv():
+    _need_milvus()
+    lib, kw = open_library("milvus-lite")
     yield kw
     lib.close()
 

@@ -22,6 +22,7 @@ from robot.api import SkipExecution, logger
 
 from crosscheck import config, namespace
 from crosscheck.errors import ConfigurationError, CrosscheckError
+from crosscheck.services import milvus as milvus_service
 from crosscheck.services import postgres as postgres_service
 from crosscheck.services import qdrant as qdrant_service
 from crosscheck.vectors.backend import Backend, Collection, normalize_distance, validate_points
@@ -79,12 +80,19 @@ class VectorsContext:
             return "qdrant", "qdrant:edge" + text[len("qdrant:edge") :]
         if low.startswith("qdrant:"):
             return "qdrant", text
+        if low in ("milvus", "milvus-lite", "milvus-lite:", "milvus-lite://"):
+            return "milvus", None
+        if low.startswith("milvus-lite://"):
+            return "milvus", text[len("milvus-lite://") :]
+        if low.startswith("milvus://"):
+            return "milvus", "http://" + text[len("milvus://") :]
         if low.startswith(("http://", "https://")):
             return "qdrant", text
         raise ConfigurationError(
             f"cannot tell the vector store from {config.mask_url(text)!r}: use postgresql://... (pgvector), "
             "http(s)://host:6333 (a Qdrant server), qdrant:edge (Qdrant Edge in process), qdrant:local "
-            "(qdrant-client local mode) or qdrant"
+            "(qdrant-client local mode), qdrant, milvus-lite:///path.db (Milvus Lite), milvus://host:19530 "
+            "(a Milvus server) or milvus"
         )
 
     def connect(self, url: str | None = None) -> Backend:
@@ -107,6 +115,13 @@ class VectorsContext:
             from crosscheck.vectors.pgvector import PgVectorBackend
 
             return PgVectorBackend(address)
+        if kind == "milvus":
+            missing = milvus_service.missing()
+            if missing:
+                raise SkipExecution(missing)
+            from crosscheck.vectors.milvus import MilvusBackend
+
+            return MilvusBackend(address)
         if address and address.startswith("qdrant:edge"):
             missing = qdrant_service.edge_missing()
             if missing:

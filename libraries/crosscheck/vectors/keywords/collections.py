@@ -28,7 +28,10 @@ class CollectionKeywords(Component[VectorsContext]):
           cannot load: qdrant-client's local mode, with a warning);
         - ``qdrant:edge``: Qdrant Edge, Qdrant's engine in this process, its shards in a
           temporary directory removed at the end; ``qdrant:edge:/dir`` keeps them in ``/dir``;
-        - ``qdrant:local``: qdrant-client's local mode (in this process's memory, brute force).
+        - ``qdrant:local``: qdrant-client's local mode (in this process's memory, brute force);
+        - ``milvus-lite``: Milvus Lite in this process, on a file in a temporary directory removed
+          at the end; ``milvus-lite:///path/file.db`` keeps the file; ``milvus://host:19530``: a
+          Milvus server. Both need the optional extra ``milvus`` (without it: a skip naming it).
 
         Without this keyword the library uses the ``url`` it was imported with,
         else pgvector. An unreachable store fails within seconds naming its address
