@@ -1,4 +1,5 @@
-"""Fixtures of the crosscheck.Vectors tests: the library on pgvector, on Qdrant's local mode, or on each."""
+"""Fixtures of the crosscheck.Vectors tests: the library on pgvector, on Qdrant Edge, on qdrant-client's
+local mode (the fallback), or on each of them."""
 
 from __future__ import annotations
 
@@ -14,16 +15,45 @@ def pgv(postgres_url):
 
 
 @pytest.fixture
+def edge():
+    lib, kw = open_library("qdrant:edge")
+    yield kw
+    lib.close()
+
+
+@pytest.fixture
 def qdl():
     lib, kw = open_library("qdrant:local")
     yield kw
     lib.close()
 
 
-@pytest.fixture(params=["pgvector", "qdrant-local"])
+STORES = {"pgvector": None, "qdrant-edge": "qdrant:edge", "qdrant-local": "qdrant:local", "milvus-lite": "milvus-lite"}
+
+
+@pytest.fixture(params=list(STORES))
 def store(request, postgres_url):
-    """Each test using this runs once on pgvector and once on Qdrant's local mode."""
-    lib, kw = open_library(postgres_url if request.param == "pgvector" else "qdrant:local")
+    """Each test using this runs once on every store: pgvector, Qdrant Edge, qdrant-client's local mode and
+    Milvus Lite (skipped, naming the extra, where the optional ``milvus`` extra is not installed)."""
+    if request.param == "milvus-lite":
+        _need_milvus()
+    lib, kw = open_library(STORES[request.param] or postgres_url)
+    yield kw
+    lib.close()
+
+
+def _need_milvus():
+    from crosscheck.services import milvus
+
+    reason = milvus.missing()
+    if reason:
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def mlv():
+    _need_milvus()
+    lib, kw = open_library("milvus-lite")
     yield kw
     lib.close()
 

@@ -20,6 +20,8 @@ import numpy as np
 from crosscheck.errors import ConfigurationError
 
 DISTANCES = ("cosine", "dot", "euclidean")
+#: the payload index types `Create Payload Index` takes (Qdrant's names)
+PAYLOAD_TYPES = ("keyword", "integer", "float", "bool", "text", "uuid", "datetime")
 _DISTANCE_ALIASES = {
     "cosine": "cosine",
     "cos": "cosine",
@@ -237,6 +239,10 @@ class Backend(ABC):
     """What a vector store must offer; pgvector and Qdrant implement it."""
 
     kind = "abstract"
+    #: how charts and figure names call the store (``pgvector``, ``qdrant edge``)
+    label = "abstract"
+    #: the name of HNSW's search-time breadth on this store, for tables and charts
+    ef_name = "ef"
     #: None when HNSW, exact-vs-approximate recall and plan checks are honest here;
     #: otherwise the reason they are not (the keyword skips with it).
     approximate_unsupported: str | None = None

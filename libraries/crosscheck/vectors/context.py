@@ -18,10 +18,11 @@ import re
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from robot.api import SkipExecution
+from robot.api import SkipExecution, logger
 
 from crosscheck import config, namespace
 from crosscheck.errors import ConfigurationError, CrosscheckError
+from crosscheck.services import milvus as milvus_service
 from crosscheck.services import postgres as postgres_service
 from crosscheck.services import qdrant as qdrant_service
 from crosscheck.vectors.backend import Backend, Collection, normalize_distance, validate_points
@@ -46,6 +47,8 @@ class VectorsContext:
         self.current: str | None = None
         #: figures of the last measurement, for reuse by getters
         self.last: dict[str, dict] = {}
+        #: recall curves measured in the running test: (label, k, parameter name, points)
+        self.curves: list[tuple[str, int, str, list]] = []
         #: (cleanup scope, backend) -> the namespace collections of that scope live in
         self._namespaces: dict[tuple[int, int], str] = {}
         self._follows_default = False  # the active store is the default Postgres
@@ -53,7 +56,11 @@ class VectorsContext:
     # -- stores -----------------------------------------------------------------
     @staticmethod
     def _resolve_url(url: str | None) -> tuple[str, str | None]:
-        """(kind, address) for ``url``: pgvector / qdrant, address None = default."""
+        """(kind, address) for ``url``: pgvector / qdrant, address None = default.
+
+        ``qdrant`` is the server at ``CROSSCHECK_QDRANT_URL`` when set, else Qdrant Edge in
+        this process; qdrant-client's local mode only where the Edge engine cannot load.
+        """
         text = (url or "").strip()
         low = text.lower()
         if low in ("", "pgvector", "postgres", "postgresql"):
@@ -61,14 +68,31 @@ class VectorsContext:
         if low.startswith(("postgresql://", "postgres://")):
             return "pgvector", text
         if low == "qdrant":
-            return "qdrant", qdrant_service.SERVICE.configured() or "qdrant:local"
+            configured = qdrant_service.SERVICE.configured()
+            if configured:
+                return "qdrant", configured
+            missing = qdrant_service.edge_missing()
+            if missing:
+                logger.warn(f"{missing}; Qdrant runs in qdrant-client's local mode instead (brute force, no index)")
+                return "qdrant", "qdrant:local"
+            return "qdrant", "qdrant:edge"
+        if low == "qdrant:edge" or low.startswith("qdrant:edge:"):
+            return "qdrant", "qdrant:edge" + text[len("qdrant:edge") :]
         if low.startswith("qdrant:"):
             return "qdrant", text
+        if low in ("milvus", "milvus-lite", "milvus-lite:", "milvus-lite://"):
+            return "milvus", None
+        if low.startswith("milvus-lite://"):
+            return "milvus", text[len("milvus-lite://") :]
+        if low.startswith("milvus://"):
+            return "milvus", "http://" + text[len("milvus://") :]
         if low.startswith(("http://", "https://")):
             return "qdrant", text
         raise ConfigurationError(
             f"cannot tell the vector store from {config.mask_url(text)!r}: use postgresql://... (pgvector), "
-            "http(s)://host:6333 (a Qdrant server), qdrant:local (qdrant-client local mode) or qdrant"
+            "http(s)://host:6333 (a Qdrant server), qdrant:edge (Qdrant Edge in process), qdrant:local "
+            "(qdrant-client local mode), qdrant, milvus-lite:///path.db (Milvus Lite), milvus://host:19530 "
+            "(a Milvus server) or milvus"
         )
 
     def connect(self, url: str | None = None) -> Backend:
@@ -91,6 +115,20 @@ class VectorsContext:
             from crosscheck.vectors.pgvector import PgVectorBackend
 
             return PgVectorBackend(address)
+        if kind == "milvus":
+            missing = milvus_service.missing()
+            if missing:
+                raise SkipExecution(missing)
+            from crosscheck.vectors.milvus import MilvusBackend
+
+            return MilvusBackend(address)
+        if address and address.startswith("qdrant:edge"):
+            missing = qdrant_service.edge_missing()
+            if missing:
+                raise SkipExecution(f"{missing}; install {qdrant_service.EDGE_PACKAGE} or use qdrant:local")
+            from crosscheck.vectors.qdrant_edge import QdrantEdgeBackend
+
+            return QdrantEdgeBackend(address[len("qdrant:edge:") :] or None)
         from crosscheck.vectors.qdrant import QdrantBackend
 
         return QdrantBackend(None if address == "qdrant:local" else address)
@@ -285,4 +323,5 @@ class VectorsContext:
         self._follows_default = False
         self.current = None
         self.collections.clear()
+        self.curves.clear()
         self._namespaces.clear()

@@ -1,4 +1,4 @@
-"""crosscheck.Vectors: vector database checks on pgvector and Qdrant."""
+"""crosscheck.Vectors: vector database checks on pgvector and Qdrant (a server, or Qdrant Edge in process)."""
 
 from __future__ import annotations
 
@@ -18,12 +18,14 @@ __all__ = ["Vectors"]
 class Vectors(CrosscheckLibrary):
     """Vector database checks: collections, points, similarity search, indexes, recall and latency.
 
-    One keyword set over two stores, chosen by URL (see `Connect To Vector Store`):
+    One keyword set over several stores, chosen by URL (see `Connect To Vector Store`):
 
     | *Store* | *URL* | *What is honest there* |
     | pgvector in Postgres (default) | ``postgresql://...``; default ``CROSSCHECK_POSTGRES_URL`` or the embedded Postgres | everything: real HNSW and IVFFlat indexes, plans, recall |
     | Qdrant server | ``http(s)://host:6333`` (``CROSSCHECK_QDRANT_URL``) | everything but IVFFlat (Qdrant only has HNSW) |
-    | qdrant-client local mode | ``qdrant:local``, or ``qdrant`` with ``CROSSCHECK_QDRANT_URL`` unset | collections, points, search; brute-force only, so index and recall keywords skip |
+    | Qdrant Edge, Qdrant's engine in this process | ``qdrant:edge``, or ``qdrant`` with ``CROSSCHECK_QDRANT_URL`` unset | everything but IVFFlat: HNSW graph, payload indexes, ``hnsw_ef``, recall |
+    | Milvus Lite, Milvus's engine in this process | ``milvus-lite`` or ``milvus-lite:///path.db``; a server ``milvus://host:19530`` | everything but payload indexes (optional extra ``milvus``; without it a skip naming the extra) |
+    | qdrant-client local mode (fallback) | ``qdrant:local``; ``qdrant`` where Qdrant Edge cannot load | collections, points, search; brute-force only, so index and recall keywords skip |
 
     = Collections and the current collection =
 
@@ -90,7 +92,7 @@ class Vectors(CrosscheckLibrary):
         """``url`` picks the store, as in `Connect To Vector Store`; default pgvector.
 
         | Library | crosscheck.Vectors | |
-        | Library | crosscheck.Vectors | qdrant:local |
+        | Library | crosscheck.Vectors | qdrant |
         """
         self.ctx: VectorsContext = VectorsContext(url)
         super().__init__(self.ctx)

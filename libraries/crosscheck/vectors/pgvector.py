@@ -75,6 +75,8 @@ def parse_vector(text: str) -> list[float]:
 
 class PgVectorBackend(Backend):
     kind = "pgvector"
+    label = "pgvector"
+    ef_name = "hnsw.ef_search"
 
     def __init__(self, url: str, connect_timeout: int = 5):
         self.url = url
@@ -385,7 +387,22 @@ class PgVectorBackend(Backend):
         return np.asarray([parse_vector(r[0]) for r in rows], dtype=np.float64)
 
     # -- indexes ----------------------------------------------------------------
+    def _payload_index(self, coll) -> str:
+        if not coll.extra.get("payload_col"):
+            raise ConfigurationError(
+                f"{coll.where} is an existing table without a payload column; index its columns with the Postgres library"
+            )
+        name = f"{coll.extra['table'][:50]}_payload"
+        self._run(
+            sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin ({} jsonb_path_ops)").format(
+                sql.Identifier(name), self._table(coll), sql.Identifier(coll.extra["payload_col"])
+            )
+        )
+        return name
+
     def create_index(self, coll, kind, params):
+        if kind == "payload":
+            return self._payload_index(coll)
         _, opclass, _ = OPS[coll.distance]
         name = f"{coll.extra['table'][:50]}_{kind}"
         if kind == "hnsw":
@@ -419,14 +436,15 @@ class PgVectorBackend(Backend):
         rows = self._run(
             "SELECT i.relname, am.amname, pg_get_indexdef(i.oid), coalesce(i.reloptions, '{}') "
             "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam "
-            "WHERE x.indrelid = %s::regclass AND am.amname IN ('hnsw', 'ivfflat') ORDER BY i.relname",
+            "WHERE x.indrelid = %s::regclass AND am.amname IN ('hnsw', 'ivfflat', 'gin') ORDER BY i.relname",
             (f'"{coll.extra["schema"]}"."{coll.extra["table"]}"',),
             fetch="all",
         )
         out = []
         for name, method, definition, options in rows:
             opts = dict(o.split("=", 1) for o in options)
-            out.append({"name": name, "kind": method, "definition": definition, "options": opts})
+            kind = "payload" if method == "gin" else method
+            out.append({"name": name, "kind": kind, "definition": definition, "options": opts})
         return out
 
     def index_use(self, coll, vector, top, force):
@@ -452,7 +470,7 @@ class PgVectorBackend(Backend):
                 walk(child)
 
         walk(plan[0]["Plan"])
-        vector_indexes = {i["name"] for i in self.indexes(coll)}
+        vector_indexes = {i["name"] for i in self.indexes(coll) if i["kind"] in ("hnsw", "ivfflat")}
         found = [name for name in found if name in vector_indexes]
         detail = "\n".join(r[0] for r in lines)
         return {"used": bool(found), "index": found[0] if found else None, "detail": detail, "forced": force}

@@ -1,5 +1,8 @@
 """Qdrant: a server at ``http(s)://host:6333``, or qdrant-client's local mode (``qdrant:local``).
 
+Without a server the library runs Qdrant Edge in process (:mod:`crosscheck.vectors.qdrant_edge`);
+local mode is the fallback where that engine cannot load.
+
 Point ids are the test's own strings (``doc-42``); Qdrant only takes unsigned
 integers and UUIDs, so each point is stored under ``uuid5(id)`` with the
 original id in the payload field ``_cc_id``, hidden again on the way out.
@@ -27,7 +30,7 @@ _ID_NS = uuid.UUID("6f1c1f7e-5d0b-4b8e-9a59-6a2f0c1d2e3f")
 LOCAL_LIMITS = (
     "qdrant-client local mode searches by brute force: it has no HNSW index, "
     "no payload indexes and no approximate search, so this check cannot be honest "
-    "there; set CROSSCHECK_QDRANT_URL to a Qdrant server to run it"
+    "there; use qdrant:edge (Qdrant's engine in process) or set CROSSCHECK_QDRANT_URL to a Qdrant server"
 )
 
 
@@ -37,6 +40,7 @@ def point_uuid(point_id: str) -> str:
 
 class QdrantBackend(Backend):
     kind = "qdrant"
+    ef_name = "hnsw_ef"
 
     def __init__(self, url: str | None, timeout: int = 5):
         from qdrant_client import models
@@ -44,6 +48,7 @@ class QdrantBackend(Backend):
         self.models = models
         self.url = url
         self.local = url is None or url.startswith("qdrant:")
+        self.label = "qdrant local mode" if self.local else "qdrant"
         if url is None or self.local:
             self.approximate_unsupported = LOCAL_LIMITS
             location = url.split(":", 1)[1] if url and url.count(":") else "local"
@@ -55,7 +60,7 @@ class QdrantBackend(Backend):
             except Exception as exc:  # noqa: BLE001 - any transport error means unreachable
                 unreachable = qdrant.SERVICE.unreachable(url, exc)
                 raise ServiceUnavailable(
-                    f"{unreachable}; or unset {qdrant.SERVICE.env} to use qdrant-client's local mode"
+                    f"{unreachable}; or unset {qdrant.SERVICE.env} to use Qdrant Edge in process"
                 ) from None
 
     def describe(self) -> str:
@@ -208,14 +213,29 @@ class QdrantBackend(Backend):
         return np.asarray([points[i].vector for i in chosen], dtype=np.float64)
 
     def create_index(self, coll, kind, params):
+        m = self.models
+        if kind == "payload":
+            schema = getattr(m.PayloadSchemaType, params["type"].upper())
+            self._call(
+                f"payload index on {params['field']!r} of {coll.where}",
+                self.client.create_payload_index,
+                coll.physical,
+                field_name=params["field"],
+                field_schema=schema,
+                wait=True,
+            )
+            return f"payload:{params['field']}"
         if kind != "hnsw":
             raise ConfigurationError(f"Qdrant has no {kind} index; it indexes with HNSW only")
-        m = self.models
         self._call(
             "update collection",
             self.client.update_collection,
             coll.physical,
-            hnsw_config=m.HnswConfigDiff(m=int(params["m"]), ef_construct=int(params["ef_construction"])),
+            hnsw_config=m.HnswConfigDiff(
+                m=int(params["m"]),
+                ef_construct=int(params["ef_construction"]),
+                full_scan_threshold=int(params.get("full_scan_threshold") or 0),
+            ),
             optimizers_config=m.OptimizersConfigDiff(indexing_threshold=1),
         )
         return "hnsw"
@@ -228,7 +248,7 @@ class QdrantBackend(Backend):
             return []  # local mode keeps no index, whatever the configuration says
         info = self._info(coll)
         hnsw = info.config.hnsw_config
-        return [
+        out = [
             {
                 "name": "hnsw",
                 "kind": "hnsw",
@@ -238,6 +258,17 @@ class QdrantBackend(Backend):
                 "points": int(info.points_count or 0),
             }
         ]
+        for field, index in sorted((info.payload_schema or {}).items()):
+            type_ = str(getattr(index.data_type, "value", index.data_type)).lower()
+            out.append(
+                {
+                    "name": f"payload:{field}",
+                    "kind": "payload",
+                    "definition": f"{type_} index on payload field {field} ({index.points} points)",
+                    "options": {"field": field, "type": type_},
+                }
+            )
+        return out
 
     def index_use(self, coll, vector, top, force):
         deadline = time.monotonic() + 30

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import html
+
 from crosscheck.reporting import html_table, log_html, svg_bars
 from crosscheck.vectors.backend import Collection, Hit, higher_is_better
 
+_CELL = '<td style="border:1px solid #bbb;padding:2px 8px;text-align:right">'
+
 
 def log_hits(coll: Collection, hits: list[Hit], caption: str) -> None:
-    rows = [[n + 1, h.id, round(h.score, 6), str(h.payload)[:80]] for n, h in enumerate(hits)]
-    log_html(
-        html_table(rows, ["rank", "id", "score" if higher_is_better(coll.distance) else "distance", "payload"], caption)
+    """The hits as a table (the shape of :func:`crosscheck.reporting.html_table`, built in one pass:
+    it runs on every search, so it must cost little beside the engine's own search)."""
+    head = html_table(
+        [], ["rank", "id", "score" if higher_is_better(coll.distance) else "distance", "payload"], caption
     )
+    esc = html.escape
+    rows = "".join(
+        f"<tr>{_CELL}{n}</td>{_CELL}{esc(h.id)}</td>{_CELL}{h.score:.6g}</td>{_CELL}{esc(str(h.payload)[:80])}</td></tr>"
+        for n, h in enumerate(hits, 1)
+    )
+    log_html(head[: -len("</table>")] + rows + "</table>")
 
 
 def log_throughput(coll: Collection, timings: list[tuple[int, float]]) -> float:

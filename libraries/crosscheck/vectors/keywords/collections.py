@@ -24,14 +24,20 @@ class CollectionKeywords(Component[VectorsContext]):
         - ``postgresql://user:pw@host:5432/db``: pgvector in that database;
         - empty, ``pgvector``: pgvector in ``CROSSCHECK_POSTGRES_URL`` or the embedded Postgres;
         - ``http(s)://host:6333``: a Qdrant server;
-        - ``qdrant``: ``CROSSCHECK_QDRANT_URL`` if set, else qdrant-client's local mode;
-        - ``qdrant:local``: qdrant-client's local mode (in this process's memory).
+        - ``qdrant``: ``CROSSCHECK_QDRANT_URL`` if set, else Qdrant Edge (where that engine
+          cannot load: qdrant-client's local mode, with a warning);
+        - ``qdrant:edge``: Qdrant Edge, Qdrant's engine in this process, its shards in a
+          temporary directory removed at the end; ``qdrant:edge:/dir`` keeps them in ``/dir``;
+        - ``qdrant:local``: qdrant-client's local mode (in this process's memory, brute force);
+        - ``milvus-lite``: Milvus Lite in this process, on a file in a temporary directory removed
+          at the end; ``milvus-lite:///path/file.db`` keeps the file; ``milvus://host:19530``: a
+          Milvus server. Both need the optional extra ``milvus`` (without it: a skip naming it).
 
         Without this keyword the library uses the ``url`` it was imported with,
         else pgvector. An unreachable store fails within seconds naming its address
         (password masked); pgvector's embedded Postgres that cannot start is a skip.
 
-        | `Connect To Vector Store` | qdrant:local |
+        | `Connect To Vector Store` | qdrant |
         | ${store} = | `Connect To Vector Store` | ${POSTGRES_URL} |
         """
         backend = self.ctx.connect(url)

@@ -9,7 +9,7 @@ from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.reporting import html_table, log_html
 from crosscheck.vectors import data
-from crosscheck.vectors.backend import Collection, as_vector
+from crosscheck.vectors.backend import PAYLOAD_TYPES, Collection, as_vector
 from crosscheck.vectors.context import VectorsContext
 
 
@@ -27,26 +27,43 @@ class IndexKeywords(Component[VectorsContext]):
         m: int = 16,
         ef_construction: int = 64,
         maintenance_work_mem: str | None = None,
+        full_scan_threshold: int = 0,
         collection: str | None = None,
     ) -> str:
         """Builds an HNSW index with ``m`` links per node and ``ef_construction`` build breadth.
 
         pgvector: ``CREATE INDEX ... USING hnsw (embedding <opclass>) WITH (m, ef_construction)``,
         with the operator class of the collection's distance; ``maintenance_work_mem``
-        (e.g. ``1GB``) speeds up large builds. Qdrant server: sets the collection's HNSW
-        configuration and indexes from the first vector. Qdrant local mode has no
-        HNSW index: the keyword skips, saying so. Returns the index name.
+        (e.g. ``1GB``) speeds up large builds. Qdrant (Edge or server): sets the
+        collection's HNSW configuration (``m``, ``ef_construct``) and indexes from the
+        first kilobyte of vectors; Qdrant Edge builds the graph before the keyword
+        returns, a server in the background (`Search Should Use Index` waits for it).
+        ``full_scan_threshold`` (Qdrant only, in KB of vectors) is the segment size
+        below which Qdrant searches by full scan instead of the graph; crosscheck's
+        default 0 makes every search of an indexed segment use the graph, so recall
+        measures the index even on a small test collection (Qdrant's own default is
+        10000). qdrant-client's local mode has no HNSW index: the keyword skips,
+        saying so. Returns the index name.
 
         | `Create HNSW Index` | m=16 | ef_construction=64 |
         """
         coll = self.ctx.resolve(collection)
         _honest(coll, "an HNSW index")
+        if full_scan_threshold < 0:
+            raise ConfigurationError(f"full_scan_threshold must be 0 or more (KB), got {full_scan_threshold}")
         if m < 2 or ef_construction < 2 * m:
             raise ConfigurationError(
                 f"HNSW needs m >= 2 and ef_construction >= 2 * m, got m={m}, ef_construction={ef_construction}"
             )
         name = coll.backend.create_index(
-            coll, "hnsw", {"m": m, "ef_construction": ef_construction, "maintenance_work_mem": maintenance_work_mem}
+            coll,
+            "hnsw",
+            {
+                "m": m,
+                "ef_construction": ef_construction,
+                "maintenance_work_mem": maintenance_work_mem,
+                "full_scan_threshold": full_scan_threshold,
+            },
         )
         logger.info(f"created HNSW index {name} (m={m}, ef_construction={ef_construction}) on {coll.where}")
         return name
@@ -66,6 +83,31 @@ class IndexKeywords(Component[VectorsContext]):
             raise ConfigurationError(f"lists must be at least 1, got {lists}")
         name = coll.backend.create_index(coll, "ivfflat", {"lists": lists, "probes": probes})
         logger.info(f"created IVFFlat index {name} (lists={lists}) on {coll.where}")
+        return name
+
+    @keyword
+    def create_payload_index(self, field: str, type: str = "keyword", collection: str | None = None) -> str:
+        """Indexes payload ``field`` of type ``type`` so that filtered searches use it; returns the index name.
+
+        ``type`` is one of keyword, integer, float, bool, text, uuid, datetime.
+        Qdrant (Edge or server): a payload field index of that type (Qdrant then
+        also links the HNSW graph per value). pgvector: one GIN index
+        (``jsonb_path_ops``) on the payload column, which serves every
+        ``filter=`` (``payload @> ...``) whatever the field. qdrant-client's local
+        mode keeps no payload index: the keyword skips, saying so.
+
+        | `Create Payload Index` | group | integer |
+        | `Create Payload Index` | lang |
+        """
+        coll = self.ctx.resolve(collection)
+        _honest(coll, "a payload index")
+        kind = str(type).strip().lower()
+        if kind not in PAYLOAD_TYPES:
+            raise ConfigurationError(f"unknown payload index type {type!r}: use one of {', '.join(PAYLOAD_TYPES)}")
+        if not str(field).strip():
+            raise ConfigurationError("the payload field to index is empty")
+        name = coll.backend.create_index(coll, "payload", {"field": str(field).strip(), "type": kind})
+        logger.info(f"created payload index {name} ({kind}) on {coll.where}")
         return name
 
     @keyword
@@ -139,7 +181,9 @@ class IndexKeywords(Component[VectorsContext]):
         scan. On small tables the planner rightly prefers a sequential scan; with
         ``force=True`` the check sets ``enable_seqscan = off`` for that one plan, and
         says so in the log (it then proves the index *can* serve the search). Qdrant
-        server: checks that vectors are indexed. Local mode skips.
+        (Edge or server): checks that vectors are indexed by the graph and, on Edge, that
+        the collection is above the index's ``full_scan_threshold`` (below it Qdrant
+        scans). qdrant-client's local mode skips.
         Without ``vector``, a seeded query of the right dimension is used.
         The plan is logged.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 from robot.api import SkipExecution, logger
@@ -13,11 +14,16 @@ from crosscheck.assertions import AssertionOperator, chart_target, check, time_t
 from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError
 from crosscheck.reporting import html_table, log_distribution, log_html, summary, svg_histogram
-from crosscheck.vectors import data
+from crosscheck.vectors import curve, data
 from crosscheck.vectors.context import VectorsContext
 from crosscheck.vectors.tables import log_throughput
 
 STATISTICS = ("min", "p50", "p95", "p99", "max", "mean")
+DEFAULT_SWEEP = "10, 20, 40, 80, 160"
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text.lower()).strip("_")
 
 
 class QualityKeywords(Component[VectorsContext]):
@@ -38,12 +44,12 @@ class QualityKeywords(Component[VectorsContext]):
         For each of ``queries`` query vectors (stored points chosen by ``seed``,
         moved by a small ``noise``), the ids of the normal top-``k`` search are
         compared with those of an exact search (pgvector: the same query with index
-        scans disabled; Qdrant server: ``exact=true``). Recall is the mean share of
-        exact neighbours found. ``ef_search`` sets HNSW's search breadth.
+        scans disabled; Qdrant Edge and server: ``exact=true``). Recall is the mean share
+        of exact neighbours found. ``ef_search`` sets HNSW's search breadth.
         The figure, whether the search used an index, and a histogram of per-query
         recall are logged. Without an index the search is already exact and recall
-        is 1.0 by construction: the log says so. Local mode skips (its search is
-        always exact).
+        is 1.0 by construction: the log says so. qdrant-client's local mode skips (its
+        search is always exact).
 
         | `Get Recall At K` | 10 | >= | 0.95 |
         | ${recall} = | `Get Recall At K` | 10 | ef_search=100 |
@@ -83,6 +89,92 @@ class QualityKeywords(Component[VectorsContext]):
             f"vectors.{coll.name}.recall_at_{k}", recall, "ratio", "higher", where=coll.where, samples=per_query
         )
         return check(recall, assertion_operator, assertion_expected, f"recall@{k} of {coll.where}", convert=float)
+
+    @keyword
+    def measure_recall_curve(
+        self,
+        values: Any = DEFAULT_SWEEP,
+        k: int = 10,
+        queries: int = 100,
+        seed: int = 7,
+        noise: float = 0.1,
+        label: str | None = None,
+        collection: str | None = None,
+    ) -> list:
+        """Sweeps HNSW's search breadth over ``values`` and returns recall@``k`` and latency at each; draws the curve.
+
+        ``values`` (a list, or text such as ``10, 40, 160``) are the search-time breadths:
+        pgvector ``hnsw.ef_search``, Qdrant ``hnsw_ef``, Milvus and Chroma ``ef``. For each
+        value the same ``queries`` queries (near stored points chosen by ``seed``, moved
+        by ``noise``) are searched one at a time and timed, and their top ``k`` compared
+        with an exact search of the same data (as in `Get Recall At K`, done once per
+        query). Returns one dictionary per value: ``ef``, ``recall``, ``worst_recall``,
+        ``p50_ms``, ``p95_ms`` and ``qps`` (queries per second of one client: 1000 / mean ms).
+
+        log.html gets a table and the curve as ann-benchmarks draws it: recall@k across,
+        queries per second up (log scale), a point per value; up and to the right is
+        better. Curves measured earlier in the same test with the same ``k`` are drawn
+        on the same chart, so stores loaded with the same data compare at a glance
+        (``label`` names the line; default the store, e.g. ``pgvector``, ``qdrant edge``).
+        Each point's recall, p95 and queries per second are recorded as figures
+        (``vectors.<collection>.<label>.ef<value>.recall_at_<k>``, ``...search_p95_ms``,
+        ``...qps``). Without a vector index every point is exact: the log says so and warns.
+        qdrant-client's local mode skips.
+
+        | ${curve} = | `Measure Recall Curve` | 10, 20, 40, 80 | k=10 | queries=50 |
+        | Should Be True | ${curve}[-1][recall] >= ${curve}[0][recall] |
+        """
+        coll = self.ctx.resolve(collection)
+        reason = coll.backend.approximate_unsupported
+        if reason:
+            raise SkipExecution(f"a recall curve on {coll.where}: {reason}")
+        sweep = curve.check_values(values)
+        if queries < 1:
+            raise ConfigurationError(f"queries must be at least 1, got {queries}")
+        backend = coll.backend
+        name = label or backend.label
+        taken = {c[0] for c in self.ctx.curves}
+        name = (
+            next(f"{name} ({n})" for n in range(1, len(taken) + 2) if f"{name} ({n})" not in taken)
+            if name in taken
+            else name
+        )
+        parameter = backend.ef_name
+        use = backend.index_use(coll, data.seeded_vectors(1, coll.dimension, seed=99)[0].tolist(), k, False)
+        points = curve.measure(coll, sweep, k, queries, seed, noise)
+        self.ctx.curves.append((name, k, parameter, points))
+        self.ctx.cleanup.add(f"the recall curve of {name} in memory", partial(self._forget_curve, points))
+        series = {n: p for n, kk, _, p in self.ctx.curves if kk == k}
+        params = {n: par for n, kk, par, _ in self.ctx.curves if kk == k}
+        log_html(
+            html_table(
+                [[p.value, p.recall, p.worst, p.p50_ms, p.p95_ms, p.qps] for p in points],
+                [parameter, f"recall@{k}", "worst query", "p50 (ms)", "p95 (ms)", "queries/s"],
+                f"recall@{k} and speed of {coll.name} on {backend.describe()} over {len(sweep)} values, "
+                f"{queries} queries each; index used: {use['index'] or 'none'}",
+            )
+            + curve.svg_curves(
+                series,
+                f"recall@{k} against queries/s ({', '.join(series)})",
+                k,
+                parameter=params,
+            )
+        )
+        if not use["used"]:
+            logger.warn(
+                f"recall curve on {coll.where}: the search does not use a vector index, so every point is exact"
+            )
+        where = f"{coll.where}, {queries} queries"
+        for p in points:
+            stem = f"vectors.{coll.name}.{_slug(name)}.ef{p.value}"
+            figures.record(f"{stem}.recall_at_{k}", p.recall, "ratio", "higher", where=where)
+            figures.record(f"{stem}.search_p95_ms", p.p95_ms, "ms", "lower", where=where)
+            figures.record(f"{stem}.qps", p.qps, "queries/s", "higher", where=where)
+        self.ctx.last["curve"] = {"label": name, "k": k, "points": [p.as_dict() for p in points]}
+        return [p.as_dict() for p in points]
+
+    def _forget_curve(self, points) -> None:
+        self.ctx.curves = [c for c in self.ctx.curves if c[3] is not points]
 
     @keyword
     def get_search_latency(
