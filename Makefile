@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml demo/pyproject.toml demo/shared/pyproject.toml demo/pro
           demo/consumer/pyproject.toml demo/gateway/pyproject.toml
 	python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]' -e ./demo/shared -e ./demo/producer -e ./demo/consumer \
+	$(BIN)/python -m pip install -q -e '.[dev,milvus]' -e ./demo/shared -e ./demo/producer -e ./demo/consumer \
 	  -e ./demo/gateway -e ./demo
 	touch $(STAMP)
 

@@ -111,6 +111,7 @@ class PointKeywords(Component[VectorsContext]):
         self,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         collection: str | None = None,
     ) -> int:
         """Returns the number of points in the collection; with an operator, checks it.
@@ -144,6 +145,7 @@ class PointKeywords(Component[VectorsContext]):
         id: str,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
+        *,
         collection: str | None = None,
     ) -> dict:
         """Returns the payload of point ``id``; with an operator, checks it.
