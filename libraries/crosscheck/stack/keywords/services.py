@@ -51,11 +51,12 @@ class ServiceKeywords(Component[StackContext]):
         """Returns the address of ``service`` (``redis``, ``postgres``, ``api``, ``qdrant``, ``docker``).
 
         The URL keeps its password, for handing to other libraries; it is not logged.
-        ``qdrant`` returns ``${None}`` when no server is configured (local mode).
+        ``qdrant`` returns ``${None}`` when no server is configured (the Vectors library then runs
+        Qdrant Edge, Qdrant's engine, in process).
         """
         name = _name(service)
         if name == "qdrant":
-            return services.get(name).configured()  # None: qdrant-client's local mode
+            return services.get(name).configured()  # None: Qdrant Edge in process
         return services.get(name).url()
 
     @keyword
@@ -118,9 +119,7 @@ class ServiceKeywords(Component[StackContext]):
         name = _name(service)
         url = self.get_service_url(name)
         if name == "qdrant" and url is None:
-            import qdrant_client
-
-            version = f"qdrant-client {getattr(qdrant_client, '__version__', '')} local mode".replace("  ", " ")
+            version = _in_process_qdrant()
         else:
             version = services.get(name).version(url)
         logger.info(f"{name} at {config.mask_url(url)}: {version}")
@@ -166,3 +165,17 @@ class ServiceKeywords(Component[StackContext]):
         logger.info(f"private stack {key} in use")
         self.log_service_versions()
         return key
+
+
+def _in_process_qdrant() -> str:
+    """What stands in for a Qdrant server: Qdrant Edge, or qdrant-client's local mode where it cannot load."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from crosscheck.services import qdrant
+
+    if qdrant.edge_missing() is None:
+        try:
+            return f"Qdrant Edge {version(qdrant.EDGE_PACKAGE)} (in process)"
+        except PackageNotFoundError:
+            return "Qdrant Edge (in process)"
+    return f"qdrant-client {version('qdrant-client')} local mode (Qdrant Edge cannot load)"
