@@ -25,4 +25,7 @@ def test_help_has_no_code_marks(command):
 
 
 def test_plain_turns_marks_into_quotes():
-    assert plain("The ``crosscheck`` command, see `crosscheck down`.") == "The 'crosscheck' command, see 'crosscheck down'."
+    assert (
+        plain("The ``crosscheck`` command, see `crosscheck down`.")
+        == "The 'crosscheck' command, see 'crosscheck down'."
+    )
