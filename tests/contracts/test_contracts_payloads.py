@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import runpy
 
 import pytest
 import redis
@@ -26,7 +25,8 @@ GOOD = {"seq": 1, "sent_at": 1700000000.5, "universe": "TEST_u", "symbols": ["SP
 
 
 def test_every_seed_channel_has_a_contract(lib, message_contracts):
-    channels = runpy.run_path(str(message_contracts.parents[1] / "variables" / "channels.py"))["ALL_CHANNELS"]
+    from crosscheck.variables.channels import ALL_CHANNELS as channels
+
     lib.channels_should_have_contracts(*channels)
     with pytest.raises(CrosscheckError, match="No contract for channel\\(s\\) tickstock.nope.nope"):
         lib.channels_should_have_contracts("tickstock.nope.nope")

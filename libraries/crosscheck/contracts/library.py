@@ -35,7 +35,7 @@ class Contracts(CrosscheckLibrary):
     A folder of ``<channel>.json`` JSON Schemas is the message contract, e.g.
     ``demo/shared/demo_shared/schemas/tickstock.universe.updated.json``.
 
-    | Load Message Contracts    ${DEMO}/contracts
+    | Load Message Contracts    ${DEMO}/shared/demo_shared/schemas
     | Payload Should Match Contract    tickstock.universe.updated    ${payload}
     | Stream Payloads Should Match Contract    tickstock.universe.updated
 

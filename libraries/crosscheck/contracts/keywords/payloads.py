@@ -22,7 +22,7 @@ class PayloadKeywords(Component[ContractsContext]):
 
         Returns the channel names. Contracts loaded earlier stay unless replaced.
 
-        | ${channels} =    Load Message Contracts    ${DEMO}/contracts
+        | ${channels} =    Load Message Contracts    ${DEMO}/shared/demo_shared/schemas
         """
         schemas = load_folder(folder)
         if not schemas:
