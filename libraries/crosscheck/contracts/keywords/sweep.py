@@ -82,7 +82,9 @@ class SweepKeywords(Component[ContractsContext]):
         (``invalid request accepted: body: violates `maximum` at /properties/size``).
 
         ``allow`` lists known findings: glob patterns on the finding text, or the
-        path of a file with one pattern per line (``#`` starts a comment).
+        path of a file with one pattern per line (a line starting with ``#`` is a
+        comment), such as
+        ``POST /items (negative): negative_data_rejection (HTTP 200): *``.
         Allowed findings do not fail the keyword; they are listed in the log as
         allowed, and a pattern that matched nothing is reported as a warning
         (stale).
@@ -102,7 +104,7 @@ class SweepKeywords(Component[ContractsContext]):
         | Sweep OpenAPI Operations    ${API_URL}    headers=${auth}    max_examples=3
         | ...    negative_only=${{["PUT *"]}}    checks=not_a_server_error, negative_data_rejection
         | Sweep OpenAPI Operations    ${API_URL}    headers=${auth}    max_examples=3
-        | ...    negative_only=${{["PUT *"]}}    allow=${{["GET /health (*): not_a_server_error *"]}}
+        | ...    negative_only=${{["PUT *"]}}    allow=${OUTPUT_DIR}/known-sweep-findings.txt
         """
         from crosscheck.contracts.sweep import read_allow_file, resolve_checks, sweep
 
