@@ -69,8 +69,8 @@ SPEC = {
 class _Buggy(BaseHTTPRequestHandler):
     """Breaks its own document, one way per operation.
 
-    ``POST /items`` accepts any body (never rejects invalid data) and answers 500, echoing the
-    API key, for sizes over 50; ``GET /items/{id}`` answers ``{"id": "x"}`` (the document says an
+    ``POST /items`` accepts any JSON body (never rejects invalid data), answers 500, echoing the
+    API key, for sizes over 50 and 500 to a body that is not JSON; ``GET /items/{id}`` answers ``{"id": "x"}`` (the document says an
     integer) and 400 to a negative id (valid by the document); ``GET /page`` answers HTML where
     the document says JSON, without its required header ``X-Page-Count``.
     """
@@ -86,7 +86,10 @@ class _Buggy(BaseHTTPRequestHandler):
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
             size = json.loads(raw).get("size")
-        except (ValueError, AttributeError):
+        except ValueError:
+            self._send(500, b"Traceback: cannot decode the body", "text/plain")
+            return
+        except AttributeError:
             size = None
         if isinstance(size, int) and size > 50:
             key = self.headers.get("X-API-Key", "")
@@ -149,7 +152,7 @@ def test_each_finding_says_what_was_invalid_with_a_curl_line(lib, buggy):
     assert f"{buggy}/items/" in schema
     server = line_of("POST /items (positive): not_a_server_error (HTTP 500): ")
     assert 'server error, body starts "Traceback: boom, size ' in server
-    assert '-d \'{"size": ' in server
+    assert "-H 'Content-Type: application/json' -d '{" in server and '"size": ' in server
     status = line_of("POST /items (positive): status_code_conformance (HTTP 500): ")
     assert "Received: 500; Documented: 200, 422" in status
     accepted = line_of("POST /items (negative): negative_data_rejection (HTTP 200): invalid request accepted: body: ")
