@@ -169,7 +169,9 @@ def create_app(settings: dict) -> Starlette:
         doc["servers"] = [{"url": str(request.base_url).rstrip("/")}]  # where this copy was served
         if faults.active("api-field-required"):
             doc["info"]["version"] = "1.1.0"
-            doc["components"]["schemas"]["SearchRequest"]["required"].append("top_k")
+            search = doc["components"]["schemas"]["SearchRequest"]
+            search["required"].append("top_k")
+            search["properties"]["top_k"].pop("default")  # required now: no value is assumed for it
         return JSONResponse(doc)
 
     async def metrics(request: Request) -> Response:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 # "<repository> <name>: what goes wrong when it is on", one fault a line
 _TABLE = """
-gateway api-field-required: the served OpenAPI document makes top_k of POST /v1/search required (and the API refuses a search without it), a breaking change from the previous release
+gateway api-field-required: the served OpenAPI document makes top_k of POST /v1/search required without a default (and the API refuses a search without it), a breaking change from the previous release
 gateway api-status-201: PUT /v1/universes/{name} answers 201 where the document says 200
 gateway search-wrong-distance: POST /v1/search ranks by Euclidean (L2) distance instead of the declared cosine
 gateway health-500: /health answers HTTP 500 with an error body, so the demo never becomes ready

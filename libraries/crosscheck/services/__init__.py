@@ -16,7 +16,13 @@ a connection to a service: libraries get theirs from here.
 
 from __future__ import annotations
 
+import os
 from importlib import import_module
+
+# gRPC (under pymilvus, qdrant-client, chromadb) must not act at fork(): the stack, the fault
+# proxy and the system under test are started as child processes, and gRPC's fork handlers,
+# with its threads running, can abort such a child before it starts its own program.
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
 
 NAMES = ("redis", "postgres", "api", "qdrant", "docker", "toxiproxy")
 

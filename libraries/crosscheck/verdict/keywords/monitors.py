@@ -138,7 +138,7 @@ class MonitorKeywords(Component[VerdictContext]):
 
         | Start Resource Monitor    api    port=${port}
         | Start Resource Monitor    worker    pid=${pid}    interval=200 ms
-        | Start Resource Monitor    consumers    process=cli consumer    database=${TRUE}
+        | Start Resource Monitor    consumers    process=demo_consumer    database=${TRUE}
         """
         if not str(name).strip():
             raise ConfigurationError("A resource monitor needs a name, e.g. 'api'.")
