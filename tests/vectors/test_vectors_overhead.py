@@ -74,7 +74,7 @@ def _coll(distance="cosine"):
 def test_the_hits_table_escapes_ids_and_payloads():
     hits = [Hit("<b>", 0.5, {"t": "a&b"}), Hit("p2", 0.25, {})]
     table = tables.hits_table(_coll(), hits, "top 2 in docs")
-    assert "<td style=\"border:1px solid #bbb;padding:2px 8px;text-align:right\">&lt;b&gt;</td>" in table
+    assert '<td style="border:1px solid #bbb;padding:2px 8px;text-align:right">&lt;b&gt;</td>' in table
     assert "{&#x27;t&#x27;: &#x27;a&amp;b&#x27;}" in table
     assert table.count("<tr>") == 3 and "score" in table and table.endswith("</table>")
     assert "distance" in tables.hits_table(_coll("euclidean"), hits, "c")
