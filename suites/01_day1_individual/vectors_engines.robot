@@ -3,7 +3,7 @@ Documentation       Day 1: the vector engines side by side (seed 002): the same 
 ...                 HNSW parameters, and the recall / speed curve of each as ann-benchmarks draws it
 ...                 (recall@10 across, queries per second up), all on one chart in log.html. pgvector in
 ...                 the embedded Postgres, Qdrant (the server at CROSSCHECK_QDRANT_URL, else Qdrant Edge) and,
-...                 with the optional extra ``milvus``, Milvus Lite.
+...                 with the optional extras ``milvus`` and ``chroma``, Milvus Lite and a Chroma server.
 Resource            ../../resources/vectors.resource
 Test Tags           day1    vectors
 

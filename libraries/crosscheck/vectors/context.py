@@ -22,6 +22,7 @@ from robot.api import SkipExecution, logger
 
 from crosscheck import config, namespace
 from crosscheck.errors import ConfigurationError, CrosscheckError
+from crosscheck.services import chroma as chroma_service
 from crosscheck.services import milvus as milvus_service
 from crosscheck.services import postgres as postgres_service
 from crosscheck.services import qdrant as qdrant_service
@@ -86,13 +87,17 @@ class VectorsContext:
             return "milvus", text[len("milvus-lite://") :]
         if low.startswith("milvus://"):
             return "milvus", "http://" + text[len("milvus://") :]
+        if low in ("chroma", "chroma:", "chroma://"):
+            return "chroma", None
+        if low.startswith("chroma://"):
+            return "chroma", text
         if low.startswith(("http://", "https://")):
             return "qdrant", text
         raise ConfigurationError(
             f"cannot tell the vector store from {config.mask_url(text)!r}: use postgresql://... (pgvector), "
             "http(s)://host:6333 (a Qdrant server), qdrant:edge (Qdrant Edge in process), qdrant:local "
             "(qdrant-client local mode), qdrant, milvus-lite:///path.db (Milvus Lite), milvus://host:19530 "
-            "(a Milvus server) or milvus"
+            "(a Milvus server), milvus, chroma://host:8000 (a Chroma server) or chroma (a Chroma server started here)"
         )
 
     def connect(self, url: str | None = None) -> Backend:
@@ -122,6 +127,13 @@ class VectorsContext:
             from crosscheck.vectors.milvus import MilvusBackend
 
             return MilvusBackend(address)
+        if kind == "chroma":
+            missing = chroma_service.missing()
+            if missing:
+                raise SkipExecution(missing)
+            from crosscheck.vectors.chroma import ChromaBackend
+
+            return ChromaBackend(address)
         if address and address.startswith("qdrant:edge"):
             missing = qdrant_service.edge_missing()
             if missing:

@@ -25,6 +25,7 @@ class Vectors(CrosscheckLibrary):
     | Qdrant server | ``http(s)://host:6333`` (``CROSSCHECK_QDRANT_URL``) | everything but IVFFlat (Qdrant only has HNSW) |
     | Qdrant Edge, Qdrant's engine in this process | ``qdrant:edge``, or ``qdrant`` with ``CROSSCHECK_QDRANT_URL`` unset | everything but IVFFlat: HNSW graph, payload indexes, ``hnsw_ef``, recall |
     | Milvus Lite, Milvus's engine in this process | ``milvus-lite`` or ``milvus-lite:///path.db``; a server ``milvus://host:19530`` | everything but payload indexes (optional extra ``milvus``; without it a skip naming the extra) |
+    | Chroma server | ``chroma://host:8000``; ``chroma``: a server this library starts on 127.0.0.1 (data in a temporary directory) | HNSW (set at creation: `Create HNSW Index` rebuilds the collection), ``ef_search`` by configuration, filters, recall; no IVFFlat or payload index (optional extra ``chroma``; without it a skip naming the extra) |
     | qdrant-client local mode (fallback) | ``qdrant:local``; ``qdrant`` where Qdrant Edge cannot load | collections, points, search; brute-force only, so index and recall keywords skip |
 
     = Collections and the current collection =

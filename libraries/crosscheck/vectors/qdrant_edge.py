@@ -52,6 +52,7 @@ class QdrantEdgeBackend(Backend):
         self.url = f"qdrant:edge:{self.root}"
         self.shards: dict[str, Any] = {}
         self.configs: dict[str, dict] = {}
+        self._params: dict[tuple, Any] = {}  # SearchParams by (hnsw_ef, exact), made once
 
     def describe(self) -> str:
         return f"qdrant edge (in process, {self.root})"
@@ -213,15 +214,24 @@ class QdrantEdgeBackend(Backend):
 
     def search(self, coll, vector, top, where=None, exact=False, ef_search=None):
         q = self.q
-        params = q.SearchParams(hnsw_ef=ef_search, exact=bool(exact)) if (exact or ef_search) else None
+        params = None
+        if exact or ef_search:
+            params = self._params.get((ef_search, bool(exact)))
+            if params is None:
+                params = self._params[ef_search, bool(exact)] = q.SearchParams(hnsw_ef=ef_search, exact=bool(exact))
         request = q.QueryRequest(
-            limit=top, query=q.Query.Nearest(list(vector)), filter=self._filter(where), params=params, with_payload=True
+            limit=top, query=q.Query.Nearest(vector), filter=self._filter(where), params=params, with_payload=True
         )
-        result = self._call(f"search in {coll.where}", self._shard(coll).query, request)
+        shard = self._shard(coll)
+        try:
+            result = shard.query(request)
+        except Exception as exc:  # noqa: BLE001 - the engine raises its own error types
+            raise CrosscheckError(f"search in {coll.where} failed on {self.describe()}: {str(exc).strip()}") from None
         hits = []
         for p in result:
-            original, payload = self._clean(p.payload)
-            hits.append(Hit(original or str(p.id), float(p.score), payload))
+            payload = p.payload  # a new dict on every access: the hidden id field is popped from it
+            original = payload.pop(ID_FIELD, None) if payload else None
+            hits.append(Hit(original or str(p.id), float(p.score), payload or {}))
         return hits
 
     def sample(self, coll, count, seed):

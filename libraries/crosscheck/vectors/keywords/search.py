@@ -39,8 +39,8 @@ class SearchKeywords(Component[VectorsContext]):
         ``filter`` keeps points whose payload contains all the given key/value pairs.
         ``score_threshold`` keeps hits scoring at least that (euclidean: at most).
         ``ef_search`` sets HNSW's search breadth for this search (pgvector ``hnsw.ef_search``,
-        Qdrant ``hnsw_ef``). The query is checked first (dimension, finite, not empty).
-        The hits are logged as a table.
+        Qdrant ``hnsw_ef``, Milvus ``ef``; Chroma: the collection's ``ef_search``, set in its configuration and kept). The query is checked first (dimension, finite, not empty).
+        The hits are logged as a table (built only when Robot writes it to log.html).
 
         | ${hits} = | `Search Vectors` | ${query} | top=5 |
         | ${hits} = | `Search Vectors` | ${query} | filter={"group": 2} | score_threshold=0.8 |
