@@ -11,7 +11,7 @@ import pytest
 from crosscheck.helptext import plain
 
 COMMANDS = [[], ["up"], ["down"], ["status"], ["url"], ["doctor"], ["init"], ["sandbox-image"], ["schema-dump"]]
-COMMANDS += [["verdict"], ["baseline"], ["baseline", "save"]]
+COMMANDS += [["verdict"], ["baseline"], ["baseline", "save"], ["imports"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "crosscheck")

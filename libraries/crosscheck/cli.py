@@ -1,4 +1,4 @@
-"""The ``crosscheck`` command: up | down | status | url | doctor | init | sandbox-image | schema-dump | verdict | baseline."""
+"""The ``crosscheck`` command: up | down | status | url | doctor | imports | init | sandbox-image | schema-dump | verdict | baseline."""
 
 from __future__ import annotations
 
@@ -229,8 +229,15 @@ def cmd_baseline(argv: list[str]) -> int:
     return 0
 
 
+def cmd_imports(argv: list[str]) -> int:
+    from crosscheck.repos import cli
+
+    return cli.main(argv)
+
+
 # commands whose own parser takes every argument after the command name
 PASS_THROUGH = {
+    "imports": cmd_imports,
     "init": cmd_init,
     "sandbox-image": cmd_sandbox_image,
     "schema-dump": cmd_schema_dump,
@@ -272,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         func=cmd_doctor
     )
     for name, text in (
+        ("imports", "check that no repository of a folder imports another's packages (exit 1 if one does)"),
         ("init", "write a starting checklist for your own system into a folder"),
         ("sandbox-image", "build the local sandbox image"),
         ("schema-dump", "write an expected-schema YAML from a live database"),

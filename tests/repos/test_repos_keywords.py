@@ -344,3 +344,24 @@ def test_the_port_of_a_service_a_repository_connects_to_is_no_claim(repos):
     )
     with pytest.raises(CrosscheckError, match=r"port '6379' claimed by 2 repositories"):
         lib_for(base).repositories_should_not_share_resources(connect_sections="database*")
+
+
+def test_the_import_check_as_a_command_exits_by_its_finding(repos, tmp_path):
+    import subprocess
+    import sys
+
+    def imports(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "crosscheck.cli", "imports", *args], capture_output=True, text=True, timeout=120
+        )
+
+    base = three(repos)
+    clean = imports(str(base), "--shared", "sample_shared")
+    assert clean.returncode == 0, clean.stderr
+    assert "3 repositories" in clean.stdout and "2 of 2 contracts kept" in clean.stdout
+    base = three(repos, producer_files={"{pkg}/bad.py": "from sample_consumer import handle\n"})
+    broken = imports(str(base), "--shared", "sample_shared")
+    assert broken.returncode == 1
+    assert "producer -> consumer: producer/src/sample_producer/bad.py:1 (sample_producer.bad) imports" in broken.stdout
+    missing = imports(str(tmp_path / "nowhere"))
+    assert missing.returncode == 3 and "is not a folder of repositories" in missing.stderr
