@@ -1,10 +1,5 @@
-"""crosscheck-demo: deploys the demo's repositories together for crosscheck's suites.
-
-``shared/`` (demo-shared), ``producer/`` (demo-producer), ``consumer/`` (demo-consumer) and
-``gateway/`` (demo-gateway) are the system; this package holds the glue: the database
-migrations, start and stop for crosscheck's embedded stack, and the ``crosscheck-demo``
-command. See demo/README.md.
-"""
+"""crosscheck-demo: deploys the demo's repositories together (migrations, start and stop, the
+``crosscheck-demo`` command); see demo/README.md."""
 
 from pathlib import Path
 

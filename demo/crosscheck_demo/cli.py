@@ -1,17 +1,13 @@
 """``crosscheck-demo``: the demo's commands in one place, for suites and people.
 
-``migrate`` is this package's; the others run a repository's command in this process:
-``create-key`` and ``revoke-key`` (``demo-gateway``), ``api`` (``demo-gateway serve``),
-``produce`` (``demo-producer``), ``consumer`` and ``switch-consumer`` (``demo-consumer run``
-and ``switch``), with the repository's own configuration. Addresses: ``--database-url`` /
-``--redis-url``; else the repository's variable (``GATEWAY_POSTGRES_URL``, ...) when set;
-else ``CROSSCHECK_POSTGRES_URL`` / ``CROSSCHECK_REDIS_URL``; else crosscheck's embedded stack,
-where crosscheck is installed beside the demo.
+``migrate`` is this package's; the others run a repository's command in this process, with that
+repository's configuration and the addresses found as demo/README.md, "Running it", says.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 
@@ -77,12 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     sets += [f"{k}={v}" for k in ("host", "port") if (v := getattr(args, k, None)) is not None]
     if argv[0] == "produce" and "--channel" in rest[:-1]:
         sets.append(f"publishes={rest[rest.index('--channel') + 1]}")  # a test tool: any channel
-    if repo == "gateway":
-        from demo_gateway.cli import main as run
-    elif repo == "consumer":
-        from demo_consumer.cli import main as run
-    else:
-        from demo_producer.cli import main as run
+    run = importlib.import_module(f"demo_{repo}.cli").main
     run([command, *rest, *[x for s in sets for x in ("--set", s)]], prog=PROG)
 
 

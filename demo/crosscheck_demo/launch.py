@@ -11,22 +11,26 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from crosscheck_demo import migrate
 
 _PR_SET_PDEATHSIG = 1
+_PREFIXES = ("GATEWAY_", "CONSUMER_", "PRODUCER_")
 
 
 def _die_with_parent() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+@dataclass(repr=False)
 class Handle:
     """The running demo: ``api_url``, ``pids``, ``stop()``."""
 
-    def __init__(self, api_url: str, processes: dict[str, subprocess.Popen], logs: dict[str, Path]):
-        self.api_url, self.processes, self.logs = api_url, processes, logs
+    api_url: str
+    processes: dict[str, subprocess.Popen]
+    logs: dict[str, Path]
 
     @property
     def pids(self) -> list[int]:
@@ -51,12 +55,13 @@ class Handle:
     def __repr__(self) -> str:
         return f"<demo api={self.api_url} pids={self.pids}>"
 
-
-def _tail(path: Path, lines: int = 15) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
+    def tail(self, name: str, lines: int = 15) -> str:
+        """The end of child ``name``'s log, for error messages."""
+        try:
+            text = self.logs[name].read_text(errors="replace")
+        except OSError:
+            text = ""
+        return f"end of {self.logs[name]}:\n" + "\n".join(text.splitlines()[-lines:])
 
 
 def _answer(status: int, body: bytes) -> str:
@@ -70,32 +75,25 @@ def start(redis_url: str, postgres_url: str, log_dir: Path, ready_timeout: float
     migrate.apply(postgres_url)
     log_dir = Path(log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(1024)
+    listener = socket.create_server(("127.0.0.1", 0), backlog=1024)
     port = listener.getsockname()[1]
-    api_url = f"http://127.0.0.1:{port}"
     with socket.socket() as probe:  # a free port for the consumer's /health
         probe.bind(("127.0.0.1", 0))
         health_port = probe.getsockname()[1]
-    commands = {
-        "api": [sys.executable, "-m", "demo_gateway.cli", "serve", "--fd", str(listener.fileno())],
-        "consumer": [sys.executable, "-m", "demo_consumer.cli", "run"],
+    children = {
+        "api": ("GATEWAY_", ["demo_gateway.cli", "serve", "--fd", str(listener.fileno())], {"PORT": str(port)}),
+        "consumer": ("CONSUMER_", ["demo_consumer.cli", "run"], {"HEALTH_PORT": str(health_port)}),
     }
-    own = {"api": {"PORT": str(port)}, "consumer": {"HEALTH_PORT": str(health_port)}}
-    processes, logs = {}, {}
+    handle = Handle(f"http://127.0.0.1:{port}", {}, {})
     try:
-        for name, command in commands.items():
-            logs[name] = log_dir / f"demo-{name}.log"
-            with open(logs[name], "ab") as out:
-                prefix = "GATEWAY_" if name == "api" else "CONSUMER_"
-                settings = {"REDIS_URL": redis_url, "POSTGRES_URL": postgres_url, **own[name]}
-                env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "CONSUMER_", "PRODUCER_"))}
-                env |= {k: v for k, v in os.environ.items() if k.startswith(prefix)}
-                env |= {prefix + k: v for k, v in settings.items()} | {"PYTHONUNBUFFERED": "1"}
-                processes[name] = subprocess.Popen(
-                    command,
+        for name, (prefix, command, own) in children.items():
+            env = {k: v for k, v in os.environ.items() if not k.startswith(_PREFIXES) or k.startswith(prefix)}
+            settings = {"REDIS_URL": redis_url, "POSTGRES_URL": postgres_url, **own}
+            env |= {prefix + k: v for k, v in settings.items()} | {"PYTHONUNBUFFERED": "1"}
+            handle.logs[name] = log_dir / f"demo-{name}.log"
+            with open(handle.logs[name], "ab") as out:
+                handle.processes[name] = subprocess.Popen(
+                    [sys.executable, "-m", *command],
                     env=env,
                     stdin=subprocess.DEVNULL,
                     stdout=out,
@@ -106,19 +104,15 @@ def start(redis_url: str, postgres_url: str, log_dir: Path, ready_timeout: float
                 )
     finally:
         listener.close()  # the API child holds its own copy
-    handle = Handle(api_url, processes, logs)
     deadline = time.monotonic() + ready_timeout
     last = "no answer"  # what /health said last, for the failure message
     while True:
-        for name, p in processes.items():
+        for name, p in handle.processes.items():
             if p.poll() is not None:
                 handle.stop()
-                raise RuntimeError(
-                    f"demo {name} exited with code {p.returncode} while starting; "
-                    f"end of {logs[name]}:\n{_tail(logs[name])}"
-                )
+                raise RuntimeError(f"demo {name} exited with code {p.returncode} while starting; {handle.tail(name)}")
         try:
-            with urllib.request.urlopen(f"{api_url}/health", timeout=1) as response:
+            with urllib.request.urlopen(f"{handle.api_url}/health", timeout=1) as response:
                 if response.status == 200:
                     return handle
                 last = _answer(response.status, response.read(400))
@@ -129,8 +123,7 @@ def start(redis_url: str, postgres_url: str, log_dir: Path, ready_timeout: float
         if time.monotonic() > deadline:
             handle.stop()
             raise RuntimeError(
-                f"demo API at {api_url} not healthy within {ready_timeout:g} s: "
-                f"GET /health answered {last}, expected HTTP 200; "
-                f"end of {logs['api']}:\n{_tail(logs['api'])}"
+                f"demo API at {handle.api_url} not healthy within {ready_timeout:g} s: "
+                f"GET /health answered {last}, expected HTTP 200; {handle.tail('api')}"
             )
         time.sleep(0.05)

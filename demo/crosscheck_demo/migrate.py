@@ -1,9 +1,5 @@
-"""Apply demo/migrations/NNNN_*.sql in order, each once, recorded in schema_migrations.
-
-Every file is also idempotent on its own (IF NOT EXISTS, CREATE OR REPLACE, ON CONFLICT),
-so applying the chain again changes nothing. An advisory lock keeps two processes from
-applying at the same time.
-"""
+"""Apply demo/migrations/NNNN_*.sql in order, each once, recorded in schema_migrations
+(see demo/README.md, "Database (migrations)")."""
 
 from __future__ import annotations
 
@@ -31,10 +27,8 @@ def checksum(sql: str) -> str:
 
 
 def apply(postgres_url: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
-    """Apply the migrations not yet recorded; return the versions applied now.
-
-    Raises ``RuntimeError`` when an applied file was changed afterwards.
-    """
+    """Apply the migrations not yet recorded; return the versions applied now (``RuntimeError`` when an
+    applied file was changed afterwards)."""
     applied_now = []
     conn = psycopg2.connect(postgres_url, application_name="crosscheck-demo-migrate", connect_timeout=5)
     try:

@@ -51,8 +51,7 @@ def add_commands(sub, common) -> None:
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> None:
-    errors = (psycopg2.Error, redis.RedisError)
-    config.main("consumer", KEYS, Path(__file__).parent, add_commands, errors, argv, prog)
+    config.main("consumer", KEYS, Path(__file__).parent, add_commands, (psycopg2.Error, redis.RedisError), argv, prog)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ demo/README.md, "Consumer".
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import signal
@@ -28,7 +29,6 @@ REDIS_TIMEOUT = 2  # seconds: connecting to Redis, and waiting for any answer
 PING_AFTER = 1.0  # seconds of silence on the subscription before the live loop pings Redis
 SILENCE_LIMIT = 3.0  # seconds without anything from Redis, its ping answer included: reconnect
 SWITCH_POLL = 0.1  # seconds between looks at the switch
-KEY_PREFIX = "demo:consumer:"  # the default redis_key_prefix: offline switch and state keys
 
 
 def connect(postgres_url: str, schema: str = "consumer"):
@@ -50,7 +50,6 @@ class Consumer:
         self.threads: list[threading.Thread] = []
         self._failing_since: dict[str, float] = {}  # loop -> monotonic time its current outage began
 
-    # -- handling -----------------------------------------------------------------------
     def handle(self, conn, channel: str, raw: str | bytes, via: str) -> bool:
         """Record one message; apply it when valid and new. Return True if it was new."""
         try:
@@ -59,7 +58,7 @@ class Consumer:
         except ValueError as exc:
             message, problem = {"raw": raw.decode() if isinstance(raw, bytes) else raw}, f"not JSON: {exc}"
         fields = message if isinstance(message, dict) else {}
-        seq, sent_at = (fields.get(k) for k in ("seq", "sent_at"))
+        seq, sent_at = fields.get("seq"), fields.get("sent_at")
         seq = seq if type(seq) is int else None
         sent_at = sent_at if type(sent_at) in (int, float) else None
         with conn.cursor() as cur:
@@ -78,68 +77,59 @@ class Consumer:
 
     @staticmethod
     def apply(cur, channel: str, message: dict) -> None:
+        """Apply a valid message through the universe functions (sync_complete and correlation_update
+        are only recorded)."""
+
+        def symbols_of(universe: str) -> list | None:
+            cur.execute("SELECT get_etf_universe(%s) -> 'symbols'", (universe,))
+            return cur.fetchone()[0]
+
+        def store(universe: str, symbols: list, category: str | None = None) -> None:
+            cur.execute("SELECT update_etf_universe(%s, %s::jsonb, %s)", (universe, json.dumps(symbols), category))
+
         if channel == "tickstock.universe.updated":
-            cur.execute(
-                "SELECT update_etf_universe(%s, %s::jsonb, %s)",
-                (message["universe"], json.dumps(message["symbols"]), message.get("category")),
-            )
+            store(message["universe"], message["symbols"], message.get("category"))
         elif channel == "tickstock.cache.ipo_assignment":
-            cur.execute("SELECT get_etf_universe(%s) -> 'symbols'", (message["universe"],))
-            symbols = (cur.fetchone()[0]) or []
+            symbols = symbols_of(message["universe"]) or []
             if message["symbol"] not in symbols:
-                cur.execute(
-                    "SELECT update_etf_universe(%s, %s::jsonb)",
-                    (message["universe"], json.dumps(symbols + [message["symbol"]])),
-                )
+                store(message["universe"], symbols + [message["symbol"]])
         elif channel == "tickstock.cache.delisting_cleanup":
             for universe in message["universes_affected"]:
-                cur.execute("SELECT get_etf_universe(%s) -> 'symbols'", (universe,))
-                symbols = cur.fetchone()[0]
+                symbols = symbols_of(universe)
                 if symbols is not None:
-                    kept = [s for s in symbols if s not in message["symbols"]]
-                    cur.execute("SELECT update_etf_universe(%s, %s::jsonb)", (universe, json.dumps(kept)))
-        # sync_complete and correlation_update are recorded in message_log only
-
-    # -- loops --------------------------------------------------------------------------
-    def _redis(self) -> redis.Redis:
-        # no retries inside redis-py: the loops reconnect themselves
-        return redis.Redis.from_url(
-            self.redis_url,
-            socket_connect_timeout=REDIS_TIMEOUT,
-            socket_timeout=REDIS_TIMEOUT,
-            retry=Retry(NoBackoff(), 0),
-        )
+                    store(universe, [s for s in symbols if s not in message["symbols"]])
 
     def _run(self, loop, what: str) -> None:
         """Run ``loop`` until stopped; after Redis or Postgres fails, connect again and go on."""
         conn = None
         while not self.stopping.is_set():
-            client = None
+            # no retries inside redis-py: this loop reconnects
+            client = redis.Redis.from_url(
+                self.redis_url,
+                socket_connect_timeout=REDIS_TIMEOUT,
+                socket_timeout=REDIS_TIMEOUT,
+                retry=Retry(NoBackoff(), 0),
+            )
             try:
                 if conn is None or conn.closed:
                     conn = connect(self.postgres_url, self.schema)
-                client = self._redis()
                 loop(conn, client)
-            except (redis.RedisError, OSError) as exc:
-                if faults.active("consumer-no-reconnect"):
+            except (redis.RedisError, OSError, psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
+                if isinstance(exc, psycopg2.Error):
+                    _close(conn)
+                    conn = None
+                elif faults.active("consumer-no-reconnect"):
                     log.error("%s loop: %s: %s; stopped, it does not reconnect", what, type(exc).__name__, exc)
                     break
-                self._failed(what, exc)
-            except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
-                _close(conn)
-                conn = None
-                self._failed(what, exc)
+                if what not in self._failing_since:
+                    self._failing_since[what] = time.monotonic()
+                    log.warning("%s loop: %s: %s; reconnecting every %g s", what, type(exc).__name__, exc, RETRY_DELAY)
+                else:
+                    log.debug("%s loop: still failing: %s: %s", what, type(exc).__name__, exc)
+                self.stopping.wait(RETRY_DELAY)
             finally:
                 _close(client)
         _close(conn)
-
-    def _failed(self, what: str, exc: Exception) -> None:
-        if what not in self._failing_since:
-            self._failing_since[what] = time.monotonic()
-            log.warning("%s loop: %s: %s; reconnecting every %g s", what, type(exc).__name__, exc, RETRY_DELAY)
-        else:
-            log.debug("%s loop: still failing: %s: %s", what, type(exc).__name__, exc)
-        self.stopping.wait(RETRY_DELAY)
 
     def _connected(self, what: str) -> None:
         since = self._failing_since.pop(what, None)
@@ -164,10 +154,9 @@ class Consumer:
                             self.subscribed.set()
                             self._connected("live")
                     heard, pinged = time.monotonic(), False  # after handling, which may take a while
-                    continue
-                if now - heard > SILENCE_LIMIT:
+                elif now - heard > SILENCE_LIMIT:
                     raise redis.TimeoutError(f"nothing from Redis on the subscription for {SILENCE_LIMIT:g} s")
-                if now - heard > PING_AFTER and not pinged:
+                elif now - heard > PING_AFTER and not pinged:
                     pubsub.ping()
                     pinged = True
         finally:
@@ -223,26 +212,9 @@ class Consumer:
 
 
 def _close(connection) -> None:
-    if connection is not None:
-        try:
+    with contextlib.suppress(Exception):  # closing a broken connection
+        if connection is not None:
             connection.close()
-        except Exception:  # noqa: BLE001 - closing a broken connection
-            pass
-
-
-def _switched_off(client: redis.Redis, key: str) -> bool | None:
-    """Whether the admin switch says offline; None when Redis cannot tell (keep as is)."""
-    try:
-        return bool(client.exists(key))
-    except (redis.RedisError, OSError):
-        return None
-
-
-def _report(client: redis.Redis, key: str, state: str) -> None:
-    try:
-        client.set(key, state)
-    except (redis.RedisError, OSError) as exc:
-        log.warning("could not report state %s: %s", state, exc)
 
 
 def serve_health(port: int, state: dict) -> ThreadingHTTPServer | None:
@@ -280,21 +252,30 @@ def main(cfg: config.Config) -> None:
     state = {"status": "starting", "name": name}
     health = serve_health(cfg["health_port"], state)
     consumer: Consumer | None = None
+
+    def report(status: str) -> None:
+        state["status"] = status
+        try:
+            switch.set(f"{prefix}state:{name}", status)
+        except (redis.RedisError, OSError) as exc:
+            log.warning("could not report state %s: %s", status, exc)
+
     while not shutdown.is_set():
-        offline = _switched_off(switch, prefix + "offline")
+        try:
+            offline = bool(switch.exists(prefix + "offline"))
+        except (redis.RedisError, OSError):
+            offline = False  # Redis cannot tell: keep running, or start
         if consumer is None and not offline:
             consumer = Consumer(cfg["redis_url"], cfg["postgres_url"], name, cfg["db_schema"])
             consumer.start()
             consumer.subscribed.wait(5)
             log.info("consumer %s running (group %s)", name, CONSUMER_GROUP)
-            _report(switch, f"{prefix}state:{name}", "online")
-            state["status"] = "online"
+            report("online")
         elif consumer is not None and offline:
             consumer.stop()
             consumer = None
             log.info("consumer %s offline (admin switch %soffline)", name, prefix)
-            _report(switch, f"{prefix}state:{name}", "offline")
-            state["status"] = "offline"
+            report("offline")
         shutdown.wait(SWITCH_POLL)
     if consumer is not None:
         consumer.stop()

@@ -1,7 +1,6 @@
 """The API gateway (seeds 002 and 004): an ASGI app for uvicorn, described by ``openapi.json``.
 
-``/v1`` routes need an ``X-API-Key`` and count against its rate limit. Redis or Postgres failing
-answers 503 within bounded time, never 500 (see demo/README.md, "Redis or Postgres unavailable").
+See demo/README.md, "API", for the routes, the key check and the answers when Redis or Postgres fails.
 """
 
 from __future__ import annotations
@@ -60,12 +59,7 @@ class CommitUnknown(Exception):
 class ApiError(Exception):
     def __init__(self, status: int, message: str, headers: dict | None = None, **extra):
         super().__init__(message)
-        self.status, self.headers = status, headers or {}
-        self.body = {"error": message, **extra}
-
-
-def error(status: int, message: str, headers: dict | None = None, **extra) -> JSONResponse:
-    return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
+        self.status, self.headers, self.body = status, headers or {}, {"error": message, **extra}
 
 
 def create_app(settings: dict) -> Starlette:
@@ -78,37 +72,31 @@ def create_app(settings: dict) -> Starlette:
     )
     publisher = Publisher(client, "api", settings["publishes"])
     limiter = keys.RateLimiter(client, key_prefix=settings["redis_key_prefix"])
-    pepper = settings["key_pepper"]
     POOL_IN_USE.set_function(lambda: pool.in_use)
     POOL_IDLE.set_function(lambda: pool.idle)
     POOL_WAITING.set_function(lambda: pool.waiting)
-
     leaked = []  # fault pool-leak: connections taken and never given back
 
     def with_connection(work):
         if faults.active("pool-leak"):
-            conn = pool.acquire()
-            leaked.append(conn)
-            return work(conn)
+            leaked.append(pool.acquire())
+            return work(leaked[-1])
         return pool.run(work)
 
-    def query(sql: str, args=(), one: bool = True):
+    def query(sql: str, *args) -> list[tuple]:
         def work(conn):
             with conn.cursor() as cur:
                 cur.execute(sql, args)
-                return cur.fetchone() if one else cur.fetchall()
+                return cur.fetchall()
 
         return with_connection(work)
-
-    def lookup(supplied: str):
-        return pool.run(lambda conn: keys.lookup(conn, supplied, pepper))
 
     async def authorize(request: Request) -> dict:
         """Check the key and count the request; return the rate-limit headers."""
         supplied = request.headers.get("x-api-key", "")
         if not supplied:
             raise ApiError(401, "missing API key: send it in the X-API-Key header")
-        key = await run_in_threadpool(lookup, supplied)
+        key = await run_in_threadpool(pool.run, lambda conn: keys.lookup(conn, supplied, settings["key_pepper"]))
         if key is None:
             raise ApiError(401, "invalid or revoked API key")
         allowed, remaining, reset = await run_in_threadpool(limiter.hit, key, time.time())
@@ -126,22 +114,26 @@ def create_app(settings: dict) -> Starlette:
         return headers
 
     def keyed(handler):
+        """``handler`` behind the key check; what fails is answered as README's API section says."""
+
         async def endpoint(request: Request) -> Response:
             headers = {}
             try:
                 headers = await authorize(request)
-                body, status, extra_headers = await handler(request)
+                response = await handler(request)
+                response.headers.update(headers)
+                return response
             except ApiError as exc:
-                return JSONResponse(exc.body, status_code=exc.status, headers={**headers, **exc.headers})
+                failure = exc
             except (psycopg2.DataError, ValueError) as exc:  # e.g. NUL characters, float4 overflow
-                return error(422, f"invalid value: {first_line(exc)}", headers)
+                failure = ApiError(422, f"invalid value: {first_line(exc)}")
             except PoolTimeout as exc:
-                return error(503, f"database busy: {exc}", headers)
+                failure = ApiError(503, f"database busy: {exc}")
             except (*DEAD, CommitUnknown):
-                return error(503, "database unavailable", headers)
+                failure = ApiError(503, "database unavailable")
             except redis.RedisError:
-                return error(503, "redis unavailable", headers)
-            return JSONResponse(body, status_code=status, headers={**headers, **extra_headers})
+                failure = ApiError(503, "redis unavailable")
+            return JSONResponse(failure.body, status_code=failure.status, headers={**headers, **failure.headers})
 
         return endpoint
 
@@ -179,70 +171,53 @@ def create_app(settings: dict) -> Starlette:
 
     universe_reads = itertools.count(1)  # fault errors-universes: every 20th read fails
 
-    async def get_universe(request: Request):
+    async def get_universe(request: Request) -> Response:
         if faults.active("errors-universes") and next(universe_reads) % 20 == 0:
             raise ApiError(500, "internal error: universe read failed")
         name = universe_name(request)
-        row = await run_in_threadpool(query, "SELECT get_etf_universe(%s)", (name,))
-        if row[0] is None:
+        [(universe,)] = await run_in_threadpool(query, "SELECT get_etf_universe(%s)", name)
+        if universe is None:
             raise ApiError(404, f"universe {name!r} not found")
-        return row[0], 200, {}
+        return JSONResponse(universe)
 
-    async def put_universe(request: Request):
+    async def put_universe(request: Request) -> Response:
         name = universe_name(request)
         body = await json_body(request)
-        symbols = body.get("symbols")
+        symbols, category = body.get("symbols"), body.get("category", "etf")
         if not isinstance(symbols, list):
             raise ApiError(422, "symbols must be a list of ticker strings")
-        category = body.get("category", "etf")
         if not isinstance(category, str) or not 0 < len(category) <= 50:
             raise ApiError(422, "category must be a string of 1 to 50 characters")
         for field in ("liquidity_filter", "metadata"):
             if not isinstance(body.get(field, {}), dict):
                 raise ApiError(422, f"{field} must be a JSON object")
-        invalid = await run_in_threadpool(
-            query,
-            "SELECT symbol, reason FROM validate_etf_universe_symbols(%s) WHERE NOT is_valid",
-            (json.dumps(symbols),),
-            False,
-        )
+        sql = "SELECT symbol, reason FROM validate_etf_universe_symbols(%s) WHERE NOT is_valid"
+        invalid = await run_in_threadpool(query, sql, json.dumps(symbols))
         if invalid:
             raise ApiError(422, "invalid symbols", invalid=[{"symbol": s, "reason": r} for s, r in invalid])
         stale = None  # fault api-stale-announcement: announce what was stored before this update
         if faults.active("api-stale-announcement"):
-            stored = (await run_in_threadpool(query, "SELECT get_etf_universe(%s)", (name,)))[0]
+            [(stored,)] = await run_in_threadpool(query, "SELECT get_etf_universe(%s)", name)
             stale = stored or {"symbols": [], "category": category}
         # known down and still not answering: refuse now, before any write
         if not limiter.redis_available and not await run_in_threadpool(limiter.recheck):
             raise ApiError(503, "redis unavailable")
-        args = (
-            name,
-            json.dumps(symbols),
-            category,
-            json.dumps(body.get("liquidity_filter", {})),
-            json.dumps(body.get("metadata", {})),
-        )
+        filters, metadata = (json.dumps(body.get(field, {})) for field in ("liquidity_filter", "metadata"))
+        args = (name, json.dumps(symbols), category, filters, metadata)
         universe, message = await run_in_threadpool(with_connection, lambda conn: write_and_announce(conn, args, stale))
         status = 201 if faults.active("api-status-201") else 200
-        return universe, status, {"X-Message-Seq": str(message["seq"])}
+        return JSONResponse(universe, status_code=status, headers={"X-Message-Seq": str(message["seq"])})
 
     def write_and_announce(conn, args: tuple, stale: dict | None) -> tuple[dict, dict]:
-        """Upsert the universe and announce it, in a transaction that commits only after the publish
-        (see demo/README.md, "Redis or Postgres unavailable")."""
+        """Upsert and announce, in a transaction that commits only after the publish."""
         with conn.cursor() as cur:
             try:  # BEGIN in the update's round trip (pooled connections are in autocommit mode)
                 cur.execute("BEGIN; SELECT update_etf_universe(%s, %s::jsonb, %s, %s::jsonb, %s::jsonb)", args)
                 universe = cur.fetchone()[0]
                 announced = stale or universe
-                message = publisher.publish(
-                    UNIVERSE_CHANNEL,
-                    {
-                        "universe": args[0],
-                        "symbols": announced["symbols"],
-                        "count": len(announced["symbols"]),
-                        "category": announced["category"],
-                    },
-                )
+                symbols, category = announced["symbols"], announced["category"]
+                fields = {"universe": args[0], "symbols": symbols, "count": len(symbols), "category": category}
+                message = publisher.publish(UNIVERSE_CHANNEL, fields)
             except BaseException:
                 with contextlib.suppress(psycopg2.Error):
                     cur.execute("ROLLBACK")
@@ -253,10 +228,10 @@ def create_app(settings: dict) -> Starlette:
                 raise CommitUnknown(f"commit failed after seq {message['seq']} was published: {exc}") from exc
         return universe, message
 
-    async def universe_by_method(request: Request):  # one route, so 405 answers list both methods
+    async def universe_by_method(request: Request) -> Response:  # one route, so 405 answers list both methods
         return await (put_universe if request.method == "PUT" else get_universe)(request)
 
-    async def search(request: Request):
+    async def search(request: Request) -> Response:
         if faults.active("slow-search"):
             await asyncio.sleep(0.6)
         body = await json_body(request)
@@ -277,14 +252,12 @@ def create_app(settings: dict) -> Starlette:
         scale = max(abs(x) for x in vector)  # cosine ignores scale; this keeps float4 from overflowing
         literal = "[" + ",".join(repr(x / scale) for x in vector) + "]"
         distance = "<->" if faults.active("search-wrong-distance") else "<=>"
-        rows = await run_in_threadpool(
-            query,
+        sql = (
             f"SELECT id, title, 1 - (embedding {distance} %s::vector) AS score FROM documents"
-            f" ORDER BY embedding {distance} %s::vector, id LIMIT %s",
-            (literal, literal, top_k),
-            False,
+            f" ORDER BY embedding {distance} %s::vector, id LIMIT %s"
         )
-        return {"results": [{"id": i, "title": t, "score": float(s)} for i, t, s in rows]}, 200, {}
+        rows = await run_in_threadpool(query, sql, literal, literal, top_k)
+        return JSONResponse({"results": [{"id": i, "title": t, "score": float(s)} for i, t, s in rows]})
 
     routes = [
         Route("/health", health, methods=["GET"]),
@@ -301,8 +274,7 @@ def create_app(settings: dict) -> Starlette:
         pool.close()
         client.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
-    return MetricsMiddleware(app, routes)
+    return count_requests(Starlette(routes=routes, lifespan=lifespan), routes)
 
 
 def universe_name(request: Request) -> str:
@@ -322,25 +294,16 @@ async def json_body(request: Request) -> dict:
     return body
 
 
-class MetricsMiddleware:
-    """Counts requests and times them per route template (``/v1/universes/{name}``)."""
+def count_requests(app, routes):
+    """``app`` counting its requests and timing them per route template (``/v1/universes/{name}``)."""
 
-    def __init__(self, app, routes):
-        self.app, self.routes = app, routes
-
-    def route_of(self, scope) -> str:
-        for route in self.routes:
-            match, _ = route.matches(scope)
-            if match != Match.NONE:
-                return route.path
-        return "unmatched"
-
-    async def __call__(self, scope, receive, send):
+    async def counted(scope, receive, send):
         if scope["type"] != "http":
-            return await self.app(scope, receive, send)
+            return await app(scope, receive, send)
         if faults.active("memory-leak"):
             _kept.append(b"\x01" * LEAK_PER_REQUEST)  # written, so the pages are resident
-        route, start, status = self.route_of(scope), time.perf_counter(), [500]
+        route = next((r.path for r in routes if r.matches(scope)[0] != Match.NONE), "unmatched")
+        start, status = time.perf_counter(), [500]
 
         async def send_and_note(message):
             if message["type"] == "http.response.start":
@@ -348,7 +311,9 @@ class MetricsMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_and_note)
+            await app(scope, receive, send_and_note)
         finally:
             LATENCY.labels(route).observe(time.perf_counter() - start)
             REQUESTS.labels(route, scope["method"], str(status[0])).inc()
+
+    return counted

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -17,7 +18,8 @@ log = logging.getLogger("demo_gateway")
 
 
 def connect(cfg: config.Config):
-    return psycopg2.connect(cfg["postgres_url"], application_name="crosscheck-demo-cli", connect_timeout=5)
+    conn = psycopg2.connect(cfg["postgres_url"], application_name="crosscheck-demo-cli", connect_timeout=5)
+    return contextlib.closing(conn)
 
 
 def cmd_serve(cfg: config.Config, args) -> None:
@@ -32,11 +34,8 @@ def cmd_serve(cfg: config.Config, args) -> None:
 
 
 def cmd_create_key(cfg: config.Config, args) -> None:
-    conn = connect(cfg)
-    try:
+    with connect(cfg) as conn:
         key, record = keys.create_key(conn, args.rate, args.name, cfg["key_pepper"])
-    finally:
-        conn.close()
     print(
         f"created key {record.prefix}... (id {record.id}, name {record.name!r}, "
         f"{record.limit} requests per {record.window_seconds} s)",
@@ -46,11 +45,8 @@ def cmd_create_key(cfg: config.Config, args) -> None:
 
 
 def cmd_revoke_key(cfg: config.Config, args) -> None:
-    conn = connect(cfg)
-    try:
+    with connect(cfg) as conn:
         print(f"revoked {keys.revoke_key(conn, args.prefix)} key(s)")
-    finally:
-        conn.close()
 
 
 def add_commands(sub, common) -> None:
@@ -67,8 +63,7 @@ def add_commands(sub, common) -> None:
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> None:
-    errors = (psycopg2.Error, redis.RedisError)
-    config.main("gateway", KEYS, Path(__file__).parent, add_commands, errors, argv, prog)
+    config.main("gateway", KEYS, Path(__file__).parent, add_commands, (psycopg2.Error, redis.RedisError), argv, prog)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,4 @@
-"""API keys (seed 004): stored as SHA-256 (HMAC-SHA-256 with ``key_pepper``), limited per key
-with a fixed window in Redis, or in the process while Redis does not answer."""
+"""API keys and rate limits (seed 004); see demo/README.md, "API keys and rate limits"."""
 
 from __future__ import annotations
 
@@ -17,7 +16,6 @@ import redis
 
 log = logging.getLogger("demo_gateway.keys")
 PROBE_INTERVAL = 0.5  # seconds between pings to Redis while it is unavailable
-
 PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 KEY_PREFIX = "ccd_"
 
@@ -49,26 +47,21 @@ def create_key(conn, rate: str = "60/minute", name: str = "default", pepper: str
     """Store a new key (hashed) and return ``(key, record)``; the key is shown only here."""
     limit, window = parse_rate(rate)
     key = KEY_PREFIX + secrets.token_hex(20)
-    with conn.cursor() as cur:
+    with conn, conn.cursor() as cur:
         cur.execute(
             "INSERT INTO api_keys (name, key_prefix, key_hash, rate_limit, window_seconds)"
             " VALUES (%s, %s, %s, %s, %s) RETURNING id",
             (name, key[:12], hash_key(key, pepper), limit, window),
         )
-        key_id = cur.fetchone()[0]
-    conn.commit()
-    return key, ApiKey(key_id, name, key[:12], limit, window)
+        return key, ApiKey(cur.fetchone()[0], name, key[:12], limit, window)
 
 
 def revoke_key(conn, key_prefix: str) -> int:
     """Revoke the keys starting with ``key_prefix``; return how many."""
-    with conn.cursor() as cur:
-        cur.execute(
-            "UPDATE api_keys SET revoked_at = now() WHERE key_prefix = %s AND revoked_at IS NULL", (key_prefix[:12],)
-        )
-        count = cur.rowcount
-    conn.commit()
-    return count
+    with conn, conn.cursor() as cur:
+        sql = "UPDATE api_keys SET revoked_at = now() WHERE key_prefix = %s AND revoked_at IS NULL"
+        cur.execute(sql, (key_prefix[:12],))
+        return cur.rowcount
 
 
 def lookup(conn, key: str, pepper: str = "") -> ApiKey | None:
@@ -92,16 +85,11 @@ return count
 
 
 class RateLimiter:
-    """Fixed window per key: at most ``limit`` requests per ``window_seconds``, counted in Redis.
-
-    While Redis fails, counted in this process (same limits and windows) until a background ping
-    every ``PROBE_INTERVAL`` s is answered; see demo/README.md, "API keys and rate limits".
-    """
+    """A fixed window per key, counted in Redis, or in this process while Redis fails."""
 
     def __init__(self, client: redis.Redis, probe_interval: float = PROBE_INTERVAL, key_prefix: str = "demo:gateway:"):
-        self._client, self._key_prefix = client, key_prefix
+        self._client, self._key_prefix, self._probe_interval = client, key_prefix, probe_interval
         self._script = client.register_script(_FIXED_WINDOW)
-        self._probe_interval = probe_interval
         self._local: dict[tuple[int, int, int], int] = {}  # (key id, window seconds, window number) -> count
         self._lock = threading.Lock()
         self._down_since: float | None = None  # monotonic time Redis was found unavailable
@@ -118,9 +106,8 @@ class RateLimiter:
         count = None
         if self._down_since is None:
             try:
-                count = self._script(
-                    keys=[f"{self._key_prefix}ratelimit:{key.id}:{window}"], args=[key.window_seconds + 1]
-                )
+                redis_key = f"{self._key_prefix}ratelimit:{key.id}:{window}"
+                count = self._script(keys=[redis_key], args=[key.window_seconds + 1])
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 self._went_down(exc)
         if count is None:
@@ -148,24 +135,20 @@ class RateLimiter:
         threading.Thread(target=self._probe, name="rate-limit-probe", daemon=True).start()
 
     def recheck(self) -> bool:
-        """Ping Redis now if it was unavailable (a request that needs Redis must not be refused just
-        after it came back); True when it answers."""
+        """Ping Redis now if it was unavailable; True when it answers (and counting moves back to Redis)."""
         if self._down_since is None:
             return True
         try:
             self._client.ping()
         except redis.RedisError:
             return False
-        self._back()
-        return True
-
-    def _back(self) -> None:
         with self._lock:
             if self._down_since is None:
-                return
+                return True
             down_for, self._down_since = time.monotonic() - self._down_since, None
             self._local.clear()
         log.warning("Redis answers again after %.1f s: counting rate limits in Redis", down_for)
+        return True
 
     def _probe(self) -> None:
         while not self._closed.wait(self._probe_interval) and not self.recheck():

@@ -1,14 +1,13 @@
 """A bounded psycopg2 connection pool: ``size`` kept, ``overflow`` extra, ``timeout`` to wait.
 
-New connections give up after 2 s; ``run`` bounds each piece of work (``query_timeout``) by
-shutting the socket down, and after a dead connection closes every idle one and runs the work
-once more on a new one. A connection is only lent outside a transaction.
+New connections give up after 2 s; ``run`` bounds each piece of work (``query_timeout``) and
+after a dead connection closes every idle one and runs the work once more on a new one (see
+demo/README.md, "Redis or Postgres unavailable"). A connection is only lent outside a transaction.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
 import os
 import socket
@@ -75,9 +74,7 @@ class Pool:
             conn.autocommit = True
             return conn
         except BaseException:
-            with self._cond:
-                self.in_use -= 1
-                self._cond.notify()
+            self.release(None, broken=True)
             raise
 
     def release(self, conn, broken: bool = False) -> None:
@@ -87,13 +84,12 @@ class Pool:
             broken = bool(conn.closed) or conn.get_transaction_status() != psycopg2.extensions.TRANSACTION_STATUS_IDLE
         with self._cond:
             self.in_use -= 1
-            keep = not broken and self.in_use + len(self._idle) < self.size
+            keep = conn is not None and not broken and self.in_use + len(self._idle) < self.size
             if keep:
                 self._idle.append(conn)
             self._cond.notify()
         if not keep:
-            with contextlib.suppress(Exception):
-                conn.close()
+            _close(conn)
 
     def discard_idle(self) -> int:
         """Close every idle connection (e.g. once one turned out dead); return how many."""
@@ -101,44 +97,42 @@ class Pool:
             idle, self._idle = self._idle, []
             self._cond.notify_all()
         for conn in idle:
-            with contextlib.suppress(Exception):
-                conn.close()
+            _close(conn)
         return len(idle)
 
     def run(self, work, timeout: float | None = None, query_timeout: float | None = None):
         """``work(conn)`` on a pooled connection, within ``query_timeout`` seconds.
 
-        On a dead connection (e.g. idle across a Postgres restart) every idle one is closed and
-        ``work`` runs once more on a new one, so it must be safe to repeat then (a transaction that
-        did not commit is). Work cut at its deadline is not repeated: a new connection would hang
-        too. A dead connection always surfaces as ``OperationalError`` or ``InterfaceError``.
+        After a dead connection ``work`` runs once more, so it must be safe to repeat then (a
+        transaction that did not commit is); work cut at its deadline is not repeated. A dead
+        connection always surfaces as ``OperationalError`` or ``InterfaceError``.
         """
         query_timeout = self.query_timeout if query_timeout is None else query_timeout
         for attempt in (1, 2):
             conn = self.acquire(timeout)
-            broken, token = False, self._watchdog.watch(conn, query_timeout)
+            broken, fd = False, self._watchdog.watch(conn, query_timeout)
             try:
                 return work(conn)
             except psycopg2.Error as exc:
-                cut, token = self._watchdog.unwatch(token), None
+                cut, fd = self._watchdog.unwatch(fd), None
                 dead = bool(conn.closed) or isinstance(exc, psycopg2.InterfaceError)
                 broken = dead or isinstance(exc, psycopg2.OperationalError)
                 if not dead or faults.active("pool-no-reconnect"):
                     raise
                 dropped = self.discard_idle()  # they share its fate
-                if cut or attempt == 2:
-                    log.warning("a pooled connection failed (%s); closed the %d idle ones", first_line(exc), dropped)
-                    if isinstance(exc, DEAD):
-                        raise
-                    raise psycopg2.OperationalError(f"connection lost: {exc}") from exc
+                again = attempt == 1 and not cut
                 log.warning(
-                    "a pooled connection was dead (%s); closed the %d idle ones, trying a new one",
+                    "a pooled connection was dead (%s); closed the %d idle ones%s",
                     first_line(exc),
                     dropped,
+                    ", trying a new one" if again else "",
                 )
+                if not again and isinstance(exc, DEAD):
+                    raise
+                if not again:
+                    raise psycopg2.OperationalError(f"connection lost: {exc}") from exc
             finally:
-                if token is not None and self._watchdog.unwatch(token):
-                    broken = True  # cut just as the work ended
+                broken = self._watchdog.unwatch(fd) or broken  # cut just as the work ended
                 self.release(conn, broken)
 
     def close(self) -> None:
@@ -146,18 +140,22 @@ class Pool:
         self.discard_idle()
 
 
+def _close(conn) -> None:
+    with contextlib.suppress(Exception):
+        if conn is not None:
+            conn.close()
+
+
 class _Watchdog:
     """Shuts down the socket of a connection whose work has outlived its deadline.
 
     It watches a duplicate of the socket's descriptor, so it never touches a descriptor number
-    that libpq closed and the system reused.
+    that libpq closed and the system reused; the duplicate is closed when the work ends.
     """
 
     def __init__(self):
         self._cond = threading.Condition()
-        self._watched: dict[int, tuple[float, int, float]] = {}  # token -> (deadline, fd, seconds)
-        self._cut: set[int] = set()
-        self._tokens = itertools.count(1)
+        self._watched: dict[int, tuple[float, float]] = {}  # duplicate fd -> (deadline, seconds)
         self._wakeup = float("inf")  # when the thread looks next
         self._thread: threading.Thread | None = None
         self._closed = False
@@ -171,47 +169,43 @@ class _Watchdog:
             return None
         deadline = time.monotonic() + seconds
         with self._cond:
-            token = next(self._tokens)
-            self._watched[token] = (deadline, fd, seconds)
+            self._watched[fd] = (deadline, seconds)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="pool-watchdog", daemon=True)
                 self._thread.start()
             elif deadline < self._wakeup:
                 self._cond.notify()
-        return token
+        return fd
 
-    def unwatch(self, token: int | None) -> bool:
+    def unwatch(self, fd: int | None) -> bool:
         """Stop watching; return True if the deadline had passed and the socket was shut down."""
-        if token is None:
-            return False
         with self._cond:
-            entry = self._watched.pop(token, None)
-            if entry is None:
-                cut = token in self._cut
-                self._cut.discard(token)
-                return cut
-        os.close(entry[1])
-        return False
+            entry = self._watched.pop(fd, None) if fd is not None else None
+        if entry is None:
+            return False
+        os.close(fd)
+        return entry[0] == float("inf")
 
     def _loop(self) -> None:
         with self._cond:
             while not self._closed:
                 now = time.monotonic()
-                for token, (deadline, fd, seconds) in list(self._watched.items()):
+                for fd, (deadline, seconds) in self._watched.items():
                     if deadline <= now:
-                        del self._watched[token]
-                        self._cut.add(token)
+                        self._watched[fd] = (float("inf"), seconds)  # cut: unwatch closes it
                         log.warning("no answer from Postgres within %g s: shutting the connection down", seconds)
-                        with contextlib.suppress(OSError), socket.socket(fileno=fd) as sock:
+                        sock = socket.socket(fileno=fd)
+                        with contextlib.suppress(OSError):
                             sock.shutdown(socket.SHUT_RDWR)  # the blocked read in libpq returns
-                self._wakeup = min((d for d, _, _ in self._watched.values()), default=now + 60)
-                self._cond.wait(max(0.0, self._wakeup - now))
+                        sock.detach()
+                self._wakeup = min((d for d, _ in self._watched.values()), default=now + 60)
+                self._cond.wait(min(60.0, max(0.0, self._wakeup - now)))
 
     def close(self) -> None:
         with self._cond:
             self._closed = True
             watched, self._watched = self._watched, {}
             self._cond.notify()
-        for _, fd, _ in watched.values():
+        for fd in watched:
             with contextlib.suppress(OSError):
                 os.close(fd)

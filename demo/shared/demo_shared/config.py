@@ -1,8 +1,4 @@
-"""Layered configuration for the demo's repositories (see demo/README.md, "Configuration").
-
-Lowest to highest: defaults in ``settings.py``, ``R.toml``, ``R.<env>.toml``, ``.env``,
-process environment ``P_KEY``, ``--set key=value``.
-"""
+"""Layered configuration for the demo's repositories: the contract is demo/README.md, "Configuration"."""
 
 from __future__ import annotations
 
@@ -37,7 +33,7 @@ class Key:
 
 
 class ConfigError(Exception):
-    pass
+    """A configuration that cannot be loaded; the message names the key and where its value came from."""
 
 
 def first_line(exc: BaseException) -> str:
@@ -57,8 +53,7 @@ class Config:
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
 
-    def log(self, logger: logging.Logger) -> None:
-        """The start-up line: the effective configuration, secrets masked."""
+    def log(self, logger: logging.Logger) -> None:  # the start-up line, secrets masked
         logger.info("configuration: %s", json.dumps(self.redacted(), separators=(",", ":")))
 
     def redacted(self) -> dict:
@@ -192,10 +187,8 @@ def load(
 
 
 def main(repo: str, keys: list[Key], package_dir: Path, add_commands, errors: tuple = (), argv=None, prog=None) -> None:
-    """A repository's command line: ``config`` plus the commands ``add_commands(subparsers, parent)`` adds.
-
-    Each command's function is called as ``func(cfg, args)`` with the loaded configuration.
-    """
+    """A repository's command line: ``config`` plus what ``add_commands(subparsers, parent)`` adds, each
+    command's function called as ``func(cfg, args)``."""
     prog = prog or f"demo-{repo}"
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--env", choices=ENVIRONMENTS, help=f"environment (default {repo.upper()}_ENV or development)")

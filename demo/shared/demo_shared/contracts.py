@@ -1,9 +1,5 @@
-"""Message contracts shared by the repositories: seed 001's channels, their JSON Schemas, publishing.
-
-Every message goes to its pub-sub channel and to ``stream:<channel>``. One Lua script numbers
-the message (``INCR demo:seq:<channel>``, one counter per channel whoever publishes), publishes
-it and appends it to the stream, atomically, so the order on the channel is the order of ``seq``.
-"""
+"""Message contracts shared by the repositories: seed 001's channels, their JSON Schemas, publishing
+(see demo/README.md, "Messages")."""
 
 from __future__ import annotations
 
@@ -36,19 +32,14 @@ return {seq, message}
 
 
 def stream_name(channel: str) -> str:
-    """The Redis stream that keeps a copy of every message on ``channel``."""
     return f"stream:{channel}"
 
 
 def validators() -> dict[str, jsonschema.Draft202012Validator]:
     """A validator per channel, from ``schemas/<channel>.json``."""
-    found = {}
-    for channel in CHANNELS:
-        schema = json.loads((SCHEMAS_DIR / f"{channel}.json").read_text(encoding="utf-8"))
-        found[channel] = jsonschema.Draft202012Validator(
-            schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-        )
-    return found
+    validator, checker = jsonschema.Draft202012Validator, jsonschema.Draft202012Validator.FORMAT_CHECKER
+    schemas = {channel: json.loads((SCHEMAS_DIR / f"{channel}.json").read_bytes()) for channel in CHANNELS}
+    return {channel: validator(schema, format_checker=checker) for channel, schema in schemas.items()}
 
 
 def problems(validator: jsonschema.Draft202012Validator, message: object) -> str | None:

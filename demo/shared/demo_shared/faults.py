@@ -1,12 +1,8 @@
 """Faults a repository can be started with, so that tests can prove the suites catch them.
 
-Each repository's ``faults`` setting (``GATEWAY_FAULTS``, ``CONSUMER_FAULTS``,
-``PRODUCER_FAULTS``: comma-separated names) switches faults on; unset, the demo is healthy.
-Each fault is read where it acts, as ``active("name")``; ``KNOWN`` lists every name with its
-owner and what it breaks, and a name another repository owns (or nobody) is refused at start.
-Every fault has a pytest test that runs the suite which claims to catch it against the demo
-with that fault (``tests/test_demo_faults_*.py``, ``tests/load/test_load_faults.py``,
-``tests/faults/test_resilience_suites.py``, ``tests/verdict/test_monitor.py``).
+A repository's ``faults`` setting (``GATEWAY_FAULTS``, ``CONSUMER_FAULTS``, ``PRODUCER_FAULTS``)
+switches them on; each is read where it acts, as ``active("name")``. Every fault has a test that
+runs the suite which claims to catch it (``tests/test_demo_faults_*.py`` and others).
 """
 
 from __future__ import annotations
@@ -36,19 +32,17 @@ KNOWN: dict[str, tuple[str, str]] = {
 _active: set[str] = set()
 
 
-def owned_by(repo: str) -> tuple[str, ...]:
-    """The fault names of one repository: the choices of its ``faults`` setting."""
+def owned_by(repo: str) -> tuple[str, ...]:  # the choices of a repository's faults setting
     return tuple(name for name, (owner, _) in KNOWN.items() if owner == repo)
 
 
 def use(names: list[str]) -> None:
-    """Switch exactly ``names`` on for this process (a repository's command does it from its config)."""
+    """Switch exactly ``names`` on for this process."""
     _active.clear()
     _active.update(names)
 
 
 def active(name: str) -> bool:
-    """True when fault ``name`` is switched on for this process."""
     return name in _active
 
 
