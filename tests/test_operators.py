@@ -14,6 +14,7 @@ SUITE = """*** Settings ***
 Library    crosscheck.Messaging
 Library    crosscheck.Metrics    http://127.0.0.1:9/metrics
 Library    crosscheck.Postgres
+Library    crosscheck.Configuration
 
 *** Test Cases ***
 Unknown Operator
@@ -24,6 +25,15 @@ Misspelled Named Argument
 
 Unknown Operator Of Another Library
     Get Metric Value    up    ===    1
+
+Misspelled Optional Argument
+    Connect To Redis    redis://127.0.0.1:9/0    alais=orders
+
+Misspelled Argument After Varargs
+    Environment Files Should Have The Same Keys    a.toml    b.toml    foldr=config
+
+A Value With An Equals Sign That Names Nothing Close Is Still A Value
+    Run Keyword And Expect Error    x=1.toml does not exist*    Environment Files Should Have The Same Keys    x=1.toml    y=2.toml
 
 Named Operators Are Read
     Run Keyword And Expect Error    Cannot scrape*    Get Metric Value    up    less than    1
@@ -60,3 +70,17 @@ def test_operators_by_name_and_none_still_convert(results):
     assert to_operator(None) is None and to_operator("None") is None
     with pytest.raises(ValueError, match="'=<' is not an assertion operator"):
         to_operator("=<")
+
+
+def test_a_misspelled_optional_argument_is_named_before_the_keyword_runs(results):
+    message = results["Misspelled Optional Argument"].message
+    assert message == (
+        "ValueError: Keyword 'Connect To Redis' got unexpected named argument 'alais': did you mean 'alias'? "
+        "(Robot would have passed 'alais=orders' as 'alias')"
+    ), message
+    message = results["Misspelled Argument After Varargs"].message
+    assert "got unexpected named argument 'foldr': did you mean 'folder'?" in message, message
+    assert "as 'the extra arguments'" in message
+    assert results["A Value With An Equals Sign That Names Nothing Close Is Still A Value"].status == "PASS", results[
+        "A Value With An Equals Sign That Names Nothing Close Is Still A Value"
+    ].message

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
+import inspect
+import re
 import typing
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from robotlibcore import DynamicCore
 
@@ -55,6 +58,13 @@ class CrosscheckLibrary(DynamicCore):
             return types
         return {arg: Operator if _is_operator(hint) else hint for arg, hint in types.items()}
 
+    def run_keyword(self, name: str, args: list, kwargs: dict | None = None) -> Any:
+        """Runs the keyword, first refusing a misspelled named argument (see :func:`_misspelled`)."""
+        problem = _misspelled(self.keywords.get(name), name, args)
+        if problem:
+            raise ValueError(problem)
+        return super().run_keyword(name, args, kwargs)
+
     def get_keyword_tags(self, name: str) -> list[str]:
         """The keyword's own tags plus its component's (see :class:`Component`)."""
         own = list(super().get_keyword_tags(name))
@@ -63,3 +73,30 @@ class CrosscheckLibrary(DynamicCore):
 
 def _is_operator(hint) -> bool:
     return hint is AssertionOperator or set(typing.get_args(hint)) == {AssertionOperator, type(None)}
+
+
+_NAMED = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=")
+
+
+def _misspelled(method, name: str, args: list) -> str | None:
+    """A message when a positional argument reads ``name=value`` with a name close to one of the
+    keyword's arguments: Robot takes ``latancy=50 ms`` as a value for the next argument in line;
+    this names it as the misspelled argument it is."""
+    if method is None or not args:
+        return None
+    params = [p for p in inspect.signature(method).parameters.values() if p.name != "self"]
+    names = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    positional = [p.name for p in params if p.kind == p.POSITIONAL_OR_KEYWORD]
+    for index, value in enumerate(args):
+        match = _NAMED.match(value) if isinstance(value, str) else None
+        if not match or match.group(1) in names:
+            continue
+        close = difflib.get_close_matches(match.group(1), names, n=1, cutoff=0.75)
+        if close:
+            slot = positional[index] if index < len(positional) else "the extra arguments"
+            keyword_name = name if " " in name else name.replace("_", " ").title()
+            return (
+                f"Keyword '{keyword_name}' got unexpected named argument '{match.group(1)}': did you mean "
+                f"'{close[0]}'? (Robot would have passed '{value}' as '{slot}')"
+            )
+    return None
