@@ -181,6 +181,21 @@ def test_responses_are_checked_against_the_document_by_default():
     assert "use_after_free" not in valid and "ignored_auth" not in valid
 
 
+@pytest.mark.parametrize("shell", [None, "/bin/bash", "/bin/sh"])
+def test_a_finding_stays_on_one_line_whatever_the_shell(lib, buggy, monkeypatch, shell):
+    # the request builder escapes for $SHELL; with none (a CI job), or one it does not know, it
+    # appends warnings as paragraphs: they belong on the finding's line, not on lines of their own
+    if shell is None:
+        monkeypatch.delenv("SHELL", raising=False)
+    else:
+        monkeypatch.setenv("SHELL", shell)
+    message = _failure(lib, buggy, checks=["not_a_server_error"])
+    lines = message.splitlines()[1:]
+    assert lines and all(line.startswith("POST /items (") and " -- curl -X POST " in line for line in lines), message
+    negative = [line for line in lines if line.startswith("POST /items (negative): not_a_server_error")]
+    assert negative, message
+
+
 def test_a_suite_chooses_the_checks(lib, buggy):
     message = _failure(lib, buggy, checks=["not_a_server_error"])
     lines = message.splitlines()[1:]

@@ -90,7 +90,7 @@ class Finding:
     def line(self) -> str:
         """The finding, how often it was seen, and the request, on one line."""
         times = f" [x{self.count}]" if self.count > 1 else ""
-        return f"{self.text}{times} -- {self.curl}"
+        return " ".join(f"{self.text}{times} -- {self.curl}".split("\n"))
 
 
 @dataclass
@@ -284,7 +284,12 @@ class _Call:
     def curl(self, case) -> str:
         masked = {k: ("***" if is_secret_header(k) else v) for k, v in self.headers.items()}
         try:
-            command = case.as_curl_command(headers=masked, base_url=self.base_url)
+            command, *warnings = case.as_curl_command(headers=masked, base_url=self.base_url).split("\n\n")
+            # schemathesis appends shell warnings ("Request body contains non-printable
+            # characters") as paragraphs: keep them, on the finding's one line
+            notes = [w.replace("\u26a0\ufe0f", "").strip() for w in warnings if w.strip()]
+            if notes:
+                command += f" ({'; '.join(notes)})"
         except Exception as exc:  # noqa: BLE001 - a request schemathesis cannot render still gets reported
             command = f"(no curl line: {type(exc).__name__}) {case.method.upper()} {case.formatted_path}"
         # headers the case itself carries (a generated Authorization, say) are masked too
