@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
 from robot.api import ExecutionResult, ResultVisitor
 
 from demo_shared import faults as demo_faults
@@ -26,12 +28,35 @@ class SuiteRun:
     rc: int
     output: Path
     stdout: str
+    results_dir: Path  # every process of the run carries it as CROSSCHECK_RESULTS_DIR
     statuses: dict[str, str] = field(default_factory=dict)  # test name -> PASS / FAIL / SKIP
     messages: dict[str, str] = field(default_factory=dict)  # test name -> message
 
     @property
     def failed(self) -> dict[str, str]:
         return {name: self.messages[name] for name, status in self.statuses.items() if status == "FAIL"}
+
+    def left_running(self, marker: str, grace: float = 5.0) -> list[str]:
+        """This run's processes whose command line has ``marker`` and that still run after ``grace`` s.
+
+        Told apart from other runs on the machine (a second test session, a ``make run``) by the
+        results folder in their environment, not by a count before and after."""
+        deadline = time.monotonic() + grace
+        while True:
+            found = []
+            for proc in psutil.process_iter(["cmdline"]):
+                cmdline = " ".join(proc.info.get("cmdline") or [])
+                if marker not in cmdline:
+                    continue
+                try:
+                    ours = proc.environ().get("CROSSCHECK_RESULTS_DIR") == str(self.results_dir)
+                except psutil.Error:
+                    continue
+                if ours:
+                    found.append(f"{proc.pid}: {cmdline}")
+            if not found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.2)
 
     def describe(self) -> str:
         lines = [f"robot rc={self.rc}, output {self.output}"]
@@ -94,7 +119,7 @@ def run_suites(
         argv += ["--variable", f"{name}:{value}"]
     argv += [str(s if Path(s).is_absolute() else SUITES / s) for s in suites]
     proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    run = SuiteRun(proc.returncode, out / "output.xml", proc.stdout + proc.stderr)
+    run = SuiteRun(proc.returncode, out / "output.xml", proc.stdout + proc.stderr, tmp_path / "results")
     if run.output.exists():
         ExecutionResult(str(run.output)).visit(_Collect(run))
     return run

@@ -3,8 +3,6 @@ the time measured; and no proxy process is left after a run, passed or failed.""
 
 from __future__ import annotations
 
-import psutil
-
 from suite_runner import run_suites
 
 REDIS_SUITE = "03_day3_full_stack/resilience_redis.robot"
@@ -12,17 +10,7 @@ POSTGRES_SUITE = "03_day3_full_stack/resilience_postgres.robot"
 QUICK = {"RECOVERY_TIMEOUT": "8 s"}  # give up sooner than the suites' 30 s on a demo that never recovers
 
 
-def proxy_processes() -> set[int]:
-    found = set()
-    for proc in psutil.process_iter(["cmdline"]):
-        cmdline = proc.info.get("cmdline") or []
-        if "crosscheck.faults.proxy" in cmdline:
-            found.add(proc.pid)
-    return found
-
-
 def test_a_consumer_that_does_not_reconnect_fails_the_redis_recovery_check(tmp_path):
-    before = proxy_processes()
     run = run_suites(
         tmp_path,
         REDIS_SUITE,
@@ -34,11 +22,10 @@ def test_a_consumer_that_does_not_reconnect_fails_the_redis_recovery_check(tmp_p
     (message,) = run.failed.values()
     assert message.startswith("redis did not recover (target 5 s)"), run.describe()
     assert "still failed 8 s after cut of proxy 'redis' was cleared" in message
-    assert proxy_processes() <= before
+    assert not run.left_running("crosscheck.faults.proxy")
 
 
 def test_a_pool_that_does_not_reconnect_fails_the_database_recovery_check(tmp_path):
-    before = proxy_processes()
     run = run_suites(
         tmp_path,
         POSTGRES_SUITE,
@@ -51,12 +38,11 @@ def test_a_pool_that_does_not_reconnect_fails_the_database_recovery_check(tmp_pa
     assert message.startswith("postgres did not recover within 8 s after postgres stopped"), run.describe()
     assert "target <= 10 s" in message and "probe 'read' never succeeded" in message
     assert "HTTP 503" in message  # the demo's own answer, as the probe last saw it
-    assert proxy_processes() <= before
+    assert not run.left_running("crosscheck.faults.proxy")
 
 
 def test_the_healthy_demo_passes_both_suites_and_leaves_no_proxy_or_toxic(tmp_path):
-    before = proxy_processes()
     run = run_suites(tmp_path, REDIS_SUITE, POSTGRES_SUITE)
     assert run.rc == 0, run.describe()
     assert len(run.statuses) == 9 and set(run.statuses.values()) == {"PASS"}
-    assert proxy_processes() <= before
+    assert not run.left_running("crosscheck.faults.proxy")

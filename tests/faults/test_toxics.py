@@ -457,3 +457,69 @@ def test_redis_through_the_proxy_feels_latency_and_an_outage(api, redis_through)
         client.ping()
     api.update_proxy(name, enabled=True)
     assert client.ping()
+
+
+# --- data that arrives before the proxied connection is wired ---------------------------------
+
+
+class _GreetingServer:
+    """Sends its greeting the moment it accepts (as MySQL, SMTP or SSH servers do), then echoes."""
+
+    GREETING = b"220 ready\r\n"
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(128)
+        self.address = f"127.0.0.1:{self.sock.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.sendall(self.GREETING)
+                while data := conn.recv(1 << 16):
+                    conn.sendall(data)
+            except OSError:
+                pass
+
+
+def test_a_server_that_speaks_first_is_heard_on_every_connection(through, tcp):
+    server = _GreetingServer()
+    try:
+        _, address = through(upstream=server.address)
+        for i in range(200):
+            with tcp.connect(address) as sock:
+                assert tcp.recv_exactly(sock, len(server.GREETING)) == server.GREETING, f"connection {i}"
+                sock.sendall(b"ping")
+                assert tcp.recv_exactly(sock, 4) == b"ping", f"connection {i}"
+    finally:
+        server.sock.close()
+
+
+def test_a_client_that_speaks_at_once_loses_nothing(through, tcp, echo):
+    # a database client sends its start-up message as soon as the connection opens, before the
+    # proxy has opened its own connection upstream (here slower still: the upstream is a host name
+    # to resolve); those bytes, and an EOF right after them, wait for it
+    _, address = through(upstream=echo.address.replace("127.0.0.1", "localhost"))
+    for i in range(200):
+        message = f"startup {i}".encode()
+        sock = socket.socket()
+        sock.settimeout(10)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with sock:
+            sock.connect(address)
+            sock.sendall(message)
+            if i % 2:
+                sock.shutdown(socket.SHUT_WR)
+                assert tcp.recv_until_eof(sock) == message, f"connection {i}"
+            else:
+                assert tcp.recv_exactly(sock, len(message)) == message, f"connection {i}"

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 
-import psutil
-
 from suite_runner import run_suites
 
 API_LOAD = "04_day4_load/api_load.robot"
@@ -21,19 +19,11 @@ READS = "Universe Reads Answer Within The Target At Every Stage"
 POOL = "Database Connections Stay Within The Pool At Every Stage"
 
 
-def no_locust_left() -> bool:
-    return not [
-        p
-        for p in psutil.process_iter(["cmdline"])
-        if any("locust_plan.py" in part for part in (p.info.get("cmdline") or []))
-    ]
-
-
 def test_the_load_suite_passes_against_the_healthy_demo(tmp_path):
     run = run_suites(tmp_path, API_LOAD)
     assert run.rc == 0 and len(run.statuses) == 10, run.describe()
     assert set(run.statuses.values()) == {"PASS"}, run.describe()
-    assert no_locust_left()
+    assert not run.left_running("locust_plan.py")
     logged = run.output.read_text()  # what log.html shows (it holds it compressed)
     assert "Load stages against http://127.0.0.1:" in logged and "&lt;svg" in logged
 
@@ -50,7 +40,7 @@ def test_a_slow_search_fails_the_p95_target_naming_the_stage_the_request_and_the
         message,
     ), message
     assert run.statuses[READS] == "PASS", run.describe()  # the other endpoints are not slowed
-    assert no_locust_left()
+    assert not run.left_running("locust_plan.py")
 
 
 def test_universe_reads_answering_500_fail_the_error_rate_naming_the_stage_the_request_and_the_figures(tmp_path):
@@ -65,4 +55,4 @@ def test_universe_reads_answering_500_fail_the_error_rate_naming_the_stage_the_r
         message,
     ), message
     assert run.statuses[POOL] == "PASS", run.describe()
-    assert no_locust_left()
+    assert not run.left_running("locust_plan.py")

@@ -96,9 +96,22 @@ class Side(asyncio.Protocol):
         self.into: Link | None = None  # the link that writes to this side
         self.blocked = 0
         self.eof = False
+        self.early = bytearray()  # what came before the connection was wired
 
-    def _early(self, data: bytes) -> None:  # pragma: no cover - reading is paused until wired
-        raise RuntimeError("data before the connection is wired")
+    def _early(self, data: bytes) -> None:
+        # A client that speaks at once (a database's start-up message) or a server that greets
+        # first can send before both sockets are open and the toxics are in place; pausing in
+        # connection_made does not stop the first read on every Python. Kept, sent once wired.
+        self.early += data
+
+    def flush_early(self) -> None:
+        """Send what came before the connection was wired (and an EOF that followed it) on its way."""
+        if self.early:
+            data = bytes(self.early)
+            self.early.clear()
+            self.sink(data)
+        if self.eof and self.out is not None:
+            self.out.head(EOF)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -112,7 +125,8 @@ class Side(asyncio.Protocol):
     def eof_received(self) -> bool:
         if not self.eof and self.out is not None:
             self.eof = True
-            self.out.head(EOF)
+            if self.out.wired:  # else flush_early sends it, after the data that came before it
+                self.out.head(EOF)
         return True  # keep the socket open to write what the other direction still sends
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -280,6 +294,8 @@ class Connection:
             return
         for stream, link in self.links.items():
             link.wire(self.proxy.chain(stream))
+        for side in (self.client, self.upstream):
+            side.flush_early()
         self.client.unblock(PAUSE_CONNECTING)
 
     def half_closed(self) -> None:
