@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -144,3 +145,24 @@ def test_a_robot_run_records_each_point_and_draws_it(postgres_url, tmp_path):
         assert found[f"vectors.docs.qdrant_edge.ef{ef}.search_p95_ms"]["better"] == "lower"
         assert found[f"vectors.docs.qdrant_edge.ef{ef}.qps"]["unit"] == "queries/s"
     assert any("<polyline" in m and "recall@10 against queries/s (qdrant edge)" in m for m in messages)
+
+
+def test_point_labels_do_not_overlap_where_points_cluster():
+    # the usual shape near the top: several breadths all at recall 1.0 at close rates, two stores
+    a = [curve.CurvePoint(ef, min(1.0, 0.9 + ef / 1000), 0.1, 0.2, 3000.0 - ef, 0.9) for ef in (40, 100, 200, 400)]
+    b = [curve.CurvePoint(ef, 1.0, 0.1, 0.2, 2900.0 - ef, 1.0) for ef in (40, 100, 200, 400)]
+    svg = curve.svg_curves({"pgvector": a, "qdrant edge": b}, "t", 10, "ef")
+    labels = re.findall(
+        r'<text x="([\d.]+)" y="([\d.]+)" fill="#[0-9a-f]+" text-anchor="(start|end)">(\d+)</text>', svg
+    )
+    assert len(labels) >= 6, svg  # most points keep a label; the rest are named in their tooltip
+    boxes = []
+    for tx, ty, anchor, text in labels:
+        w = 6.2 * len(text) + 2
+        x0 = float(tx) if anchor == "start" else float(tx) - w
+        boxes.append((x0, float(ty) - 9, x0 + w, float(ty) + 2))
+    for i, a_box in enumerate(boxes):
+        for b_box in boxes[i + 1 :]:
+            overlap = a_box[0] < b_box[2] and b_box[0] < a_box[2] and a_box[1] < b_box[3] and b_box[1] < a_box[3]
+            assert not overlap, (a_box, b_box)
+    assert svg.count("<circle") == 8  # every point is drawn, labelled or not

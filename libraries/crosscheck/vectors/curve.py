@@ -172,6 +172,7 @@ def svg_curves(
         f'<text x="12" y="{pad_t + plot_h / 2:.1f}" text-anchor="middle" '
         f'transform="rotate(-90 12 {pad_t + plot_h / 2:.1f})">queries/s (log)</text>'
     )
+    placed: list[tuple[float, float, float, float]] = []  # label boxes drawn so far
     for n, (label, pts) in enumerate(series.items()):
         color = PALETTE[n % len(PALETTE)]
         name = parameter.get(label, "ef") if isinstance(parameter, dict) else parameter
@@ -187,11 +188,10 @@ def svg_curves(
                 f'<circle cx="{x(p.recall):.1f}" cy="{y(p.qps):.1f}" r="3" fill="{color}">'
                 f"<title>{html.escape(tip)}</title></circle>"
             )
-            right = x(p.recall) > pad_l + plot_w * 0.85
-            tx, anchor = (x(p.recall) - 5, "end") if right else (x(p.recall) + 4, "start")
-            parts.append(
-                f'<text x="{tx:.1f}" y="{y(p.qps) - 4:.1f}" fill="{color}" text-anchor="{anchor}">{p.value}</text>'
-            )
+            spot = _label_spot(x(p.recall), y(p.qps), str(p.value), placed, (pad_l, pad_t, pad_l + plot_w, base))
+            if spot is not None:  # no free place near the point: its tooltip still says it
+                tx, ty, anchor = spot
+                parts.append(f'<text x="{tx:.1f}" y="{ty:.1f}" fill="{color}" text-anchor="{anchor}">{p.value}</text>')
         ly = base + pad_b + 10 + 14 * n
         parts.append(f'<rect x="{pad_l}" y="{ly - 8}" width="10" height="10" fill="{color}"/>')
         parts.append(
@@ -199,3 +199,24 @@ def svg_curves(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _label_spot(
+    px: float, py: float, text: str, placed: list[tuple[float, float, float, float]], plot: tuple[float, ...]
+) -> tuple[float, float, str] | None:
+    """Where a point's label goes: the first place beside the point (right or left, above or below,
+    then further out) inside the plot whose box overlaps no label drawn before; None if none is free."""
+    w, h = 6.2 * len(text) + 2, 11.0
+    left_edge, top, right_edge, bottom = plot
+    for dy in (-4.0, 12.0, -15.0, 23.0, -26.0, 34.0, -37.0):
+        for side in ("start", "end"):
+            tx = px + 4 if side == "start" else px - 5
+            x0 = tx if side == "start" else tx - w
+            box = (x0, py + dy - h + 2, x0 + w, py + dy + 2)
+            if box[0] < left_edge or box[2] > right_edge or box[1] < top - 12 or box[3] > bottom:
+                continue
+            if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+                continue
+            placed.append(box)
+            return tx, py + dy, side
+    return None
