@@ -1,7 +1,8 @@
 """The environment as read, and secrets masked for output.
 
 ``CROSSCHECK_REDIS_URL``, ``CROSSCHECK_POSTGRES_URL``, ``CROSSCHECK_QDRANT_URL``,
-``CROSSCHECK_API_URL`` and ``DOCKER_HOST`` point crosscheck at real services. What a
+``CROSSCHECK_MILVUS_URL``, ``CROSSCHECK_CHROMA_URL``, ``CROSSCHECK_API_URL`` and ``DOCKER_HOST``
+point crosscheck at real services. What a
 service does with its address (resolve it, connect, probe, fall back to the embedded
 stack) is the business of its module in :mod:`crosscheck.services`; this module only
 reads the variables and masks what is printed.
@@ -18,6 +19,8 @@ ENV = {
     "redis": "CROSSCHECK_REDIS_URL",
     "postgres": "CROSSCHECK_POSTGRES_URL",
     "qdrant": "CROSSCHECK_QDRANT_URL",
+    "milvus": "CROSSCHECK_MILVUS_URL",
+    "chroma": "CROSSCHECK_CHROMA_URL",
     "api": "CROSSCHECK_API_URL",
     "docker": "DOCKER_HOST",
     "toxiproxy": "CROSSCHECK_TOXIPROXY_URL",

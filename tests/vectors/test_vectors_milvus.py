@@ -123,3 +123,40 @@ def test_an_unreachable_milvus_server_fails_in_seconds():
             lib.run_keyword("connect_to_vector_store", [], {})
     finally:
         lib.close()
+
+
+def test_milvus_and_chroma_are_the_stores_the_environment_names(monkeypatch):
+    from crosscheck.vectors.context import VectorsContext
+
+    monkeypatch.delenv("CROSSCHECK_MILVUS_URL", raising=False)
+    monkeypatch.delenv("CROSSCHECK_CHROMA_URL", raising=False)
+    assert VectorsContext._resolve_url("milvus") == ("milvus", None)
+    assert VectorsContext._resolve_url("chroma") == ("chroma", None)
+    monkeypatch.setenv("CROSSCHECK_MILVUS_URL", "milvus://db.example:19530")
+    monkeypatch.setenv("CROSSCHECK_CHROMA_URL", "http://vectors.example:8000")
+    assert VectorsContext._resolve_url("milvus") == ("milvus", "http://db.example:19530")
+    assert VectorsContext._resolve_url("chroma") == ("chroma", "http://vectors.example:8000")
+    assert VectorsContext._resolve_url("milvus-lite") == ("milvus", None)  # an explicit store stays itself
+    monkeypatch.setenv("CROSSCHECK_CHROMA_URL", "chroma")
+    assert VectorsContext._resolve_url("chroma") == ("chroma", None)
+    monkeypatch.setenv("CROSSCHECK_CHROMA_URL", "postgresql://u:secret@h/db")
+    with pytest.raises(ConfigurationError) as err:
+        VectorsContext._resolve_url("chroma")
+    assert str(err.value) == (
+        "CROSSCHECK_CHROMA_URL='postgresql://u:***@h/db' names a pgvector store, not chroma: give a "
+        "chroma://host:8000 address, or unset CROSSCHECK_CHROMA_URL"
+    )
+
+
+def test_connect_to_milvus_uses_the_milvus_lite_file_the_environment_names(monkeypatch, tmp_path):
+    pytest.importorskip("pymilvus", reason="Milvus needs the optional extra 'milvus'")
+    path = tmp_path / "named.db"
+    monkeypatch.setenv("CROSSCHECK_MILVUS_URL", f"milvus-lite://{path}")
+    lib, kw = open_library("milvus")
+    try:
+        kw("Create Collection", "named", 2)
+        kw("Upsert Point", "a", [0.1, 0.2])
+        assert kw("Get Point Count") == 1
+        assert path.exists()
+    finally:
+        lib.close()

@@ -61,6 +61,9 @@ class VectorsContext:
 
         ``qdrant`` is the server at ``CROSSCHECK_QDRANT_URL`` when set, else Qdrant Edge in
         this process; qdrant-client's local mode only where the Edge engine cannot load.
+        ``milvus`` and ``chroma`` are the stores ``CROSSCHECK_MILVUS_URL`` and
+        ``CROSSCHECK_CHROMA_URL`` name when set, else Milvus Lite in a temporary file and a Chroma
+        server started here.
         """
         text = (url or "").strip()
         low = text.lower()
@@ -81,6 +84,18 @@ class VectorsContext:
             return "qdrant", "qdrant:edge" + text[len("qdrant:edge") :]
         if low.startswith("qdrant:"):
             return "qdrant", text
+        named = config.configured(low) if low in ("milvus", "chroma") else None
+        if named and named.strip().lower() != low:  # the store the environment names
+            if named.lower().startswith(("http://", "https://")):
+                return low, named
+            kind, address = VectorsContext._resolve_url(named)
+            if kind != low:
+                raise ConfigurationError(
+                    f"{config.ENV[low]}={config.mask_url(named)!r} names a {kind} store, not {low}: give a "
+                    + ("milvus://host:19530 or milvus-lite:///path.db" if low == "milvus" else "chroma://host:8000")
+                    + f" address, or unset {config.ENV[low]}"
+                )
+            return kind, address
         if low in ("milvus", "milvus-lite", "milvus-lite:", "milvus-lite://"):
             return "milvus", None
         if low.startswith("milvus-lite://"):

@@ -31,11 +31,13 @@ class CollectionKeywords(Component[VectorsContext]):
         - ``qdrant:local``: qdrant-client's local mode (in this process's memory, brute force);
         - ``milvus-lite``: Milvus Lite in this process, on a file in a temporary directory removed
           at the end; ``milvus-lite:///path/file.db`` keeps the file; ``milvus://host:19530``: a
-          Milvus server. Both need the optional extra ``milvus`` (without it: a skip naming it).
-        - ``chroma://host:8000``: a Chroma server (``http://`` stays Qdrant's); ``chroma``: a Chroma
-          server this library starts on 127.0.0.1 with its data in a temporary directory, stopped
-          and removed when the library closes (it dies with this process). Both need the optional
-          extra ``chroma`` (without it: a skip naming it).
+          Milvus server; ``milvus``: the store ``CROSSCHECK_MILVUS_URL`` names, else Milvus Lite.
+          They need the optional extra ``milvus`` (without it: a skip naming it).
+        - ``chroma://host:8000``: a Chroma server (``http://`` stays Qdrant's); ``chroma``: the
+          server ``CROSSCHECK_CHROMA_URL`` names, else a Chroma server this library starts on
+          127.0.0.1 with its data in a temporary directory, stopped and removed when the library
+          closes (it dies with this process). They need the optional extra ``chroma`` (without
+          it: a skip naming it).
 
         Without this keyword the library uses the ``url`` it was imported with,
         else pgvector. An unreachable store fails within seconds naming its address
