@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import NoReturn
 
 from crosscheck.errors import ConfigurationError
+from crosscheck.metrics import regexes
 
 OPERATORS = ("=~", "!~", "!=", "=")
 _NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
@@ -37,10 +38,10 @@ class Matcher:
             raise ConfigurationError(f"Unknown label matcher '{self.op}': use one of {', '.join(OPERATORS)}.")
         if self.op in ("=~", "!~"):
             try:
-                object.__setattr__(self, "_regex", re.compile(f"(?:{self.value})\\Z", re.DOTALL))
-            except re.error as exc:
+                object.__setattr__(self, "_regex", regexes.compile_anchored(self.value))
+            except (regexes.RegexError, re.error) as exc:
                 raise ConfigurationError(
-                    f"The regular expression of {self.label}{self.op}{quote(self.value)} is invalid: {exc}."
+                    f"The regular expression of {self} is invalid (Prometheus reads it with RE2 syntax): {exc}."
                 ) from None
 
     def matches(self, labels: Mapping[str, str]) -> bool:
@@ -49,7 +50,7 @@ class Matcher:
             return seen == self.value
         if self.op == "!=":
             return seen != self.value
-        found = self._regex.match(seen) is not None  # type: ignore[union-attr]
+        found = self._regex.fullmatch(seen) is not None  # type: ignore[union-attr]
         return found if self.op == "=~" else not found
 
     def __str__(self) -> str:
