@@ -63,7 +63,7 @@ def test_the_name_may_come_from_the_name_label():
         ('x{route="a"', r"',' or '}'"),
         ('x{route="a}', r"a closing \""),
         ('x{status=~"("}', r"regular expression of status=~\"\(\" is invalid"),
-        ('{job="api"}', r"exactly one __name__"),
+        ('{job="api"}', r"names no metric.*__name__=\"name\""),
         ("x{", r"a label name"),
     ],
 )

@@ -13,7 +13,224 @@ from __future__ import annotations
 import pytest
 
 from crosscheck.errors import ConfigurationError
-from crosscheck.metrics.selectors import Matcher
+from crosscheck.metrics.scrape import format_series
+from crosscheck.metrics.selectors import Matcher, parse, read
+
+NAME = "__name__"
+
+
+def m(label: str, op: str, value: str) -> tuple[str, str, str]:
+    return (label, op, value)
+
+
+def read_as_tuples(text: str) -> list[tuple[str, str, str]]:
+    return [(x.label, x.op, x.value) for x in read(text)]
+
+
+# --- valid selectors: the matchers Prometheus reads, in its order ----------------------------
+# (a name before the braces comes last, as __name__="name")
+
+
+@pytest.mark.parametrize(
+    ("text", "matchers"),
+    [
+        ("foo", [m(NAME, "=", "foo")]),
+        ("min", [m(NAME, "=", "min")]),  # an aggregator's name is a metric name too
+        (":bc", [m(NAME, "=", ":bc")]),
+        ("Infoo", [m(NAME, "=", "Infoo")]),
+        ('foo:bar{a="bc"}', [m("a", "=", "bc"), m(NAME, "=", "foo:bar")]),
+        ('{"foo"}', [m(NAME, "=", "foo")]),  # a quoted name inside the braces
+        (
+            r"""{'foo\'bar', 'a\\dos\\path'='boo\\urns'}""",
+            [m(NAME, "=", "foo'bar"), m("a\\dos\\path", "=", "boo\\urns")],  # quoted label names, escapes
+        ),
+        ("{'foo\\'bar', `a\\dos\\path`=\"boo\"}", [m(NAME, "=", "foo'bar"), m("a\\dos\\path", "=", "boo")]),
+        ('{"foo", a="bc"}', [m(NAME, "=", "foo"), m("a", "=", "bc")]),
+        ('{"my.metric", "label.name"="x"}', [m(NAME, "=", "my.metric"), m("label.name", "=", "x")]),
+        ("foo{NaN='bc'}", [m("NaN", "=", "bc"), m(NAME, "=", "foo")]),  # keywords are names inside braces
+        ("foo{bar='}'}", [m("bar", "=", "}"), m(NAME, "=", "foo")]),
+        (
+            'foo{a="b", foo!="bar", test=~"test", bar!~"baz"}',
+            [
+                m("a", "=", "b"),
+                m("foo", "!=", "bar"),
+                m("test", "=~", "test"),
+                m("bar", "!~", "baz"),
+                m(NAME, "=", "foo"),
+            ],
+        ),
+        (
+            'foo{a="b", foo!="bar", test=~"test", bar!~"baz",}',  # a trailing comma
+            [
+                m("a", "=", "b"),
+                m("foo", "!=", "bar"),
+                m("test", "=~", "test"),
+                m("bar", "!~", "baz"),
+                m(NAME, "=", "foo"),
+            ],
+        ),
+        (
+            '{a="b", foo!="bar", "foo", test=~"test", bar!~"baz"}',  # the quoted name anywhere in the list
+            [
+                m("a", "=", "b"),
+                m("foo", "!=", "bar"),
+                m(NAME, "=", "foo"),
+                m("test", "=~", "test"),
+                m("bar", "!~", "baz"),
+            ],
+        ),
+        ('{__name__=~"bar", __name__!~"baz"}', [m(NAME, "=~", "bar"), m(NAME, "!~", "baz")]),
+        ('{__name__="bar", __name__="baz"}', [m(NAME, "=", "bar"), m(NAME, "=", "baz")]),
+        ('{"bar", __name__="baz"}', [m(NAME, "=", "bar"), m(NAME, "=", "baz")]),
+        ("foo # a comment to the end of the line", [m(NAME, "=", "foo")]),
+        ('foo{a="b", # one comment\n c="d"}', [m("a", "=", "b"), m("c", "=", "d"), m(NAME, "=", "foo")]),
+        ('\r\n\tfoo \t{ a = "b" }\n', [m("a", "=", "b"), m(NAME, "=", "foo")]),
+        ('{x=""}'.replace("{", "foo{"), [m("x", "=", ""), m(NAME, "=", "foo")]),  # empty matchers with a name: fine
+    ],
+)
+def test_a_valid_selector_reads_as_in_prometheus(text, matchers):
+    assert read_as_tuples(text) == matchers
+
+
+# Prometheus's escape test string, in each quoting: "\xFF" and "\377" are bytes, "\U0001011111"
+# is one code point followed by "11".
+_ESCAPED = r"\a\b\f\n\r\t\v\\{q} - \xFF\377\u1234\U00010111\U0001011111☺"
+_UNESCAPED = (b"\a\b\f\n\r\t\v\\{q} - \xff\xff" + "\u1234\U00010111\U0001011111☺".encode()).decode(
+    "utf-8", "surrogateescape"
+)
+
+
+@pytest.mark.parametrize(
+    ("quoted", "value"),
+    [
+        ('"' + _ESCAPED.format(q='\\"') + '"', _UNESCAPED.format(q='"')),
+        ("'" + _ESCAPED.format(q="\\'") + "'", _UNESCAPED.format(q="'")),
+        ("`" + _ESCAPED.format(q="\\\"\\'") + "`", _ESCAPED.format(q="\\\"\\'")),  # raw
+        ('"double-quoted string \\" with escaped quote"', 'double-quoted string " with escaped quote'),
+        ("'single-quoted string \\' with escaped quote'", "single-quoted string ' with escaped quote"),
+        (r'"\xc3\xa9"', "é"),  # bytes that form UTF-8 make the character, as in Go
+        (r'"test\tsequence"', "test\tsequence"),
+        (r'"test\\.expression"', "test\\.expression"),
+        (r"`test\.expression`", "test\\.expression"),
+        ("`a\nb`", "a\nb"),  # a raw string may span lines
+    ],
+)
+def test_string_escapes_read_as_in_prometheus(quoted, value):
+    assert read_as_tuples(f"x{{a={quoted}}}") == [m("a", "=", value), m(NAME, "=", "x")]
+
+
+# --- invalid selectors: refused, naming the place and the fix -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # Prometheus: unexpected end of input inside braces / unexpected character '}'
+        ("{", r"expected a label name or '\}'.* at character 2, found the end"),
+        ("}", r"expected a metric name or '\{' at character 1"),
+        ("some{", r"expected a label name or '\}'.* at character 6, found the end"),
+        ("some}", r"expected '\{' or the end of the selector at character 5"),
+        # unexpected identifier "b" in label matching, expected string
+        ("some_metric{a=b}", r"expected a quoted value .* at character 15"),
+        # unexpected character inside braces: ':' / '*' / '>' / '1'
+        ('some_metric{a:b="b"}', r"expected a matcher after 'a': one of =~, !~, !=, = at character 14"),
+        ('foo{a*"b"}', r"a matcher after 'a'.* at character 6"),
+        ('foo{a>="b"}', r"a matcher after 'a'.* at character 6"),
+        ("foo{1}", r"expected a label name .* at character 5.*written in quotes"),
+        # unexpected "}" in label matching, expected label matching operator
+        ("foo{gibberish}", r"a matcher after 'gibberish'.* at character 14"),
+        # unexpected "=" / "}" in label matching, expected string
+        ("foo{__name__= =}", r"a quoted value .* at character 15"),
+        ('foo{__name__ == "bar"}', r"a quoted value .* at character 15"),
+        ('foo{"a"=}', r"a quoted value .* at character 9"),
+        # unexpected "," in label matching, expected identifier or "}"
+        ("foo{,}", r"expected a label name or '\}'.* at character 5"),
+        ('foo{a="b",,c="d"}', r"expected a label name or '\}'.* at character 11"),
+        # unexpected identifier "lol" in label matching, expected "," or "}"
+        ('foo{__name__="bar" lol}', r"expected ',' or '\}' after a matcher at character 20"),
+        # vector selector must contain at least one non-empty matcher
+        ("{}", r"would select every series.*at least one matcher that does not match the empty value"),
+        ('{x=""}', r"would select every series"),
+        ('{x=~".*"}', r"would select every series"),
+        ('{x!~".+"}', r"would select every series"),
+        ('{x!="a"}', r"would select every series"),
+        ('{""}', r"would select every series"),
+        # metric name must not be set twice
+        ('foo{__name__="bar"}', r"sets the metric name twice: 'foo' before the braces and __name__=\"bar\".*keep one"),
+        ('foo{__name__=~"f.*"}', r"sets the metric name twice"),
+        ('foo{"bar"}', r"sets the metric name twice"),
+        # strings
+        ("x{a=`unterminated}", r"a closing ` before the end for the string starting at character 5"),
+        ('x{a="unterminated}', r'a closing " on its line .* at character 5'),
+        ('x{a="line\nbreak"}', r'a closing " on its line \(use \\n for a newline\)'),  # unterminated quoted string
+        ('x{a="\\', r"an escaped character after '\\'"),  # escape sequence not terminated
+        ('x{a="\\c"}', r"a valid escape .* at character 6"),  # unknown escape sequence U+0063 'c'
+        ('x{a="\\x."}', r"a valid escape .* at character 6"),  # illegal character U+002E '.' in escape sequence
+        ('x{a="test\\.expression"}', r"a valid escape .*backticks"),  # a regular expression's \. needs \\.
+        ('x{a="\\\'"}', r"a valid escape"),  # \' only in single quotes
+        ("x{a='\\\"'}", r"a valid escape"),  # \" only in double quotes
+        ('x{a="\\400"}', r"an octal escape up to \\377"),
+        ('x{a="\\uD800"}', r"a Unicode code point, not \\uD800"),  # escape sequence is an invalid code point
+        ('x{a="\\U00110000"}', r"a Unicode code point"),
+        # names
+        ("nan", r"'nan' is a number in PromQL: .* written \{\"nan\"\}"),
+        ('Inf{a="b"}', r"a number in PromQL"),
+        ('my.metric{a="b"}', r"written in quotes inside the braces: \{\"my.metric\"\}"),
+        ('"my.metric"', r"written in quotes inside the braces"),
+        ('foo{label.name="x"}', r"a matcher after 'label'.*written in quotes: \{\"label.name\"=\"x\"\}"),
+        # white space Prometheus does not know
+        ('foo\u00a0{a="b"}', r"'\\xa0' is not white space in PromQL"),
+        ('foo{\va="b"}', r"'\\x0b' is not white space in PromQL"),
+        # PromQL beyond a selector: Prometheus reads these; a keyword here does not, and says so
+        ("foo offset 5m", r"An offset modifier is PromQL beyond a selector"),
+        ('foo{a="b"}[5m]', r"A range \(\[5m\]\) is PromQL beyond a selector"),
+        ("foo @ 1603774568", r"An @ modifier is PromQL beyond a selector"),
+        ("rate(foo[5m])", r"expected '\{' or the end of the selector at character 5"),
+    ],
+)
+def test_an_invalid_selector_is_refused_naming_the_place(text, message):
+    with pytest.raises(ConfigurationError, match=message):
+        read(text)
+
+
+# --- one metric per keyword ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "rest"),
+    [
+        ('foo{a="b"}', "foo", [m("a", "=", "b")]),
+        ('{"my.metric", "label.name"="x"}', "my.metric", [m("label.name", "=", "x")]),
+        ('{__name__="up", job="api"}', "up", [m("job", "=", "api")]),
+        ('{"bar", __name__="baz"}', "bar", [m(NAME, "=", "baz")]),  # kept: it selects nothing, as in Prometheus
+        ('{__name__="foo_total", __name__!~".*_created"}', "foo_total", [m(NAME, "!~", ".*_created")]),
+    ],
+)
+def test_a_keyword_reads_the_one_metric_named(text, name, rest):
+    found_name, found = parse(text)
+    assert (found_name, [(x.label, x.op, x.value) for x in found]) == (name, rest)
+
+
+def test_a_name_regular_expression_alone_is_refused_as_several_metrics():
+    with pytest.raises(ConfigurationError, match=r"names no metric.*a __name__ regular expression selects several"):
+        parse('{__name__=~"http_.*"}')
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'foo{a="b",c!~"d|e"}',
+        '{"my.metric","label.name"="x"}',
+        '{"bar",__name__="baz"}',
+        r'x{a="C:\\temp\"x\"\nnext"}',
+        r'x{a="\xff"}',  # a byte that is not UTF-8 prints back as \xff
+    ],
+)
+def test_selectors_print_back_as_prometheus_reads_them(text):
+    name, found = parse(text)
+    assert format_series(name, found) == text
+    assert read(format_series(name, found)) == read(text)
+
 
 # --- regular expressions: RE2 syntax, fully anchored ------------------------------------------
 

@@ -70,6 +70,9 @@ class _Translator:
         return RegexError(f"{problem} at character {(self.i if at is None else at) + 1}")
 
     def run(self) -> str:
+        odd = re.search("[\udc80-\udcff]", self.p)
+        if odd:  # a \xHH byte of the PromQL string that is not UTF-8: RE2 refuses it
+            raise self.fail("invalid UTF-8", odd.start())
         out = self.sequence()
         if self.i < len(self.p):
             raise self.fail("unexpected ')': no group is open")

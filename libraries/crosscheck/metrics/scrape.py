@@ -69,6 +69,9 @@ def format_series(name: str, labels: dict | list[Matcher]) -> str:
     """``name{...}`` for a series' labels (a dictionary) or a selector's matchers."""
     matchers = selectors.equal(dict(sorted(labels.items()))) if isinstance(labels, dict) else labels
     inner = ",".join(str(m) for m in matchers)
+    named_inside = not isinstance(labels, dict) and any(m.label == selectors.NAME_LABEL for m in labels)
+    if name and (named_inside or selectors.quote_name(name, selectors.NAME) != name):  # {"my.metric", ...}
+        return "{" + ",".join([selectors.quote(name), *([inner] if inner else [])]) + "}"
     return f"{name}{{{inner}}}" if inner else name
 
 
@@ -119,7 +122,7 @@ class Snapshot:
         sample_name = self.sample_name(name, wanted)
         out = {}
         for sample in fam.samples:
-            if sample.name == sample_name and selectors.matches(wanted or [], sample.labels):
+            if sample.name == sample_name and selectors.matches(wanted or [], sample.labels, sample.name):
                 out[tuple(sorted(sample.labels.items()))] = float(sample.value)
         return out
 
@@ -149,7 +152,7 @@ class Snapshot:
             if sample.name != f"{fam.name}_bucket":
                 continue
             rest = {k: v for k, v in sample.labels.items() if k != "le"}
-            if selectors.matches(labels or [], rest):
+            if selectors.matches(labels or [], rest, sample.name):
                 out.setdefault(tuple(sorted(rest.items())), []).append(
                     (float(sample.labels["le"]), float(sample.value))
                 )
@@ -166,7 +169,9 @@ def parse(text: str, content_type: str, url: str = "") -> Snapshot:
         families = {fam.name: fam for fam in text_string_to_metric_families(text)}
     except (ValueError, TypeError, KeyError, IndexError) as exc:
         kind = "OpenMetrics" if content_type.startswith(OPENMETRICS) else "Prometheus text"
-        raise CrosscheckError(f"{mask_url(url) or 'Input'} is not valid {kind} exposition: {exc}") from None
+        raise CrosscheckError(
+            f"{mask_url(url) or 'Input'} is not valid {kind} exposition: {exc or type(exc).__name__}"
+        ) from None
     return Snapshot(url, content_type, families, time.time())
 
 
