@@ -10,9 +10,12 @@ and the fix. Pure: no service.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
-from crosscheck.errors import ConfigurationError
+from crosscheck.errors import ConfigurationError, CrosscheckError
+from crosscheck.metrics import scrape
 from crosscheck.metrics.scrape import format_series
 from crosscheck.metrics.selectors import Matcher, parse, read
 
@@ -300,3 +303,122 @@ def test_regular_expressions_match_as_in_prometheus(pattern, value, matches):
 def test_a_regular_expression_re2_refuses_is_refused(pattern, problem):
     with pytest.raises(ConfigurationError, match=rf"RE2 syntax.*{problem}.*at character \d+"):
         Matcher("l", "=~", pattern)
+
+
+# --- matching series of a text exposition ------------------------------------------------------
+
+_EXPOSITION = r"""# HELP req_seconds Request latency, as a Go client writes it (le="1", not "1.0").
+# TYPE req_seconds histogram
+req_seconds_bucket{le="0.5"} 1
+req_seconds_bucket{le="1"} 2
+req_seconds_bucket{le="1000000"} 3
+req_seconds_bucket{le="+Inf"} 4
+req_seconds_sum 2
+req_seconds_count 4
+# TYPE rpc_seconds summary
+rpc_seconds{quantile="1"} 4
+rpc_seconds_count 1
+rpc_seconds_sum 4
+# TYPE files_total counter
+files_total{path="C:\\temp\\x",msg="say \"hi\"",lines="a\nb",raw="x\ty"} 3
+files_total{path="/var/log",msg="",lines="",raw=""} 2
+{"my.metric","label.name"="x"} 7
+nan_valued NaN
+inf_valued +Inf 1700000000000
+"""
+
+
+@pytest.fixture(scope="module")
+def snapshot():
+    return scrape.parse(_EXPOSITION, "text/plain")
+
+
+@pytest.mark.parametrize(
+    ("selector", "value"),
+    [
+        # exposition escapes (\\, \", \n; any other backslash stays) against PromQL's
+        (r'files_total{path="C:\\temp\\x"}', 3),
+        (r"files_total{path=`C:\temp\x`}", 3),
+        (r'files_total{msg="say \"hi\""}', 3),
+        (r'files_total{lines="a\nb"}', 3),
+        (r'files_total{raw="x\\ty"}', 3),  # "\t" in the exposition is a backslash and a t
+        (r"files_total{raw=`x\ty`}", 3),
+        # an empty matcher matches a label that is absent or empty
+        ('files_total{msg=""}', 2),
+        ('files_total{absent=""}', 5),
+        ('files_total{msg!=""}', 3),
+        ('files_total{absent=~""}', 5),
+        ('files_total{absent=~".+"}', None),
+        ('files_total{path=~"/var|C"}', None),  # anchored: neither value is exactly one of these
+        ('files_total{path!~"/var.*"}', 3),
+        # the name label
+        ('{__name__="files_total", __name__=~"files.*"}', 5),
+        ('{__name__="files_total", __name__!~".*_total"}', None),
+        ('{"files_total", path="/var/log"}', 2),
+        # quoted (UTF-8) names in the exposition and in the selector
+        ('{"my.metric", "label.name"="x"}', 7),
+        ('{"my.metric", "label.name"!="x"}', None),
+        # le and quantile are stored in Prometheus's float form: le="1" is le="1.0", 1000000 is 1e+06
+        ('req_seconds_bucket{le="1.0"}', 2),
+        ('req_seconds_bucket{le="1e+06"}', 3),
+        ('req_seconds_bucket{le="1"}', None),
+        ('req_seconds_bucket{le="+Inf"}', 4),
+        ('rpc_seconds{quantile="1.0"}', 4),
+        # special values and timestamps
+        ("inf_valued", math.inf),
+    ],
+)
+def test_series_of_an_exposition_are_matched_as_in_prometheus(snapshot, selector, value):
+    name, wanted = parse(selector)
+    if value is None:
+        with pytest.raises(CrosscheckError, match="No series"):
+            snapshot.value(name, wanted)
+    else:
+        assert snapshot.value(name, wanted) == value
+
+
+def test_series_without_a_type_line_are_all_read():
+    """Prometheus reads every series of a metric that has no TYPE line, or whose lines are not together."""
+    text = 'plain{a="1"} 1\nplain{a="2"} 2\n# TYPE g gauge\ng{a="1"} 1\nother 5\ng{a="2"} 2\n'
+    snap = scrape.parse(text, "text/plain")
+    assert snap.value("plain", []) == 3
+    assert snap.value("g", []) == 3
+    assert snap.value(*parse('g{a="2"}')) == 2
+
+
+def test_a_nan_sample_reads_as_nan(snapshot):
+    assert math.isnan(snapshot.value("nan_valued", []))
+
+
+def test_histogram_bounds_read_the_same_after_normalising(snapshot):
+    assert snapshot.buckets("req_seconds", []) == {(): [(0.5, 1.0), (1.0, 2.0), (1e6, 3.0), (math.inf, 4.0)]}
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("1", "1.0"),
+        ("0", "0.0"),
+        ("-1", "-1.0"),
+        ("10", "10.0"),
+        ("0.005", "0.005"),
+        ("0.0001", "0.0001"),
+        ("0.00001", "1e-05"),
+        ("100000", "100000.0"),
+        ("1000000", "1e+06"),
+        ("1234567", "1.234567e+06"),
+        ("2.5e1", "25.0"),
+        ("+Inf", "+Inf"),
+        ("-Inf", "-Inf"),
+        ("NaN", "NaN"),
+        ("not a number", "not a number"),
+    ],
+)
+def test_float_label_values_take_prometheus_form(written, stored):
+    assert scrape.openmetrics_float(written) == stored
+
+
+def test_openmetrics_le_values_are_normalised_too():
+    text = '# TYPE d histogram\nd_bucket{le="1"} 1\nd_bucket{le="+Inf"} 1\nd_count 1\nd_sum 1\n# EOF\n'
+    snap = scrape.parse(text, "application/openmetrics-text; version=1.0.0")
+    assert snap.value(*parse('d_bucket{le="1.0"}')) == 1

@@ -7,9 +7,11 @@ families and answers lookups by metric name and a subset of labels.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import requests
@@ -166,13 +168,65 @@ def parse(text: str, content_type: str, url: str = "") -> Snapshot:
             from prometheus_client.openmetrics.parser import text_string_to_metric_families
         else:
             from prometheus_client.parser import text_string_to_metric_families
-        families = {fam.name: fam for fam in text_string_to_metric_families(text)}
+        families: dict = {}
+        for fam in text_string_to_metric_families(text):
+            _normalized(fam)
+            if fam.name in families:  # series of one metric split up (no TYPE line, or not grouped): one family
+                families[fam.name].samples.extend(fam.samples)
+            else:
+                families[fam.name] = fam
     except (ValueError, TypeError, KeyError, IndexError) as exc:
         kind = "OpenMetrics" if content_type.startswith(OPENMETRICS) else "Prometheus text"
         raise CrosscheckError(
             f"{mask_url(url) or 'Input'} is not valid {kind} exposition: {exc or type(exc).__name__}"
         ) from None
     return Snapshot(url, content_type, families, time.time())
+
+
+_FLOAT_LABELS = {"histogram": "le", "summary": "quantile"}
+
+
+def _normalized(fam) -> None:
+    """``fam`` with its ``le`` (histogram) or ``quantile`` (summary) values written as Prometheus
+    stores them since 3.0: ``le="1"`` becomes ``le="1.0"``, so ``{le="1.0"}`` selects it there and here."""
+    label = _FLOAT_LABELS.get(fam.type)
+    if label is None:
+        return
+    fam.samples = [
+        sample._replace(labels={**sample.labels, label: openmetrics_float(sample.labels[label])})
+        if label in sample.labels
+        else sample
+        for sample in fam.samples
+    ]
+
+
+def openmetrics_float(text: str) -> str:
+    """A float label value in Prometheus's canonical form (Go's shortest ``%g``, with ``.0`` on integers);
+    text that is not a number is returned as it is."""
+    if text.strip() != text or "_" in text:
+        return text
+    try:
+        f = float(text)
+    except ValueError:
+        return text
+    if math.isnan(f):
+        return "NaN"
+    if math.isinf(f):
+        return "+Inf" if f > 0 else "-Inf"
+    if f == 0:
+        return "0.0"
+    sign, digits, exponent = Decimal(repr(f)).normalize().as_tuple()
+    mantissa = "".join(map(str, digits))
+    power = len(mantissa) + int(exponent) - 1
+    if power < -4 or power >= 6:  # Go's shortest %g switches to an exponent here
+        body = mantissa[0] + ("." + mantissa[1:] if len(mantissa) > 1 else "") + f"e{power:+03d}"
+    elif power >= len(mantissa) - 1:
+        body = mantissa + "0" * (power - len(mantissa) + 1) + ".0"
+    elif power >= 0:
+        body = mantissa[: power + 1] + "." + mantissa[power + 1 :]
+    else:
+        body = "0." + "0" * (-power - 1) + mantissa
+    return ("-" if sign else "") + body
 
 
 def scrape(url: str, openmetrics: bool = False, timeout: float = 5.0, headers: dict | None = None) -> Snapshot:
