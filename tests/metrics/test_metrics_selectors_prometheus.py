@@ -422,3 +422,33 @@ def test_openmetrics_le_values_are_normalised_too():
     text = '# TYPE d histogram\nd_bucket{le="1"} 1\nd_bucket{le="+Inf"} 1\nd_count 1\nd_sum 1\n# EOF\n'
     snap = scrape.parse(text, "application/openmetrics-text; version=1.0.0")
     assert snap.value(*parse('d_bucket{le="1.0"}')) == 1
+
+
+def test_prometheus_utf8_exposition_reads_with_quoted_selectors():
+    """Prometheus's own UTF-8 text exposition case: quoted names, spaces and trailing commas in braces."""
+    text = (
+        '# HELP "go.gc_duration_seconds" A summary of the GC invocation durations.\n'
+        '# TYPE "go.gc_duration_seconds" summary\n'
+        '{"go.gc_duration_seconds",quantile="0"} 4.9351e-05\n'
+        '{"go.gc_duration_seconds",quantile="0.25",} 7.424100000000001e-05\n'
+        '{"go.gc_duration_seconds", quantile="0.9", a="b"} 8.3835e-05\n'
+        '{ "go.gc_duration_seconds", quantile = "1.0", a = "b" } 8.3835e-05\n'
+        '{"go.gc_duration_seconds_count"} 99\n'
+        '{"Heizölrückstoßabdämpfung 10€ metric with \\"interesting\\" {character\\nchoices}",'
+        '"strange©™\\n\'quoted\' \\"name\\""="6"} 10.0\n'
+    )
+    snap = scrape.parse(text, "text/plain")
+    assert snap.value(*parse('{"go.gc_duration_seconds", quantile="0.0"}')) == 4.9351e-05  # "0" stored as "0.0"
+    assert snap.value(*parse('{"go.gc_duration_seconds", quantile=~"0.9|1.0", a="b"}')) == 2 * 8.3835e-05
+    assert snap.value(*parse('{"go.gc_duration_seconds_count"}')) == 99
+    odd = r"""{"Heizölrückstoßabdämpfung 10€ metric with \"interesting\" {character\nchoices}", "strange©™\n'quoted' \"name\""="6"}"""
+    assert snap.value(*parse(odd)) == 10
+
+
+def test_an_exposition_the_parser_refuses_says_so_even_without_detail():
+    # prometheus_client's OpenMetrics parser refuses a quoted name without a TYPE line (Prometheus reads it)
+    text = '# TYPE a gauge\na 1\n{"http.status",q="0.9"} 1\n# EOF\n'
+    with pytest.raises(
+        CrosscheckError, match=r"not valid OpenMetrics exposition: ValueError \(the parser names no line\)"
+    ):
+        scrape.parse(text, "application/openmetrics-text")

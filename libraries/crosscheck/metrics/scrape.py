@@ -177,9 +177,8 @@ def parse(text: str, content_type: str, url: str = "") -> Snapshot:
                 families[fam.name] = fam
     except (ValueError, TypeError, KeyError, IndexError) as exc:
         kind = "OpenMetrics" if content_type.startswith(OPENMETRICS) else "Prometheus text"
-        raise CrosscheckError(
-            f"{mask_url(url) or 'Input'} is not valid {kind} exposition: {exc or type(exc).__name__}"
-        ) from None
+        detail = str(exc) or f"{type(exc).__name__} (the parser names no line)"
+        raise CrosscheckError(f"{mask_url(url) or 'Input'} is not valid {kind} exposition: {detail}") from None
     return Snapshot(url, content_type, families, time.time())
 
 
