@@ -39,6 +39,12 @@ def read_as_tuples(text: str) -> list[tuple[str, str, str]]:
     [
         ("foo", [m(NAME, "=", "foo")]),
         ("min", [m(NAME, "=", "min")]),  # an aggregator's name is a metric name too
+        ("start", [m(NAME, "=", "start")]),  # and so are these keywords
+        ('end{start="foo"}', [m("start", "=", "foo"), m(NAME, "=", "end")]),
+        ('anchored{job="test"}', [m("job", "=", "test"), m(NAME, "=", "anchored")]),
+        ('offset{step="1s"}', [m("step", "=", "1s"), m(NAME, "=", "offset")]),
+        ("foo{}", [m(NAME, "=", "foo")]),
+        ('{"bool"}', [m(NAME, "=", "bool")]),
         (":bc", [m(NAME, "=", ":bc")]),
         ("Infoo", [m(NAME, "=", "Infoo")]),
         ('foo:bar{a="bc"}', [m("a", "=", "bc"), m(NAME, "=", "foo:bar")]),
@@ -178,6 +184,9 @@ def test_string_escapes_read_as_in_prometheus(quoted, value):
         # names
         ("nan", r"'nan' is a number in PromQL: .* written \{\"nan\"\}"),
         ('Inf{a="b"}', r"a number in PromQL"),
+        ('bool{a="b"}', r"'bool' is a keyword in PromQL: .* written \{\"bool\"\}"),
+        ("ON", r"a keyword in PromQL"),
+        ("group_left", r"a keyword in PromQL"),
         ('my.metric{a="b"}', r"written in quotes inside the braces: \{\"my.metric\"\}"),
         ('"my.metric"', r"written in quotes inside the braces"),
         ('foo{label.name="x"}', r"a matcher after 'label'.*written in quotes: \{\"label.name\"=\"x\"\}"),
@@ -186,6 +195,7 @@ def test_string_escapes_read_as_in_prometheus(quoted, value):
         ('foo{\va="b"}', r"'\\x0b' is not white space in PromQL"),
         # PromQL beyond a selector: Prometheus reads these; a keyword here does not, and says so
         ("foo offset 5m", r"An offset modifier is PromQL beyond a selector"),
+        ("foo OFFSET 1h30m", r"An offset modifier is PromQL beyond a selector"),
         ('foo{a="b"}[5m]', r"A range \(\[5m\]\) is PromQL beyond a selector"),
         ("foo @ 1603774568", r"An @ modifier is PromQL beyond a selector"),
         ("rate(foo[5m])", r"expected '\{' or the end of the selector at character 5"),

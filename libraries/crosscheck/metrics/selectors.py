@@ -29,6 +29,10 @@ _LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SPACE = " \t\n\r"  # PromQL's white space; anything else outside a string is refused
 _SIMPLE_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
 _HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
+# words PromQL does not read as a metric name before braces (any case): numbers and keywords
+_NOT_NAMES = {"nan": "a number", "inf": "a number"} | dict.fromkeys(
+    ("on", "ignoring", "group_left", "group_right", "bool", "atan2"), "a keyword"
+)
 _PROMQL_TAIL = {"[": "a range ([5m])", "@": "an @ modifier", "o": "an offset modifier"}
 _SHAPE = 'a selector like name{label="value"}'
 _QUOTED_NAME = (
@@ -130,10 +134,11 @@ def _read(text: str) -> tuple[str, list[Matcher]]:
     reader = _Reader(text)
     reader.space()
     name = reader.take(NAME) or ""
-    if name.lower() in ("nan", "inf"):
+    if name.lower() in _NOT_NAMES:
         reader.pos = 0
         reader.fail(
-            "a metric name", f"'{name}' is a number in PromQL: a metric of that name is written {{{quote(name)}}}."
+            "a metric name",
+            f"'{name}' is {_NOT_NAMES[name.lower()]} in PromQL: a metric of that name is written {{{quote(name)}}}.",
         )
     reader.space()
     found: list[Matcher] = []
@@ -201,7 +206,7 @@ class _Reader:
         """Fails on what follows the selector, saying what it looks like."""
         rest = self.text[self.pos :]
         for start, what in _PROMQL_TAIL.items():
-            if rest.startswith(start) and (start != "o" or re.match(r"offset\b", rest, re.IGNORECASE)):
+            if rest.lower().startswith(start) and (start != "o" or re.match(r"offset\b", rest, re.IGNORECASE)):
                 self.fail(
                     "the end of the selector",
                     f"{what.capitalize()} is PromQL beyond a selector: write the selector alone "
