@@ -462,3 +462,27 @@ def test_an_exposition_the_parser_refuses_says_so_even_without_detail():
         CrosscheckError, match=r"not valid OpenMetrics exposition: ValueError \(the parser names no line\)"
     ):
         scrape.parse(text, "application/openmetrics-text")
+
+
+@pytest.mark.parametrize(
+    ("text", "content_type"),
+    [
+        (
+            "# a free comment\n# TYPE level gauge\n# HELP level Level.\n"
+            'level{a="x"} 3 1520879607789\nlevel{a="y"} -Inf\nlevel{a="z"} +Inf\n',
+            "text/plain; version=0.0.4",
+        ),
+        (
+            '# TYPE hits counter\nhits_total{a="x"} 3 1520879607.789 # {trace_id="KOO5S4vxi0o"} 0.67\n'
+            '# TYPE level gauge\nlevel{a="x"} 3 1520879607.789\nlevel{a="y"} -Inf\nlevel{a="z"} +Inf\n# EOF\n',
+            "application/openmetrics-text; version=1.0.0",
+        ),
+    ],
+)
+def test_timestamps_exemplars_comments_and_infinities_leave_values_as_prometheus_reads_them(text, content_type):
+    snap = scrape.parse(text, content_type)
+    assert snap.value(*parse('level{a="x"}')) == 3  # the timestamp is not the value
+    assert snap.value(*parse('level{a="y"}')) == -math.inf
+    assert snap.value(*parse('level{a=~"x|z"}')) == math.inf
+    if "hits" in snap.families:
+        assert snap.value(*parse('hits_total{a="x"}')) == 3  # nor is the exemplar
