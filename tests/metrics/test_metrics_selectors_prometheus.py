@@ -486,3 +486,14 @@ def test_timestamps_exemplars_comments_and_infinities_leave_values_as_prometheus
     assert snap.value(*parse('level{a=~"x|z"}')) == math.inf
     if "hits" in snap.families:
         assert snap.value(*parse('hits_total{a="x"}')) == 3  # nor is the exemplar
+
+
+def test_a_counter_typed_without_total_keeps_its_series_name():
+    """``# TYPE x counter`` with series ``x``: Prometheus stores ``x``, not ``x_total``."""
+    text = '# TYPE jobs counter\njobs{a="1"} 1\njobs{a="2"} 2\n# TYPE "my.jobs" counter\n{"my.jobs"} 4\n'
+    snap = scrape.parse(text, "text/plain")
+    assert snap.value(*parse("jobs")) == 3
+    assert snap.value(*parse('{__name__="jobs", __name__=~"jobs"}')) == 3  # the name label is jobs
+    assert snap.value(*parse('{"my.jobs"}')) == 4
+    with pytest.raises(CrosscheckError, match=r'No series jobs_total at .*present: jobs\{a="1"\}'):
+        snap.value(*parse("jobs_total"))

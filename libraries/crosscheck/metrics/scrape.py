@@ -110,8 +110,9 @@ class Snapshot:
         fam = self.require_family(name)
         if name != fam.name:
             return name
-        if fam.type == "counter":
-            return f"{fam.name}_total"
+        if fam.type == "counter":  # x_total, or x where the text format typed x itself a counter
+            total = f"{fam.name}_total"
+            return total if any(s.name == total for s in fam.samples) or not fam.samples else fam.name
         if fam.type == "summary" and any(m.label == "quantile" for m in wanted or []):
             return fam.name
         if fam.type in ("histogram", "summary"):
@@ -138,7 +139,8 @@ class Snapshot:
     def no_series_message(self, name: str, labels: list[Matcher] | None) -> str:
         sample_name = self.sample_name(name, labels)
         fam = self.require_family(name)
-        present = [format_series(s.name, s.labels) for s in fam.samples if s.name == sample_name][:6]
+        same = [s for s in fam.samples if s.name == sample_name] or fam.samples  # else the family's other names
+        present = [format_series(s.name, s.labels) for s in same][:6]
         return (
             f"No series {format_series(sample_name, labels or [])} at {mask_url(self.url)}; "
             f"present: {', '.join(present) or 'none'}."
@@ -169,8 +171,11 @@ def parse(text: str, content_type: str, url: str = "") -> Snapshot:
         else:
             from prometheus_client.parser import text_string_to_metric_families
         families: dict = {}
+        bare_counters = set() if content_type.startswith(OPENMETRICS) else _bare_counters(text)
         for fam in text_string_to_metric_families(text):
             _normalized(fam)
+            if fam.type == "counter" and fam.name in bare_counters:  # the parser renamed x to x_total
+                fam.samples = [sample._replace(name=fam.name) for sample in fam.samples]
             if fam.name in families:  # series of one metric split up (no TYPE line, or not grouped): one family
                 families[fam.name].samples.extend(fam.samples)
             else:
@@ -183,6 +188,20 @@ def parse(text: str, content_type: str, url: str = "") -> Snapshot:
 
 
 _FLOAT_LABELS = {"histogram": "le", "summary": "quantile"}
+_COUNTER_TYPE = re.compile(r'^[ \t]*#[ \t]+TYPE[ \t]+("(?:[^"\\]|\\.)*"|\S+)[ \t]+counter[ \t]*$', re.MULTILINE)
+
+
+def _bare_counters(text: str) -> set[str]:
+    """Names the text format types as counters without ``_total`` (``# TYPE x counter``): their series
+    are named ``x``, as Prometheus stores them, where ``prometheus_client``'s parser renames them ``x_total``."""
+    names = set()
+    for m in _COUNTER_TYPE.finditer(text):
+        name = m.group(1)
+        if name.startswith('"'):
+            name = re.sub(r"\\(.)", lambda e: "\n" if e.group(1) == "n" else e.group(1), name[1:-1])
+        if not name.endswith("_total"):
+            names.add(name)
+    return names
 
 
 def _normalized(fam) -> None:
