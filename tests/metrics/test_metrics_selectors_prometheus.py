@@ -134,6 +134,9 @@ def test_string_escapes_read_as_in_prometheus(quoted, value):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
+        # Prometheus: no expression found in input
+        ("", r"expected a metric name or '\{' at character 1, found the end"),
+        ("# just a comment\n\n", r"expected a metric name or '\{' at character \d+, found the end"),
         # Prometheus: unexpected end of input inside braces / unexpected character '}'
         ("{", r"expected a label name or '\}'.* at character 2, found the end"),
         ("}", r"expected a metric name or '\{' at character 1"),
