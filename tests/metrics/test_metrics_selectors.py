@@ -63,7 +63,7 @@ def test_the_name_may_come_from_the_name_label():
         ('x{route="a"', r"',' or '}'"),
         ('x{route="a}', r"a closing \""),
         ('x{status=~"("}', r"regular expression of status=~\"\(\" is invalid"),
-        ('{job="api"}', r"exactly one __name__"),
+        ('{job="api"}', r"names no metric.*__name__=\"name\""),
         ("x{", r"a label name"),
     ],
 )
@@ -135,3 +135,14 @@ def test_a_summary_quantile_is_read_as_a_value_and_is_a_time(library):
     with pytest.raises(MissingTimeUnit):
         library.get_metric_value('rpc_duration_seconds{quantile="0.99"}', OP["<"], "0.05")
     assert library.get_metric_value("rpc_duration_seconds", OP["=="], 10) == 10  # the family alone: its count
+
+
+def test_prometheus_regular_expression_flags_and_refusals_reach_the_keywords(library):
+    assert library.get_metric_value('app_requests_total{route=~"(?i)/V1/A"}') == 3
+    assert library.get_metric_value(r'app_requests_total{status=~`\d{3}`,route!~"/v1/.*"}') == 5
+    with pytest.raises(ConfigurationError, match="backticks"):  # "\d" is no PromQL string escape
+        library.get_metric_value(r'app_requests_total{status=~"\d{3}"}')
+    with pytest.raises(ConfigurationError, match="would select every series"):
+        library.get_metric_value('{route=~".*"}')
+    with pytest.raises(ConfigurationError, match="look-around"):
+        library.get_metric_value('app_requests_total{route=~"(?!/health).*"}')

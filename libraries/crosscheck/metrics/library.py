@@ -25,7 +25,9 @@ class Metrics(CrosscheckLibrary):
     (``demo_http_requests_total``), optionally with a selector read as PromQL reads
     it: ``demo_http_requests_total{route="/health",status=~"2.."}`` selects every
     series whose labels match (``=``, ``!=``, ``=~``, ``!~``; PromQL's escapes in
-    values; a label a series lacks counts as ``""``); values of the selected series
+    values; regular expressions in RE2 syntax, anchored at both ends; a label a series
+    lacks counts as ``""``; names with other characters quoted inside the braces,
+    ``{"my.metric", "label.name"="x"}``); values of the selected series
     are summed, as PromQL's ``sum()`` would. A summary's quantile is read where the
     selector names one (``rpc_duration_seconds{quantile="0.99"}``).
 

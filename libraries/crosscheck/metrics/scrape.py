@@ -7,9 +7,11 @@ families and answers lookups by metric name and a subset of labels.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import requests
@@ -69,6 +71,9 @@ def format_series(name: str, labels: dict | list[Matcher]) -> str:
     """``name{...}`` for a series' labels (a dictionary) or a selector's matchers."""
     matchers = selectors.equal(dict(sorted(labels.items()))) if isinstance(labels, dict) else labels
     inner = ",".join(str(m) for m in matchers)
+    named_inside = not isinstance(labels, dict) and any(m.label == selectors.NAME_LABEL for m in labels)
+    if name and (named_inside or selectors.quote_name(name, selectors.NAME) != name):  # {"my.metric", ...}
+        return "{" + ",".join([selectors.quote(name), *([inner] if inner else [])]) + "}"
     return f"{name}{{{inner}}}" if inner else name
 
 
@@ -105,8 +110,9 @@ class Snapshot:
         fam = self.require_family(name)
         if name != fam.name:
             return name
-        if fam.type == "counter":
-            return f"{fam.name}_total"
+        if fam.type == "counter":  # x_total, or x where the text format typed x itself a counter
+            total = f"{fam.name}_total"
+            return total if any(s.name == total for s in fam.samples) or not fam.samples else fam.name
         if fam.type == "summary" and any(m.label == "quantile" for m in wanted or []):
             return fam.name
         if fam.type in ("histogram", "summary"):
@@ -119,7 +125,7 @@ class Snapshot:
         sample_name = self.sample_name(name, wanted)
         out = {}
         for sample in fam.samples:
-            if sample.name == sample_name and selectors.matches(wanted or [], sample.labels):
+            if sample.name == sample_name and selectors.matches(wanted or [], sample.labels, sample.name):
                 out[tuple(sorted(sample.labels.items()))] = float(sample.value)
         return out
 
@@ -133,7 +139,8 @@ class Snapshot:
     def no_series_message(self, name: str, labels: list[Matcher] | None) -> str:
         sample_name = self.sample_name(name, labels)
         fam = self.require_family(name)
-        present = [format_series(s.name, s.labels) for s in fam.samples if s.name == sample_name][:6]
+        same = [s for s in fam.samples if s.name == sample_name] or fam.samples  # else the family's other names
+        present = [format_series(s.name, s.labels) for s in same][:6]
         return (
             f"No series {format_series(sample_name, labels or [])} at {mask_url(self.url)}; "
             f"present: {', '.join(present) or 'none'}."
@@ -149,7 +156,7 @@ class Snapshot:
             if sample.name != f"{fam.name}_bucket":
                 continue
             rest = {k: v for k, v in sample.labels.items() if k != "le"}
-            if selectors.matches(labels or [], rest):
+            if selectors.matches(labels or [], rest, sample.name):
                 out.setdefault(tuple(sorted(rest.items())), []).append(
                     (float(sample.labels["le"]), float(sample.value))
                 )
@@ -163,11 +170,81 @@ def parse(text: str, content_type: str, url: str = "") -> Snapshot:
             from prometheus_client.openmetrics.parser import text_string_to_metric_families
         else:
             from prometheus_client.parser import text_string_to_metric_families
-        families = {fam.name: fam for fam in text_string_to_metric_families(text)}
+        families: dict = {}
+        bare_counters = set() if content_type.startswith(OPENMETRICS) else _bare_counters(text)
+        for fam in text_string_to_metric_families(text):
+            _normalized(fam)
+            if fam.type == "counter" and fam.name in bare_counters:  # the parser renamed x to x_total
+                fam.samples = [sample._replace(name=fam.name) for sample in fam.samples]
+            if fam.name in families:  # series of one metric split up (no TYPE line, or not grouped): one family
+                families[fam.name].samples.extend(fam.samples)
+            else:
+                families[fam.name] = fam
     except (ValueError, TypeError, KeyError, IndexError) as exc:
         kind = "OpenMetrics" if content_type.startswith(OPENMETRICS) else "Prometheus text"
-        raise CrosscheckError(f"{mask_url(url) or 'Input'} is not valid {kind} exposition: {exc}") from None
+        detail = str(exc) or f"{type(exc).__name__} (the parser names no line)"
+        raise CrosscheckError(f"{mask_url(url) or 'Input'} is not valid {kind} exposition: {detail}") from None
     return Snapshot(url, content_type, families, time.time())
+
+
+_FLOAT_LABELS = {"histogram": "le", "summary": "quantile"}
+_COUNTER_TYPE = re.compile(r'^[ \t]*#[ \t]+TYPE[ \t]+("(?:[^"\\]|\\.)*"|\S+)[ \t]+counter[ \t]*$', re.MULTILINE)
+
+
+def _bare_counters(text: str) -> set[str]:
+    """Names the text format types as counters without ``_total`` (``# TYPE x counter``): their series
+    are named ``x``, as Prometheus stores them, where ``prometheus_client``'s parser renames them ``x_total``."""
+    names = set()
+    for m in _COUNTER_TYPE.finditer(text):
+        name = m.group(1)
+        if name.startswith('"'):
+            name = re.sub(r"\\(.)", lambda e: "\n" if e.group(1) == "n" else e.group(1), name[1:-1])
+        if not name.endswith("_total"):
+            names.add(name)
+    return names
+
+
+def _normalized(fam) -> None:
+    """``fam`` with its ``le`` (histogram) or ``quantile`` (summary) values written as Prometheus
+    stores them since 3.0: ``le="1"`` becomes ``le="1.0"``, so ``{le="1.0"}`` selects it there and here."""
+    label = _FLOAT_LABELS.get(fam.type)
+    if label is None:
+        return
+    fam.samples = [
+        sample._replace(labels={**sample.labels, label: openmetrics_float(sample.labels[label])})
+        if label in sample.labels
+        else sample
+        for sample in fam.samples
+    ]
+
+
+def openmetrics_float(text: str) -> str:
+    """A float label value in Prometheus's canonical form (Go's shortest ``%g``, with ``.0`` on integers);
+    text that is not a number is returned as it is."""
+    if text.strip() != text or "_" in text:
+        return text
+    try:
+        f = float(text)
+    except ValueError:
+        return text
+    if math.isnan(f):
+        return "NaN"
+    if math.isinf(f):
+        return "+Inf" if f > 0 else "-Inf"
+    if f == 0:
+        return "0.0"
+    sign, digits, exponent = Decimal(repr(f)).normalize().as_tuple()
+    mantissa = "".join(map(str, digits))
+    power = len(mantissa) + int(exponent) - 1
+    if power < -4 or power >= 6:  # Go's shortest %g switches to an exponent here
+        body = mantissa[0] + ("." + mantissa[1:] if len(mantissa) > 1 else "") + f"e{power:+03d}"
+    elif power >= len(mantissa) - 1:
+        body = mantissa + "0" * (power - len(mantissa) + 1) + ".0"
+    elif power >= 0:
+        body = mantissa[: power + 1] + "." + mantissa[power + 1 :]
+    else:
+        body = "0." + "0" * (-power - 1) + mantissa
+    return ("-" if sign else "") + body
 
 
 def scrape(url: str, openmetrics: bool = False, timeout: float = 5.0, headers: dict | None = None) -> Snapshot:
