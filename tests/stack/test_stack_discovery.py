@@ -276,3 +276,19 @@ def test_an_inherited_up_stack_that_is_gone_is_an_error_not_a_new_stack(tmp_path
         "StackError: the stack started with `crosscheck up` up-0000000000 stopped unexpectedly under this run"
         in proc.stderr
     )
+
+
+def test_lock_files_of_runs_that_ended_are_removed_and_live_ones_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(registry, "REGISTRY", tmp_path)
+    me = psutil.Process()
+    live = registry.run_key(me)
+    ended = "run-999999-1700000000"  # no such process
+    with_state = "run-999998-1700000000"  # ended, but a state still names it: its supervisor's to remove
+    for key in (live, ended, with_state):
+        (tmp_path / f"{key}.lock").touch()
+    (tmp_path / f"{with_state}.json").write_text("{}")
+    (tmp_path / "up-abc.lock").touch()
+    with registry.locked("up-abc"):
+        pass
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted([f"{live}.lock", f"{with_state}.lock", f"{with_state}.json", "up-abc.lock"])

@@ -225,9 +225,25 @@ def locked(key: str):
     """Serialise starts of one stack across processes (two starts at once)."""
     REGISTRY.mkdir(parents=True, exist_ok=True)
     os.chmod(REGISTRY, 0o755)
+    _prune_run_locks()
     with open(REGISTRY / f"{key}.lock", "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _prune_run_locks() -> None:
+    """Remove the lock files of runs that ended without a stack of their own (they used a
+    ``crosscheck up`` stack): their owner is gone and no state names them."""
+    for lock in REGISTRY.glob("run-*.lock"):
+        key = lock.name[: -len(".lock")]
+        try:
+            _, pid, created = key.split("-")
+            alive = owner_alive(int(pid), float(created))
+        except ValueError:
+            continue
+        if not alive and not state_path(key).exists():
+            with contextlib.suppress(FileNotFoundError):
+                lock.unlink()
