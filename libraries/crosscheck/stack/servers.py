@@ -53,12 +53,6 @@ def address_of(url: str) -> str | None:
     return f"{parts.hostname}:{port}" if parts.hostname and port else None
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def port_in_use(port: int) -> bool:
     """True when a server listens on the port (connections in TIME_WAIT do not count)."""
     with socket.socket() as s:

@@ -35,6 +35,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from crosscheck.ports import free_port
+
 ENV = "CROSSCHECK_SUT"
 GROUP = "crosscheck.sut"
 READY_TIMEOUT = 30.0
@@ -127,12 +129,6 @@ def _die_with_parent() -> None:
     os.setpgrp()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _accepting(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.2):
@@ -172,7 +168,7 @@ def start_command(
     command: str, redis_url: str, postgres_url: str, log_dir: Path, ready_timeout: float = READY_TIMEOUT
 ) -> CommandHandle:
     """Run ``command`` on a free port with the stack's addresses; return once the port accepts connections."""
-    port = _free_port()
+    port = free_port()
     log_dir = Path(log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / "sut.log"
