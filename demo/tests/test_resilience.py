@@ -154,7 +154,8 @@ def _reset(writer) -> None:
 # -- servers and demos of this module's own ---------------------------------------------------
 @pytest.fixture(scope="module")
 def servers():
-    from crosscheck.stack.servers import PostgresServer, RedisServer, free_port
+    from crosscheck.ports import free_port
+    from crosscheck.stack.servers import PostgresServer, RedisServer
 
     root = Path(tempfile.mkdtemp(prefix="crosscheck-demo-resilience-"))
     os.chmod(root, 0o755)  # Postgres runs as nobody when the tests run as root

@@ -345,7 +345,8 @@ def test_cleanup_stops_listeners_and_deletes_what_the_test_created(make_lib, red
 
 
 def test_a_cleanup_that_fails_is_reported_not_hidden(make_lib, redis_url, tmp_path):
-    from crosscheck.stack.servers import RedisServer, free_port
+    from crosscheck.ports import free_port
+    from crosscheck.stack.servers import RedisServer
 
     server = RedisServer(free_port(), tmp_path, tmp_path)
     server.start()

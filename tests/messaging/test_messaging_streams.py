@@ -143,7 +143,8 @@ def test_listener_recovers_after_embedded_redis_restart(lib):
 
 def test_server_gone_mid_test_fails_with_one_line_naming_it(make_lib, tmp_path):
     from crosscheck.errors import ServiceUnavailable
-    from crosscheck.stack.servers import RedisServer, free_port
+    from crosscheck.ports import free_port
+    from crosscheck.stack.servers import RedisServer
 
     server = RedisServer(free_port(), tmp_path, tmp_path)
     server.start()

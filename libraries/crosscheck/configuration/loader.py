@@ -16,7 +16,6 @@ import os
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -297,12 +296,6 @@ def execute(inv: Invocation, timeout: float | None = None) -> Result:
     else:
         result.problem = f"it exited with {proc.returncode}: {result.message()}"
     return result
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Service:

@@ -14,7 +14,6 @@ output goes to ``log_dir / "fault-proxy.log"``.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import shutil
@@ -26,20 +25,10 @@ import time
 from pathlib import Path
 
 import crosscheck
+from crosscheck.children import die_with_parent, tail
 from crosscheck.errors import CrosscheckError
 
 LOG_NAME = "fault-proxy.log"
-
-
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def _tail(path: Path, lines: int = 15) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
 
 
 class ProxyProcess:
@@ -112,7 +101,7 @@ def start(log_dir: Path, owner: tuple[int, float] | None = None, ready_timeout: 
                 env=env,
                 start_new_session=True,
                 close_fds=True,
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+                preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
             )
         handle = ProxyProcess("", proc, log)
         deadline = time.monotonic() + ready_timeout
@@ -126,12 +115,12 @@ def start(log_dir: Path, owner: tuple[int, float] | None = None, ready_timeout: 
                     pass  # written by a rename, so a partial file cannot be seen; re-read anyway
             if proc.poll() is not None:
                 raise CrosscheckError(
-                    f"the fault proxy exited with code {proc.returncode} while starting; end of {log}:\n{_tail(log)}"
+                    f"the fault proxy exited with code {proc.returncode} while starting; end of {log}:\n{tail(log, 15)}"
                 )
             if time.monotonic() > deadline:
                 handle.stop()
                 raise CrosscheckError(
-                    f"the fault proxy did not get ready within {ready_timeout:g} s; end of {log}:\n{_tail(log)}"
+                    f"the fault proxy did not get ready within {ready_timeout:g} s; end of {log}:\n{tail(log, 15)}"
                 )
             time.sleep(0.02)
     finally:

@@ -12,7 +12,6 @@ import ctypes
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from crosscheck.config import mask_url, scrub
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.load.stages import Stage, total_seconds
 from crosscheck.load.statistics import Sample, parse_line
+from crosscheck.ports import free_port
 
 PLAN_FILE = Path(__file__).with_name("locust_plan.py")
 START_GRACE = 20.0  # seconds for Locust to start (and workers to connect) before the first stage
@@ -72,12 +72,6 @@ def check_locustfile(path: str | Path, timeout: float = 60.0) -> list[str]:
     if not classes:
         raise ConfigurationError(f"Locustfile {str(path)!r} defines no User class to run.")
     return classes
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

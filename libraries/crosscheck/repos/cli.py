@@ -28,10 +28,7 @@ def main(argv: list[str]) -> int:
     shared = {name.strip() for name in args.shared.split(",") if name.strip()}
     try:
         repos = repository.RepositorySet()
-        for path in repository.discover(args.folder, args.names):
-            repo = repository.load(path)
-            repo.shared = repo.name in shared or bool(shared & set(repo.packages))
-            repos.add(repo)
+        repos.add_folder(args.folder, args.names, shared)
         if len(repos.repos) < 2:
             raise CrosscheckError(f"{args.folder} holds {len(repos.repos)} repository: there is nothing to compare.")
         report = imports.check_imports(repos)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -178,6 +179,15 @@ class RepositorySet:
                     f"and {repo.name!r} ({repo.root / both[0]}). A package name must belong to one repository."
                 )
         self.repos.append(repo)
+
+    def add_folder(self, folder: str | Path, names: str = "*", shared: Collection[str] = ()) -> None:
+        """Adds the repositories in the sub-folders of ``folder`` whose names match ``names`` (see
+        :func:`discover`); those named in ``shared`` by folder or package name are marked shared."""
+        marked = set(shared)
+        for path in discover(folder, names):
+            repo = load(path)
+            repo.shared = repo.name in marked or bool(marked & set(repo.packages))
+            self.add(repo)
 
     def get(self, name: str) -> Repository:
         for repo in self.repos:

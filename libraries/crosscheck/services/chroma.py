@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from crosscheck.config import mask_url, scrub
 from crosscheck.errors import ConfigurationError, ServiceUnavailable
+from crosscheck.ports import free_port
 
 EXTRA = "chroma"
 PACKAGES = "chromadb"
@@ -87,18 +88,12 @@ def _die_with_parent() -> None:
     os.setpgrp()  # a Ctrl-C in the terminal reaches the test run, not the server
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class ChromaServer:
     """``chroma run`` on 127.0.0.1, a free port, its data in a temporary directory."""
 
     def __init__(self) -> None:
         self.dir = tempfile.mkdtemp(prefix="crosscheck-chroma-")
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"chroma://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 

@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from crosscheck.children import tail
+
 TEST_DATABASE = "crosscheck_test"
 
 
@@ -53,12 +55,6 @@ def address_of(url: str) -> str | None:
     return f"{parts.hostname}:{port}" if parts.hostname and port else None
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def port_in_use(port: int) -> bool:
     """True when a server listens on the port (connections in TIME_WAIT do not count)."""
     with socket.socket() as s:
@@ -74,13 +70,6 @@ def _die_with_parent():
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
     libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     os.setpgrp()  # a Ctrl-C in the terminal reaches the test run, not the servers
-
-
-def _tail(path: Path, lines: int = 8) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
 
 
 class _Server:
@@ -128,7 +117,7 @@ class _Server:
             if proc.poll() is not None:
                 raise ServerStartError(
                     f"{self.name} exited with code {proc.returncode} while starting "
-                    f"(log {self.logfile}):\n{_tail(self.logfile)}"
+                    f"(log {self.logfile}):\n{tail(self.logfile, 8)}"
                 )
             if ready():
                 return
@@ -136,7 +125,7 @@ class _Server:
         self.stop()
         raise ServerStartError(
             f"{self.name} did not answer on 127.0.0.1:{self.port} within {timeout:.0f} s "
-            f"(log {self.logfile}):\n{_tail(self.logfile)}"
+            f"(log {self.logfile}):\n{tail(self.logfile, 8)}"
         )
 
     def stop(self, timeout: float = 5.0) -> None:

@@ -32,8 +32,9 @@ from typing import Any
 import psutil
 
 from crosscheck import services
+from crosscheck.ports import free_port
 from crosscheck.stack import registry, sut
-from crosscheck.stack.servers import PostgresServer, RedisServer, ServerStartError, _Server, free_port, via
+from crosscheck.stack.servers import PostgresServer, RedisServer, ServerStartError, _Server, via
 
 POLL = 0.1
 MAX_CRASH_RESTARTS = 20

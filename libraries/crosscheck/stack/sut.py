@@ -20,7 +20,6 @@ says how to name one. ``CROSSCHECK_SUT=none`` starts nothing.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import re
 import shlex
@@ -34,6 +33,9 @@ from importlib import import_module
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
+
+from crosscheck.children import die_with_parent, tail
+from crosscheck.ports import free_port
 
 ENV = "CROSSCHECK_SUT"
 GROUP = "crosscheck.sut"
@@ -123,14 +125,8 @@ def problem() -> str | None:
 
 
 def _die_with_parent() -> None:
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    die_with_parent()
     os.setpgrp()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _accepting(port: int) -> bool:
@@ -161,18 +157,11 @@ class CommandHandle:
                 self.proc.wait()
 
 
-def _tail(path: Path, lines: int = 10) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
-
-
 def start_command(
     command: str, redis_url: str, postgres_url: str, log_dir: Path, ready_timeout: float = READY_TIMEOUT
 ) -> CommandHandle:
     """Run ``command`` on a free port with the stack's addresses; return once the port accepts connections."""
-    port = _free_port()
+    port = free_port()
     log_dir = Path(log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / "sut.log"
@@ -193,13 +182,13 @@ def start_command(
     while not _accepting(port):
         if proc.poll() is not None:
             raise RuntimeError(
-                f"{ENV} command exited with code {proc.returncode} while starting; end of {log}:\n{_tail(log)}"
+                f"{ENV} command exited with code {proc.returncode} while starting; end of {log}:\n{tail(log, 10)}"
             )
         if time.monotonic() > deadline:
             handle.stop()
             raise RuntimeError(
                 f"{ENV} command did not listen on 127.0.0.1:{port} ($PORT) within "
-                f"{ready_timeout:g} s; end of {log}:\n{_tail(log)}"
+                f"{ready_timeout:g} s; end of {log}:\n{tail(log, 10)}"
             )
         time.sleep(0.05)
     return handle

@@ -30,6 +30,7 @@ from crosscheck.config import mask_url, scrub
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.services import milvus
 from crosscheck.vectors.backend import Backend, Hit
+from crosscheck.vectors.exact import exact_search
 
 _METRIC = {"cosine": "COSINE", "dot": "IP", "euclidean": "L2"}
 
@@ -162,29 +163,9 @@ class MilvusBackend(Backend):
         self._rows[coll.physical] = rows
         return rows
 
-    def _exact_search(self, coll, vector, top, where) -> list[Hit]:
-        ids, matrix, payloads = self._all(coll)
-        if where:
-            keep = [i for i, p in enumerate(payloads) if all(p.get(k) == v for k, v in where.items())]
-            ids, matrix, payloads = [ids[i] for i in keep], matrix[keep], [payloads[i] for i in keep]
-        if not ids:
-            return []
-        q = np.asarray(vector, dtype=np.float64)
-        if coll.distance == "cosine":
-            norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(q) or 1.0)
-            scores = matrix @ q / np.where(norms == 0, 1, norms)
-            order = np.argsort(-scores, kind="stable")
-        elif coll.distance == "dot":
-            scores = matrix @ q
-            order = np.argsort(-scores, kind="stable")
-        else:
-            scores = np.linalg.norm(matrix - q, axis=1)
-            order = np.argsort(scores, kind="stable")
-        return [Hit(ids[i], float(scores[i]), payloads[i]) for i in order[:top]]
-
     def search(self, coll, vector, top, where=None, exact=False, ef_search=None):
         if exact:
-            return self._exact_search(coll, vector, top, where)
+            return exact_search(coll.distance, self._all(coll), vector, top, where)
         params: dict = {"metric_type": coll.extra["metric"], "params": {}}
         index = coll.extra.get("index")
         if ef_search and index == "hnsw":

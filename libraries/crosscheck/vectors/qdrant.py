@@ -38,6 +38,22 @@ def point_uuid(point_id: str) -> str:
     return str(uuid.uuid5(_ID_NS, point_id))
 
 
+def split_id(payload: dict | None) -> tuple[str | None, dict]:
+    """The test's own id hidden in a stored payload, and a copy of the payload without it."""
+    payload = dict(payload or {})
+    return payload.pop(ID_FIELD, None), payload
+
+
+def payload_index(field: str, type_: str, points: int) -> dict:
+    """A payload index as `indexes` lists it, on the server and on Qdrant Edge alike."""
+    return {
+        "name": f"payload:{field}",
+        "kind": "payload",
+        "definition": f"{type_} index on payload field {field} ({points} points)",
+        "options": {"field": field, "type": type_},
+    }
+
+
 class QdrantBackend(Backend):
     kind = "qdrant"
     ef_name = "hnsw_ef"
@@ -123,11 +139,6 @@ class QdrantBackend(Backend):
     def count(self, coll):
         return int(self._call("count", self.client.count, coll.physical, exact=True).count)
 
-    @staticmethod
-    def _clean(payload):
-        payload = dict(payload or {})
-        return payload.pop(ID_FIELD, None), payload
-
     def get(self, coll, point_id):
         found = self._call(
             "retrieve",
@@ -139,7 +150,7 @@ class QdrantBackend(Backend):
         )
         if not found:
             return None
-        original, payload = self._clean(found[0].payload)
+        original, payload = split_id(found[0].payload)
         return {"id": original or point_id, "vector": list(found[0].vector), "payload": payload}
 
     def delete(self, coll, ids):
@@ -195,7 +206,7 @@ class QdrantBackend(Backend):
         )
         hits = []
         for p in result.points:
-            original, payload = self._clean(p.payload)
+            original, payload = split_id(p.payload)
             hits.append(Hit(original or str(p.id), float(p.score), payload))
         return hits
 
@@ -260,14 +271,7 @@ class QdrantBackend(Backend):
         ]
         for field, index in sorted((info.payload_schema or {}).items()):
             type_ = str(getattr(index.data_type, "value", index.data_type)).lower()
-            out.append(
-                {
-                    "name": f"payload:{field}",
-                    "kind": "payload",
-                    "definition": f"{type_} index on payload field {field} ({index.points} points)",
-                    "options": {"field": field, "type": type_},
-                }
-            )
+            out.append(payload_index(field, type_, index.points))
         return out
 
     def index_use(self, coll, vector, top, force):

@@ -30,7 +30,7 @@ import numpy as np
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.services import qdrant
 from crosscheck.vectors.backend import Backend, Collection, Hit
-from crosscheck.vectors.qdrant import ID_FIELD, point_uuid
+from crosscheck.vectors.qdrant import ID_FIELD, payload_index, point_uuid, split_id
 
 _CONFIG_FILE = "edge_config.json"
 
@@ -171,11 +171,6 @@ class QdrantEdgeBackend(Backend):
     def count(self, coll):
         return int(self._call("count", self._shard(coll).count, self.q.CountRequest(exact=True)))
 
-    @staticmethod
-    def _clean(payload):
-        payload = dict(payload or {})
-        return payload.pop(ID_FIELD, None), payload
-
     def _retrieve(self, coll, ids, with_vector):
         return self._call(
             "retrieve",
@@ -189,7 +184,7 @@ class QdrantEdgeBackend(Backend):
         found = self._retrieve(coll, [point_id], True)
         if not found:
             return None
-        original, payload = self._clean(found[0].payload)
+        original, payload = split_id(found[0].payload)
         return {"id": original or point_id, "vector": list(found[0].vector), "payload": payload}
 
     def delete(self, coll, ids):
@@ -293,14 +288,7 @@ class QdrantEdgeBackend(Backend):
             )
         for field, index in sorted(info.payload_schema.items()):
             type_ = str(getattr(index.data_type, "name", index.data_type)).split(".")[-1].lower()
-            out.append(
-                {
-                    "name": f"payload:{field}",
-                    "kind": "payload",
-                    "definition": f"{type_} index on payload field {field} ({index.points} points)",
-                    "options": {"field": field, "type": type_},
-                }
-            )
+            out.append(payload_index(field, type_, index.points))
         return out
 
     def index_use(self, coll, vector, top, force):

@@ -13,7 +13,7 @@ from crosscheck.assertions import AssertionOperator, check
 from crosscheck.configuration.context import ConfigurationContext
 from crosscheck.configuration.keywords.common import as_list
 from crosscheck.configuration.layers import parse_layers
-from crosscheck.configuration.loader import Loader
+from crosscheck.configuration.loader import Loader, Result
 from crosscheck.configuration.report import shown_value
 from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError, CrosscheckError
@@ -33,6 +33,28 @@ def _like(expected: Any, seen: Any) -> Any:
             except ValueError:
                 return expected
     return expected
+
+
+def _load(
+    ctx: ConfigurationContext,
+    name: str,
+    env: str | None,
+    environment: dict[str, Any] | None,
+    arguments: list[str] | None,
+    files: dict[str, str] | None,
+) -> Result:
+    """The loader of ``name`` run once in a temporary workspace (removed after), logged as its configuration."""
+    loader = ctx.loader(name)
+    with ctx.workspace(name) as ws:
+        return ctx.load(
+            loader,
+            ws,
+            f"Configuration of {name}",
+            env=env,
+            environment=environment,
+            arguments=arguments,
+            contents=files,
+        )
 
 
 class LoaderKeywords(Component[ConfigurationContext]):
@@ -144,18 +166,8 @@ class LoaderKeywords(Component[ConfigurationContext]):
         | Should Be Equal As Integers    ${config}[port]    8000
         | ${config} =    Load Configuration    app    environment=${{ {"APP_PORT": "9000"} }}
         """
-        loader = self.ctx.loader(name)
-        with self.ctx.workspace(name) as ws:
-            result = self.ctx.load(
-                loader,
-                ws,
-                f"Configuration of {name}",
-                env=env,
-                environment=environment,
-                arguments=as_list(arguments) if isinstance(arguments, str) else arguments,
-                contents=files,
-            )
-        return result.values or {}
+        arguments = as_list(arguments) if isinstance(arguments, str) else arguments
+        return _load(self.ctx, name, env, environment, arguments, files).values or {}
 
     @keyword
     def get_configuration_value(
@@ -181,17 +193,7 @@ class LoaderKeywords(Component[ConfigurationContext]):
         | Get Configuration Value    app    port    ==    9000    environment=${{ {"APP_PORT": "9000"} }}
         | Get Configuration Value    app    debug    ==    false    env=production
         """
-        loader = self.ctx.loader(name)
-        with self.ctx.workspace(name) as ws:
-            result = self.ctx.load(
-                loader,
-                ws,
-                f"Configuration of {name}",
-                env=env,
-                environment=environment,
-                arguments=arguments,
-                contents=files,
-            )
+        result = _load(self.ctx, name, env, environment, arguments, files)
         found, value = result.value(key)
         if not found:
             keys = ", ".join(result.flat()) or "none"

@@ -15,10 +15,11 @@ from crosscheck.configuration.canaries import Canaries, Finding, canary_value, s
 from crosscheck.configuration.context import ConfigurationContext, remove
 from crosscheck.configuration.keywords.common import as_list
 from crosscheck.configuration.layers import Layer
-from crosscheck.configuration.loader import Loader, Service, Setting, execute, free_port
+from crosscheck.configuration.loader import Loader, Service, Setting, execute
 from crosscheck.configuration.report import describe
 from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError, CrosscheckError
+from crosscheck.ports import free_port
 from crosscheck.reporting import html_table, log_html
 
 DEFAULT_URLS = "/health, /metrics, /crosscheck-no-such-page"

@@ -35,10 +35,7 @@ class RepositoryKeywords(Component[ReposContext]):
         """
         shared_names = _names(shared)
         self.ctx.reset()
-        for path in repository.discover(folder, names):
-            repo = repository.load(path)
-            repo.shared = repo.name in shared_names or bool(shared_names & set(repo.packages))
-            self.ctx.repos.add(repo)
+        self.ctx.repos.add_folder(folder, names, shared_names)
         unknown = [s for s in shared_names if not any(s == r.name or s in r.packages for r in self.ctx.repos.repos)]
         if unknown:
             from crosscheck.errors import ConfigurationError

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 from robot.api import logger
@@ -12,6 +11,7 @@ from crosscheck import config, reporting, services
 from crosscheck.assertions import AssertionOperator, check
 from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError
+from crosscheck.ports import free_port
 from crosscheck.stack import api, status
 from crosscheck.stack.context import StackContext
 
@@ -95,9 +95,7 @@ class ServiceKeywords(Component[StackContext]):
 
         | ${port} =    Get Free Port
         """
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            return sock.getsockname()[1]
+        return free_port()
 
     @keyword
     def service_should_be_reachable(self, service: str) -> str:
