@@ -39,6 +39,9 @@ def test_load_configuration_returns_the_effective_values_and_never_touches_the_s
         files={"config/app.toml": "config_version = 2\nport = 3\n"},
     )
     assert (config["workers"], config["port"], config["cache.ttl"]) == (7, 1, 300)
+    # arguments written as text, as a suite writes them, read the same by both keywords
+    assert kw(lib, "Load Configuration", "good", arguments="--set, port=2")["port"] == 2
+    assert kw(lib, "Get Configuration Value", "good", "port", arguments="--set, port=2") == 2
     assert snapshot(SYSTEMS / "good") == before
 
 

@@ -40,10 +40,13 @@ def _load(
     name: str,
     env: str | None,
     environment: dict[str, Any] | None,
-    arguments: list[str] | None,
+    arguments: str | list[str] | None,
     files: dict[str, str] | None,
 ) -> Result:
-    """The loader of ``name`` run once in a temporary workspace (removed after), logged as its configuration."""
+    """The loader of ``name`` run once in a temporary workspace (removed after), logged as its configuration.
+
+    ``arguments`` written as text (``--set, port=1``) is split at commas."""
+    arguments = as_list(arguments) if isinstance(arguments, str) else arguments
     loader = ctx.loader(name)
     with ctx.workspace(name) as ws:
         return ctx.load(
@@ -166,7 +169,6 @@ class LoaderKeywords(Component[ConfigurationContext]):
         | Should Be Equal As Integers    ${config}[port]    8000
         | ${config} =    Load Configuration    app    environment=${{ {"APP_PORT": "9000"} }}
         """
-        arguments = as_list(arguments) if isinstance(arguments, str) else arguments
         return _load(self.ctx, name, env, environment, arguments, files).values or {}
 
     @keyword
