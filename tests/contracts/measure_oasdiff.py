@@ -1,0 +1,270 @@
+"""Spec compatibility measured on the spec pairs of oasdiff's checker tests.
+
+Usage::
+
+    python tests/contracts/measure_oasdiff.py [MIRROR] [--verbose]
+
+``MIRROR`` is a git directory of the public oasdiff repository (default
+``/work/.mirror/oasdiff+oasdiff/repo``); it is read with ``git show`` at run time and
+nothing of it is kept: its ``data/`` folder is extracted into a temporary folder that
+is removed at the end.
+
+How a pair and its expected outcome are found (a heuristic reading of the Go tests):
+
+* every ``func TestXxx(t *testing.T)`` of ``checker/*_test.go`` that loads exactly two
+  documents (``open(...)``, ``l(t, N)``, ``loadFrom(...)``, ``load.NewSpecInfo(...)``,
+  or ``d(t, config, N1, N2)``) and diffs them once, in the order the diff call names them;
+* the rule ids the test expects are the ``checker.XxxId`` constants it names outside
+  ``requireNoChange``, ``require.False``, ``require.NotEqual``; their levels come from
+  ``checker/rules.go``;
+* breaking: at least one expected id is at level ``ERR``; compatible: the test
+  expects an empty result (``require.Empty``, ``require.Len(t, errs, 0)``) or only
+  ``WARN``/``INFO`` ids. A pair named by several tests is breaking if any says so.
+
+Tests it cannot classify, and skips:
+
+* tests that change a loaded document in Go code (``s2.Spec...``) or through a
+  helper taking the loaded document: the pair on disk is not what is compared;
+* tests with a policy our checker has no equivalent of: ``WithDeprecation`` (minimum
+  deprecation days), ``WithAttributes``, severity overrides, stability thresholds
+  (``stabilityChanges``), excluded elements, ``GetPathsDiff`` (several documents per side);
+* table-driven tests (a ``for`` over a table of cases or ``t.Run``), tests loading a document
+  through a computed name (``fmt.Sprintf``), tests diffing more than once;
+* tests that name no rule id and expect neither an empty result nor a level.
+
+It prints: breaking pairs caught (any ``ERR``) and caught with an expected rule id,
+compatible pairs flagged at ``ERR``, crashes, and the list of misses and false alarms.
+Not part of ``make test``: it needs the mirror.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from crosscheck.contracts.compat import ERR, compatibility_changes
+
+DEFAULT_MIRROR = "/work/.mirror/oasdiff+oasdiff/repo"
+
+_TEST = re.compile(r"^func (Test\w+)\(t \*testing\.T\) \{\n(.*?)^\}", re.S | re.M)
+_ID_CONST = re.compile(r'\b(\w+Id)\s*=\s*"([a-z0-9-]+)"')
+_RULE = re.compile(r"newBackwardCompatibilityRule\((\w+),\s*(ERR|WARN|INFO|NONE),\s*(\w+)")
+_SINGLE = re.compile(r"singleCheckConfig\(checker\.(\w+)")
+_DATA_FN = re.compile(r'(\w+)\s*=\s*dataFileFn\("([^"]+)"\)')
+_STRING_CONST = re.compile(r'^\s*(\w+)\s*:?=\s*"([^"]+\.(?:ya?ml|json))"', re.M)
+_LOAD = re.compile(
+    r"\b(\w+)(?:,\s*\w+)?\s*:?=\s*(?:open\(([^(),]*(?:\([^()]*\))?)[,)]|l\(t,\s*(\d+)\)|"
+    r'loadFrom\(t,\s*"([^"]+)",\s*(\d+)\)|load\.NewSpecInfo\(\w+,\s*load\.NewSource\(([^()]*)\)\))'
+)
+_D_CALL = re.compile(r"\bd\(t,\s*[^,]+?,\s*(\d+),\s*(\d+)[,)]")
+_DIFF = re.compile(r"diff\.GetWithOperationsSourcesMap\([^,]+?(?:\([^()]*\))?,\s*(\w+),\s*(\w+)\)")
+_UNSUPPORTED = re.compile(
+    r"WithDeprecation|WithAttributes|WithSeverityLevels|stabilityChanges|Exclude|GetPathsDiff|"
+    r"fmt\.Sprintf|t\.Run\(|range \[\]struct|range (?:tests|cases|testCases)\b|StabilityLevel\s*=",
+    re.M,
+)
+
+
+@dataclass
+class Pair:
+    base: str
+    revision: str
+    tests: list[str] = field(default_factory=list)
+    expected: set[str] = field(default_factory=set)  # rule ids expected at ERR
+    others: set[str] = field(default_factory=set)  # rule ids expected at WARN/INFO
+    breaking: bool = False
+    scope: set[str] | None = field(default_factory=set)  # rule ids the tests looked at; None: every rule
+
+    @property
+    def name(self) -> str:
+        return f"{self.base} -> {self.revision}"
+
+
+def git(mirror: str, *args: str) -> str:
+    return subprocess.run(["git", "-C", mirror, *args], check=True, capture_output=True, text=True).stdout
+
+
+def read_catalogue(mirror: str, go_files: list[str]) -> tuple[dict[str, str], dict[str, str], dict[str, set[str]]]:
+    """(Go constant -> rule id, rule id -> level, check name -> its rule ids)."""
+    ids: dict[str, str] = {}
+    for path in go_files:
+        if not path.endswith("_test.go"):
+            ids.update(_ID_CONST.findall(git(mirror, "show", f"HEAD:{path}")))
+    rules = _RULE.findall(git(mirror, "show", "HEAD:checker/rules.go"))
+    levels = {ids[const]: level for const, level, _ in rules if const in ids}
+    checks: dict[str, set[str]] = {}
+    for const, _, check in rules:
+        checks.setdefault(check, set()).add(ids.get(const, const))
+    return ids, levels, checks
+
+
+def resolve_file(arg: str, helpers: dict[str, str], consts: dict[str, str]) -> str | None:
+    arg = arg.strip()
+    m = re.fullmatch(r'"([^"]+)"', arg)
+    if m:
+        return m.group(1)
+    m = re.fullmatch(r'(\w+)\("([^"]+)"\)', arg)
+    if m and m.group(1) in helpers:
+        return f"../data/{helpers[m.group(1)]}/{m.group(2)}"
+    return consts.get(arg)
+
+
+def classify(body: str, ids: dict[str, str], levels: dict[str, str], helpers, consts) -> tuple | str:
+    """(base, revision, expected ids) or the reason the test is skipped."""
+    if _UNSUPPORTED.search(body):
+        return "policy, table or computed name"
+    specs: dict[str, str] = {}
+    for m in _LOAD.finditer(body):
+        var, arg, number, prefix, version, source = m.groups()
+        if arg is not None or source is not None:
+            path = resolve_file(arg if arg is not None else source, helpers, consts)
+        elif number is not None:
+            path = f"../data/openapi-test{number}.yaml"
+        else:
+            path = f"{prefix}spec{version}.yaml"
+        if path is None:
+            return "unresolved file name"
+        specs[var] = path
+    d_calls, diffs = _D_CALL.findall(body), _DIFF.findall(body)
+    if len(d_calls) + len(diffs) != 1:
+        return "not exactly one diff"
+    if d_calls:
+        base, revision = (f"../data/openapi-test{n}.yaml" for n in d_calls[0])
+    else:
+        a, b = diffs[0]
+        if a not in specs or b not in specs:
+            return "diffed documents not loaded from files"
+        base, revision = specs[a], specs[b]
+    for var in specs:
+        if re.search(rf"\b{var}\.Spec\b", body) or re.search(
+            rf"\b(?!GetWithOperationsSourcesMap)\w+\((?:t,\s*)?{var}\b", body
+        ):
+            return "document changed in code"
+    negated = set()
+    for m in re.finditer(r"(requireNoChange\([^)]*\)|require\.(?:False|NotEqual|NotContains)\([^\n]*)", body):
+        negated.update(re.findall(r"checker\.(\w+Id)\b", m.group(1)))
+    expected = {ids[c] for c in re.findall(r"checker\.(\w+Id)\b", body) if c in ids and c not in negated}
+    empty = bool(re.search(r"require\.Empty\(t,\s*\w+\)|require\.Len\(t,\s*\w+,\s*0\)", body))
+    if not expected and not empty:
+        if re.search(r"require\.Equal\(t,\s*checker\.ERR\b", body):
+            return base, revision, {"(any ERR)"}
+        return "no rule id and no empty result expected"
+    return base, revision, expected
+
+
+def collect(mirror: str) -> tuple[dict[tuple[str, str], Pair], dict[str, int], set[str]]:
+    files = git(mirror, "ls-tree", "-r", "--name-only", "HEAD", "checker/").split()
+    go_files = [f for f in files if f.endswith(".go") and f.count("/") == 1]
+    ids, levels, checks = read_catalogue(mirror, go_files)
+    tests = [f for f in go_files if f.endswith("_test.go")]
+    helpers: dict[str, str] = {}
+    texts = {f: git(mirror, "show", f"HEAD:{f}") for f in tests}
+    for text in texts.values():
+        helpers.update(_DATA_FN.findall(text))
+    pairs: dict[tuple[str, str], Pair] = {}
+    skipped: dict[str, int] = {}
+    for text in texts.values():
+        for name, body in _TEST.findall(text):
+            consts = dict(_STRING_CONST.findall(text)) | dict(_STRING_CONST.findall(body))
+            if "diff." not in body and not _D_CALL.search(body):
+                continue
+            found = classify(body, ids, levels, helpers, consts)
+            if isinstance(found, str):
+                skipped[found] = skipped.get(found, 0) + 1
+                continue
+            base, revision, expected = found
+            pair = pairs.setdefault((base, revision), Pair(base, revision))
+            pair.tests.append(name)
+            single = _SINGLE.search(body)
+            if single is None or pair.scope is None:
+                pair.scope = None
+            else:
+                pair.scope |= checks.get(single.group(1), set())
+            for rule in expected:
+                if rule == "(any ERR)" or levels.get(rule) == ERR:
+                    pair.expected.add(rule)
+                    pair.breaking = True
+                else:
+                    pair.others.add(rule)
+    known = set(levels)
+    for pair in pairs.values():
+        if pair.scope is not None:  # a rule oasdiff does not have is in every test's scope
+            pair.scope |= {"(unknown)"}
+        pair.others -= pair.expected
+    return pairs, skipped, known
+
+
+def load_doc(root: Path, name: str) -> dict:
+    path = (root / "checker" / name).resolve()
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("mirror", nargs="?", default=DEFAULT_MIRROR, help="git directory of the oasdiff repository")
+    parser.add_argument("--verbose", action="store_true", help="also list every pair caught or passed")
+    args = parser.parse_args()
+    pairs, skipped, known = collect(args.mirror)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "checker").mkdir()
+        archive = subprocess.run(
+            ["git", "-C", args.mirror, "archive", "HEAD", "data"], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        caught = exact = flagged = outside = 0
+        crashes: list[str] = []
+        misses: list[str] = []
+        alarms: list[str] = []
+        breaking = [p for p in pairs.values() if p.breaking]
+        compatible = [p for p in pairs.values() if not p.breaking]
+        for pair in sorted(pairs.values(), key=lambda p: p.name):
+            try:
+                changes = compatibility_changes(load_doc(root, pair.base), load_doc(root, pair.revision))
+            except Exception as exc:  # a crash is a finding of this measure
+                crashes.append(f"{pair.name}: {type(exc).__name__}: {exc}")
+                if args.verbose:
+                    traceback.print_exc()
+                continue
+            errors = sorted({c.rule for c in changes if c.level == ERR})
+            shown = "; ".join(f"{c.level} {c.rule} {c}" for c in changes) or "(nothing)"
+            if pair.breaking:
+                if errors:
+                    caught += 1
+                    exact += bool(set(errors) & pair.expected)
+                else:
+                    misses.append(f"{pair.name} [{', '.join(pair.tests)}] expected {sorted(pair.expected)}: {shown}")
+            elif errors:
+                in_scope = pair.scope is None or any(r in pair.scope or r not in known for r in errors)
+                flagged += in_scope
+                outside += not in_scope
+                label = "" if in_scope else " (outside the checks the tests ran)"
+                line = f"{pair.name}{label} [{', '.join(pair.tests)}] expected only {sorted(pair.others)}: {shown}"
+                alarms.append(line)
+            elif args.verbose:
+                print(f"  ok {pair.name}")
+    print(f"tests skipped (cannot classify): {sum(skipped.values())} {dict(sorted(skipped.items()))}")
+    print(f"breaking pairs caught: {caught}/{len(breaking)} = {100 * caught / max(len(breaking), 1):.1f} %")
+    print(f"  of which with an expected rule id: {exact}/{len(breaking)}")
+    print(f"compatible pairs flagged: {flagged}/{len(compatible)} = {100 * flagged / max(len(compatible), 1):.1f} %")
+    print(f"  and flagged only by rules outside the one check the tests ran: {outside}")
+    print(f"crashes: {len(crashes)}")
+    for line in crashes:
+        print(f"  crash {line}")
+    for line in misses:
+        print(f"  missed {line}")
+    for line in alarms:
+        print(f"  flagged {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
