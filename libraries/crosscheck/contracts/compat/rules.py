@@ -33,9 +33,6 @@ WARN_RULES = frozenset(
         "response-property-enum-value-added",
         "response-body-enum-value-added",
         "response-required-property-became-not-write-only",
-        # a default makes the server's behaviour well defined when the property is omitted
-        "request-property-became-required-with-default",
-        "new-required-request-property-with-default",
     }
 )
 
