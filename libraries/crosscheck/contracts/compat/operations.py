@@ -50,8 +50,9 @@ def _find_media(content: dict, media: str) -> str | None:
 
 
 def _stability(op: dict) -> str | None:
+    """The operation's ``x-stability-level`` as text (``None`` when absent), whatever its YAML type."""
     level = op.get("x-stability-level")
-    return level if isinstance(level, str) else None
+    return None if level is None else str(level)
 
 
 class DocumentDiff:
@@ -114,13 +115,20 @@ class DocumentDiff:
 
     def _lifecycle(self, name: str, old_op: dict, new_op: dict) -> None:
         before, after = _stability(old_op), _stability(new_op)
-        if after is not None and after not in STABILITY:
-            self.add(name, f"stability level {after!r} is not one of {list(STABILITY)}", "api-invalid-stability-level")
+        invalid = [(doc, level) for doc, level in zip(self.names, (before, after)) if level and level not in STABILITY]
+        if invalid:
+            doc, level = invalid[-1]
+            what = f"stability level {level!r} in {doc} is not one of {list(STABILITY)}"
+            self.add(name, what, "api-invalid-stability-level")
         elif before in STABILITY and after in STABILITY and STABILITY[after] < STABILITY[before]:
             self.add(name, f"stability decreased from {before} to {after}", "api-stability-decreased")
+        old_sunset, new_sunset = sunset(old_op.get("x-sunset")), sunset(new_op.get("x-sunset"))
+        if old_op.get("deprecated") and isinstance(old_sunset, str) and old_sunset != new_sunset:
+            what = f"sunset date {old_sunset!r} in {self.names[0]} is not a date, so its change cannot be judged"
+            self.add(name, what, "api-path-sunset-parse")
+            return
         if not new_op.get("deprecated"):
             return
-        old_sunset, new_sunset = sunset(old_op.get("x-sunset")), sunset(new_op.get("x-sunset"))
         if isinstance(new_sunset, str):
             self.add(name, f"sunset date {new_sunset!r} is not a date", "api-deprecated-sunset-parse")
         elif new_sunset is None and old_op.get("deprecated") and old_sunset is not None:
@@ -208,15 +216,22 @@ class DocumentDiff:
                 continue
             where = f"{name} {key[0]} parameter '{param['name']}'"
             when = sunset(param.get("x-sunset"))
-            if param.get("deprecated") and isinstance(when, date) and when > self.today:
+            if param.get("deprecated") and isinstance(when, str):
+                what = f"removed, and its sunset date {when!r} is not a date"
+                self.add(where, what, "request-parameter-sunset-parse")
+            elif param.get("deprecated") and isinstance(when, date) and when > self.today:
                 self.add(where, f"removed before its sunset date {when}", "request-parameter-removed-before-sunset")
             else:
                 self.add(where, "removed", "request-parameter-removed")
 
     def _parameter_lifecycle(self, where: str, old: dict, new: dict) -> None:
+        before, after = sunset(old.get("x-sunset")), sunset(new.get("x-sunset"))
+        if old.get("deprecated") and isinstance(before, str) and before != after:
+            what = f"sunset date {before!r} in {self.names[0]} is not a date, so its change cannot be judged"
+            self.add(where, what, "request-parameter-sunset-parse")
+            return
         if not new.get("deprecated"):
             return
-        before, after = sunset(old.get("x-sunset")), sunset(new.get("x-sunset"))
         if isinstance(after, str):
             self.add(where, f"sunset date {after!r} is not a date", "request-parameter-sunset-parse")
         elif after is None and old.get("deprecated") and before is not None:
