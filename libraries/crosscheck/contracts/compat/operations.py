@@ -39,6 +39,14 @@ def _media(name: str) -> str:
     return name.split(";", 1)[0].strip().lower()
 
 
+def _loose(media: str) -> bool:
+    """Is ``media`` loosely typed (not JSON): a value of any type reads as text there.
+
+    A wildcard (``*/*``, ``application/*``) may stand for JSON, so it is not."""
+    name = _media(media)
+    return not (name == "application/json" or name.endswith("+json") or "*" in name)
+
+
 def _find_media(content: dict, media: str) -> str | None:
     """The key of ``content`` that serves ``media``: itself, or a wildcard that covers it."""
     wanted = _media(media)
@@ -269,7 +277,9 @@ class DocumentDiff:
                 self.add(where, f"content type {media}: schema added", "request-body-media-type-schema-added")
                 continue
             place = "request body" if _media(media) == "application/json" else f"request body {media}"
-            self.schemas.compare(old_m.get("schema"), new_m.get("schema"), Place(name, place, "request-body"), "$")
+            self.schemas.compare(
+                old_m.get("schema"), new_m.get("schema"), Place(name, place, "request-body", loose=_loose(media)), "$"
+            )
 
     def _responses(self, name: str, old_op: dict, new_op: dict) -> None:
         old_r, new_r = old_op.get("responses") or {}, new_op.get("responses") or {}
@@ -320,4 +330,6 @@ class DocumentDiff:
                 self.add(f"{name} {code}", what, "response-body-media-type-schema-removed")
                 continue
             place = f"{code} response body" + ("" if _media(media) == "application/json" else f" {media}")
-            self.schemas.compare(old_m.get("schema"), new_m.get("schema"), Place(name, place, "response-body"), "$")
+            self.schemas.compare(
+                old_m.get("schema"), new_m.get("schema"), Place(name, place, "response-body", loose=_loose(media)), "$"
+            )

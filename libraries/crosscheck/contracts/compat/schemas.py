@@ -5,7 +5,9 @@ A request schema breaks a client when the new one accepts less than the old one
 required). A response schema breaks a client when the new one may return what the
 old one did not (a type widened, a property removed or made optional, a value made
 nullable, a bound loosened). ``readOnly`` properties are not part of a request and
-``writeOnly`` properties are not part of a response. ``allOf`` subschemas are merged
+``writeOnly`` properties are not part of a response. In a body that is not JSON
+(XML, text, a form) every value also reads as text, so a type changed to ``string``
+breaks no request, and one changed from ``string`` no response. ``allOf`` subschemas are merged
 before properties are compared; ``oneOf`` and ``anyOf`` branches are matched (by
 ``$ref``, then equality, title, type, position) and compared pairwise.
 """
@@ -42,13 +44,17 @@ class Place:
     """Where a schema sits: ``op`` (``PUT /x``), ``place`` (``request body``), and its kind.
 
     ``kind`` is one of ``request-body``, ``response-body``, ``request-parameter``,
-    ``response-header``; ``header`` is set for a request header parameter.
+    ``response-header``; ``header`` is set for a request header parameter; ``loose`` for a
+    body of a loosely typed media type (XML, text, form: not JSON), where every value also
+    reads as a string, so a type changed to ``string`` in a request (or from ``string`` in
+    a response) breaks nothing.
     """
 
     op: str
     place: str
     kind: str
     header: bool = False
+    loose: bool = False
 
     @property
     def request(self) -> bool:
@@ -123,7 +129,9 @@ class SchemaDiff:
         if at.request:
             if old_null and not new_null and "null" not in json.dumps(new.get("enum", [])):
                 self.emit(at, path, "became-not-nullable", "became not nullable")
-            if new_t and not accepts(new_t, old_t) and not (not old_t and composed(old)):
+            if at.loose and old_t and old_t != new_t == {"string"}:
+                pass
+            elif new_t and not accepts(new_t, old_t) and not (not old_t and composed(old)):
                 suffix = "list-of-types-narrowed" if len(old_t) > 1 and new_t < old_t else "type-changed"
                 self.emit(at, path, suffix, f"type narrowed from {sorted(old_t) or 'any'} to {sorted(new_t)}")
             elif old_t == new_t and new.get("format") != old.get("format") and new.get("format"):
@@ -133,7 +141,7 @@ class SchemaDiff:
             return
         if new_null and not old_null:
             self.emit(at, path, "became-nullable", "became nullable")
-        if not old_t:
+        if not old_t or (at.loose and new_t and new_t != old_t == {"string"}):
             return
         if not new_t:
             if not composed(new):
