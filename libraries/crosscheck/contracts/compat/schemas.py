@@ -5,7 +5,9 @@ A request schema breaks a client when the new one accepts less than the old one
 required). A response schema breaks a client when the new one may return what the
 old one did not (a type widened, a property removed or made optional, a value made
 nullable, a bound loosened). ``readOnly`` properties are not part of a request and
-``writeOnly`` properties are not part of a response. In a body that is not JSON
+``writeOnly`` properties are not part of a response (one that becomes write-only is
+not reported as removed: it is still in the schema). A name in ``required`` counts
+only when the schema defines that property, as in oasdiff. In a body that is not JSON
 (XML, text, a form) every value also reads as text, so a type changed to ``string``
 breaks no request, and one changed from ``string`` no response. ``allOf`` subschemas are merged
 before properties are compared; ``oneOf`` and ``anyOf`` branches are matched (by
@@ -293,8 +295,7 @@ class SchemaDiff:
         for name, sub in (schema.get("properties") or {}).items():
             if not merged(resolve.dict(sub), resolve).get(hidden):
                 props[name] = sub
-        every = set(schema.get("properties") or {})
-        required = {n for n in schema.get("required") or [] if n in props or n not in every}
+        required = {n for n in schema.get("required") or [] if n in props}
         return props, required
 
     def _properties(self, old: dict, new: dict, at: Place, path: str, depth: int, stack: frozenset) -> None:
@@ -306,6 +307,8 @@ class SchemaDiff:
             if at.request:
                 self._request_property(name, where, old_props, new_props, old_req, new_req, every_old, every_new, at)
             elif name in old_props and name not in new_props:
+                if name in every_new:  # now write-only: still in the schema, no longer returned
+                    continue
                 if name in old_req:
                     self.emit(at, where, "", "removed from the response", "response-required-property-removed")
                 else:
