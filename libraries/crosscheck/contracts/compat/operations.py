@@ -47,6 +47,14 @@ def _loose(media: str) -> bool:
     return not (name == "application/json" or name.endswith("+json") or "*" in name)
 
 
+def _form_explode(where: str, param: dict) -> bool:
+    """Is the parameter serialized ``style: form, explode: true`` (the default in a query or a cookie)?"""
+    if "schema" not in param:  # serialized by its content's media type
+        return False
+    style = param.get("style", "form" if where in ("query", "cookie") else "simple")
+    return style == "form" and param.get("explode", style == "form") is not False
+
+
 def _find_media(content: dict, media: str) -> str | None:
     """The key of ``content`` that serves ``media``: itself, or a wildcard that covers it."""
     wanted = _media(media)
@@ -217,7 +225,14 @@ class DocumentDiff:
             if param.get("required") and not old.get("required") and key[0] != "path":
                 self.add(where, "became required", "request-parameter-became-required")
             self._parameter_lifecycle(where, old, param)
-            at = Place(name, f"{key[0]} parameter '{shown}'", "request-parameter", header=key[0] == "header")
+            at = Place(
+                name,
+                f"{key[0]} parameter '{shown}'",
+                "request-parameter",
+                header=key[0] == "header",
+                loose=all(_loose(media) for media in param.get("content") or {}),
+                form_explode=_form_explode(key[0], param),
+            )
             self.schemas.compare(self._param_schema(old), self._param_schema(param), at, "")
         for key, (param, _) in old_p.items():
             if key in new_p or key[0] == "path":

@@ -9,7 +9,10 @@ nullable, a bound loosened). ``readOnly`` properties are not part of a request a
 not reported as removed: it is still in the schema). A name in ``required`` counts
 only when the schema defines that property, as in oasdiff. In a body that is not JSON
 (XML, text, a form) every value also reads as text, so a type changed to ``string``
-breaks no request, and one changed from ``string`` no response. ``allOf`` subschemas are merged
+breaks no request, and one changed from ``string`` no response; a parameter's value
+is text on the wire too, so the same holds for it, a property of an object parameter
+changed to ``string`` is a warning (breaking only if the object is sent as JSON), and a
+``form``/``explode`` parameter that becomes an array of the same values breaks nothing. ``allOf`` subschemas are merged
 before properties are compared; ``oneOf`` and ``anyOf`` branches are matched (by
 ``$ref``, then equality, title, type, position) and compared pairwise.
 """
@@ -24,6 +27,7 @@ from typing import Any
 from crosscheck.contracts.compat.refs import Resolver, ref_name
 from crosscheck.contracts.compat.rules import Change, change
 from crosscheck.contracts.compat.vocabulary import (
+    ANNOTATIONS,
     BOUNDS,
     CONSTRAINTS,
     STABILITY,
@@ -57,6 +61,7 @@ class Place:
     kind: str
     header: bool = False
     loose: bool = False
+    form_explode: bool = False  # a query or cookie parameter serialized ``style: form, explode: true``
 
     @property
     def request(self) -> bool:
@@ -131,7 +136,12 @@ class SchemaDiff:
         if at.request:
             if old_null and not new_null and "null" not in json.dumps(new.get("enum", [])):
                 self.emit(at, path, "became-not-nullable", "became not nullable")
-            if at.loose and old_t and old_t != new_t == {"string"}:
+            loose_only = at.loose and old_t and old_t != new_t == {"string"}
+            if loose_only and at.kind == "request-parameter" and path not in ("", "$"):
+                # an object parameter: breaking if it is sent as JSON, not if sent as key=value pairs
+                what = f"type changed from {sorted(old_t)} to {sorted(new_t)} (breaking if the object is sent as JSON)"
+                self.emit(at, path, "", what, "request-parameter-property-type-changed")
+            elif loose_only or self._scalar_to_form_array(old, new, old_t, new_t, at, path):
                 pass
             elif new_t and not accepts(new_t, old_t) and not (not old_t and composed(old)):
                 suffix = "list-of-types-narrowed" if len(old_t) > 1 and new_t < old_t else "type-changed"
@@ -162,6 +172,25 @@ class SchemaDiff:
                 return
             suffix = "type-generalized" if pair in WIDER_FORMAT or not new.get("format") else "type-changed"
             self.emit(at, path, suffix, f"format changed from {shown(pair[0])} to {shown(pair[1])}")
+
+    def _scalar_to_form_array(self, old: dict, new: dict, old_t: set, new_t: set, at: Place, path: str) -> bool:
+        """Did a ``form``/``explode`` parameter become an array whose items accept every old value?
+
+        ``?color=red`` is then a one-element array, so clients sending one value still work.
+        """
+        scalar = old_t and not old_t & {"array", "object"}
+        if not (
+            at.form_explode and path == "" and new_t == {"array"} and scalar and isinstance(new.get("items"), dict)
+        ):
+            return False
+        item = merged(self.new.dict(new.get("items")), self.new)
+        item_t = types_of(item)[0]
+        if item_t and not accepts(item_t, old_t) and item_t != {"string"}:
+            return False
+        ignored = ANNOTATIONS | {"type", "nullable", "items", "format"}
+        old_rest = {k: v for k, v in old.items() if k not in ignored and not k.startswith("x-")}
+        item_rest = {k: v for k, v in item.items() if k not in ignored and not k.startswith("x-")}
+        return item_rest.items() <= old_rest.items()
 
     def _values(self, old: dict, new: dict, at: Place, path: str) -> None:
         old_e, new_e = old.get("enum"), new.get("enum")
