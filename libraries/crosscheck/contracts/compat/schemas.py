@@ -14,7 +14,10 @@ is text on the wire too, so the same holds for it, a property of an object param
 changed to ``string`` is a warning (breaking only if the object is sent as JSON), and a
 ``form``/``explode`` parameter that becomes an array of the same values breaks nothing. ``allOf`` subschemas are merged
 before properties are compared; ``oneOf`` and ``anyOf`` branches are matched (by
-``$ref``, then equality, title, type, position) and compared pairwise.
+``$ref``, then equality, title, type, position) and compared pairwise. Subschemas held
+by ``not``, ``if``/``then``/``else``, ``contains``, ``prefixItems``, ``propertyNames``,
+``unevaluated*``, ``contentSchema``, ``patternProperties`` and ``dependentSchemas`` are
+compared in the same direction as the schema that holds them, as oasdiff does.
 """
 
 from __future__ import annotations
@@ -43,6 +46,19 @@ from crosscheck.contracts.compat.vocabulary import (
 )
 
 MAX_DEPTH = 24
+# keywords holding one subschema, compared when both sides have it
+SUBSCHEMAS = (
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contentSchema",
+    "additionalItems",
+)
 
 
 @dataclass(frozen=True)
@@ -125,9 +141,26 @@ class SchemaDiff:
         if "items" in old or "items" in new:
             if isinstance(old.get("items"), dict) and isinstance(new.get("items"), dict):
                 self.compare(old["items"], new["items"], at, f"{path or '$'}[]", depth + 1, stack)
+        self._subschemas(old, new, at, path, depth, stack)
         old_ap, new_ap = old.get("additionalProperties"), new.get("additionalProperties")
         if isinstance(old_ap, dict) and (isinstance(new_ap, dict) or (new_ap in (None, True) and not at.request)):
             self.compare(old_ap, new_ap if isinstance(new_ap, dict) else {}, at, f"{path or '$'}.*", depth + 1, stack)
+
+    def _subschemas(self, old: dict, new: dict, at: Place, path: str, depth: int, stack: frozenset) -> None:
+        """Subschemas present on both sides are compared like the schema itself (as oasdiff does)."""
+        base = path or "$"
+        for key in SUBSCHEMAS:
+            if isinstance(old.get(key), dict) and isinstance(new.get(key), dict):
+                self.compare(old[key], new[key], at, f"{base}.{key}", depth + 1, stack)
+        old_p, new_p = old.get("prefixItems"), new.get("prefixItems")
+        if isinstance(old_p, list) and isinstance(new_p, list):
+            for i, (before, after) in enumerate(zip(old_p, new_p)):
+                self.compare(before, after, at, f"{base}.prefixItems[{i}]", depth + 1, stack)
+        for key in ("patternProperties", "dependentSchemas"):
+            old_m, new_m = old.get(key), new.get(key)
+            if isinstance(old_m, dict) and isinstance(new_m, dict):
+                for name in old_m.keys() & new_m.keys():
+                    self.compare(old_m[name], new_m[name], at, f"{base}.{key}[{name}]", depth + 1, stack)
 
     # -- types, values, bounds -------------------------------------------------------------------
 
