@@ -468,9 +468,18 @@ class SchemaDiff:
                 None if ref_name(node) else json.dumps(resolve.dict(node), sort_keys=True, default=str)
             )
         )
+        # a branch naming one component and a branch naming another are different branches
+        # (oasdiff reports the old one removed and the new one added); inline ones are paired on
+        inline_old = [i for i in old_left if ref_name(old_list[i]) is None]
+        inline_new = [j for j in new_left if ref_name(new_list[j]) is None]
+        by_ref_old, by_ref_new = (
+            [i for i in old_left if i not in inline_old],
+            [j for j in new_left if j not in inline_new],
+        )
+        old_left, new_left = inline_old, inline_new
         pair_by(lambda node, resolve: resolve.dict(node).get("title"))
         pair_by(lambda node, resolve: json.dumps(sorted(types_of(merged(resolve.dict(node), resolve))[0])) or None)
         if len(old_left) == len(new_left):
             pairs.extend(zip(old_left, new_left))
             old_left, new_left = [], []
-        return pairs, old_left, new_left
+        return pairs, sorted(old_left + by_ref_old), sorted(new_left + by_ref_new)
