@@ -5,7 +5,7 @@
 ``breaking_changes`` keeps the ``ERR`` ones. What is compared:
 
 * paths by shape (path parameters matched by position), operations, their
-  deprecation, sunset dates and stability levels;
+  deprecation, sunset dates and stability levels; webhooks and their operations;
 * parameters (``schema`` or ``content``, their defaults, required or not);
 * request bodies and responses (every status, ``default`` included), every media
   type, response headers;

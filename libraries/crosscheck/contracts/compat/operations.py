@@ -101,9 +101,14 @@ class DocumentDiff:
             self._path(path, old_item, new_path, self.new.dict(new_paths[new_path]))
         old_hooks = _section(self.old_spec, "webhooks", self.names[0])
         new_hooks = _section(self.new_spec, "webhooks", self.names[1])
-        for name in old_hooks:
+        for name, old_item in old_hooks.items():
             if name not in new_hooks:
                 self.add(f"webhook {name}", "webhook removed", "webhook-removed")
+                continue
+            # a webhook's operations are compared like a path's, in the same directions, as oasdiff does
+            self.old.place = self.new.place = f"webhook {name}"
+            label = f"webhook {name}"
+            self._path(label, self.old.dict(old_item), label, self.new.dict(new_hooks[name]))
         return self.changes
 
     # -- removals and lifecycle ------------------------------------------------------------------
