@@ -57,7 +57,7 @@ class CompatibilityKeywords(Component[ContractsContext]):
         property removed (a client still sending it may be refused), a bound set where
         there was none (``maximum``, ``maxLength``, ``minItems``), a request pattern
         changed, an optional response property or header removed, a response enum
-        that gained a value, a request property with a ``default`` made required.
+        that gained a value, a property of an object parameter changed to ``string``.
 
         | ${warnings} =    Get Compatibility Warnings    v1.json    v2.json
         | Get Compatibility Warnings    v1.json    v2.json    ==    ${{[]}}
