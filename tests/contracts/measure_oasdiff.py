@@ -52,7 +52,7 @@ from pathlib import Path
 
 import yaml
 
-from crosscheck.contracts.compat import ERR, compatibility_changes
+from crosscheck.contracts.compat import ERR, bundle, compatibility_changes
 
 DEFAULT_MIRROR = "/work/.mirror/oasdiff+oasdiff/repo"
 
@@ -207,8 +207,9 @@ def collect(mirror: str) -> tuple[dict[tuple[str, str], Pair], dict[str, int], s
 
 
 def load_doc(root: Path, name: str) -> dict:
+    """The document as ``Get Breaking Changes`` reads a file: references to other files brought in."""
     path = (root / "checker" / name).resolve()
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return bundle(yaml.safe_load(path.read_text(encoding="utf-8")), path)
 
 
 def main() -> int:
@@ -244,6 +245,8 @@ def main() -> int:
                 if errors:
                     caught += 1
                     exact += bool(set(errors) & pair.expected)
+                    if args.verbose and not set(errors) & pair.expected:
+                        print(f"  caught by other rules {pair.name}: expected {sorted(pair.expected)}, got {errors}")
                 else:
                     misses.append(f"{pair.name} [{', '.join(pair.tests)}] expected {sorted(pair.expected)}: {shown}")
             elif errors:
