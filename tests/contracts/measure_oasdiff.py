@@ -35,7 +35,10 @@ Tests it cannot classify, and skips:
 * tests that name no rule id and expect neither an empty result nor a level.
 
 It prints: breaking pairs caught (any ``ERR``) and caught with an expected rule id,
-compatible pairs flagged at ``ERR``, crashes, and the list of misses and false alarms.
+compatible pairs flagged at ``ERR`` (apart: those flagged only by rules outside the one
+check a ``singleCheckConfig`` test ran, which are often real changes the test did not look
+at), crashes, the list of misses and false alarms, and every document of ``data/``
+compared with itself (which must report nothing).
 Not part of ``make test``: it needs the mirror.
 """
 
@@ -212,6 +215,30 @@ def load_doc(root: Path, name: str) -> dict:
     return bundle(yaml.safe_load(path.read_text(encoding="utf-8")), path)
 
 
+def self_comparisons(root: Path) -> tuple[int, list[str]]:
+    """Every OpenAPI document of ``data/`` compared with itself: (how many, those reporting something)."""
+    count, noisy = 0, []
+    for path in sorted((root / "data").rglob("*")):
+        if path.suffix not in (".yaml", ".yml", ".json"):
+            continue
+        try:
+            spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError):
+            continue
+        if not isinstance(spec, dict) or "openapi" not in spec:
+            continue
+        count += 1
+        name = path.relative_to(root)
+        try:
+            changes = compatibility_changes(bundle(spec, path), bundle(yaml.safe_load(path.read_text()), path))
+        except Exception as exc:  # a crash is a finding of this measure
+            noisy.append(f"{name}: {type(exc).__name__}: {exc}")
+            continue
+        if changes:
+            noisy.append(f"{name}: " + "; ".join(f"{c.level} {c.rule} {c}" for c in changes))
+    return count, noisy
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("mirror", nargs="?", default=DEFAULT_MIRROR, help="git directory of the oasdiff repository")
@@ -258,12 +285,16 @@ def main() -> int:
                 alarms.append(line)
             elif args.verbose:
                 print(f"  ok {pair.name}")
+        selves, noisy = self_comparisons(root)
     print(f"tests skipped (cannot classify): {sum(skipped.values())} {dict(sorted(skipped.items()))}")
     print(f"breaking pairs caught: {caught}/{len(breaking)} = {100 * caught / max(len(breaking), 1):.1f} %")
     print(f"  of which with an expected rule id: {exact}/{len(breaking)}")
     print(f"compatible pairs flagged: {flagged}/{len(compatible)} = {100 * flagged / max(len(compatible), 1):.1f} %")
     print(f"  and flagged only by rules outside the one check the tests ran: {outside}")
     print(f"crashes: {len(crashes)}")
+    print(f"documents of data/ compared with themselves that report anything: {len(noisy)}/{selves}")
+    for line in noisy:
+        print(f"  self {line}")
     for line in crashes:
         print(f"  crash {line}")
     for line in misses:

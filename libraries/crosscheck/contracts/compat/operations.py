@@ -93,7 +93,7 @@ class DocumentDiff:
         for path, old_item in old_paths.items():
             self.old.place = path
             old_item = self.old.dict(old_item)
-            new_path = new_by_shape.get(shape(path))
+            new_path = path if path in new_paths else new_by_shape.get(shape(path))
             if new_path is None:
                 self._path_removed(path, old_item)
                 continue
@@ -137,7 +137,7 @@ class DocumentDiff:
     def _lifecycle(self, name: str, old_op: dict, new_op: dict) -> None:
         before, after = _stability(old_op), _stability(new_op)
         invalid = [(doc, level) for doc, level in zip(self.names, (before, after)) if level and level not in STABILITY]
-        if invalid:
+        if invalid and old_op != new_op:  # judged on operations that changed, as oasdiff does
             doc, level = invalid[-1]
             what = f"stability level {level!r} in {doc} is not one of {list(STABILITY)}"
             self.add(name, what, "api-invalid-stability-level")
@@ -151,7 +151,10 @@ class DocumentDiff:
         if not new_op.get("deprecated"):
             return
         if isinstance(new_sunset, str):
-            self.add(name, f"sunset date {new_sunset!r} is not a date", "api-deprecated-sunset-parse")
+            if not old_op.get("deprecated"):
+                self.add(name, f"sunset date {new_sunset!r} is not a date", "api-deprecated-sunset-parse")
+            elif new_sunset != old_sunset:
+                self.add(name, f"sunset date changed to {new_sunset!r}, which is not a date", "api-path-sunset-parse")
         elif new_sunset is None and old_op.get("deprecated") and old_sunset is not None:
             self.add(name, f"sunset date {old_sunset} deleted while still deprecated", "sunset-deleted")
         elif isinstance(new_sunset, date) and isinstance(old_sunset, date) and new_sunset < old_sunset:
@@ -261,7 +264,8 @@ class DocumentDiff:
         if not new.get("deprecated"):
             return
         if isinstance(after, str):
-            self.add(where, f"sunset date {after!r} is not a date", "request-parameter-sunset-parse")
+            if after != before or not old.get("deprecated"):
+                self.add(where, f"sunset date {after!r} is not a date", "request-parameter-sunset-parse")
         elif after is None and old.get("deprecated") and before is not None:
             self.add(where, f"sunset date {before} deleted while still deprecated", "request-parameter-sunset-deleted")
         elif isinstance(after, date) and isinstance(before, date) and after < before:

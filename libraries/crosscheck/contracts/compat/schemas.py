@@ -462,7 +462,13 @@ class SchemaDiff:
                     old_left.remove(i)
                     new_left.remove(same[0])
 
-        pair_by(lambda node, resolve: ref_name(node))
+        for name in sorted({ref_name(old_list[i]) for i in old_left} - {None}):  # a repeated $ref pairs in order
+            olds = [i for i in old_left if ref_name(old_list[i]) == name]
+            news = [j for j in new_left if ref_name(new_list[j]) == name]
+            for i, j in zip(olds, news):
+                pairs.append((i, j))
+                old_left.remove(i)
+                new_left.remove(j)
         pair_by(
             lambda node, resolve: (
                 None if ref_name(node) else json.dumps(resolve.dict(node), sort_keys=True, default=str)
