@@ -462,7 +462,8 @@ class SchemaDiff:
                     old_left.remove(i)
                     new_left.remove(same[0])
 
-        for name in sorted({ref_name(old_list[i]) for i in old_left} - {None}):  # a repeated $ref pairs in order
+        names = {ref_name(old_list[i]) for i in old_left}
+        for name in sorted(n for n in names if n is not None):  # a repeated $ref pairs in order
             olds = [i for i in old_left if ref_name(old_list[i]) == name]
             news = [j for j in new_left if ref_name(new_list[j]) == name]
             for i, j in zip(olds, news):
