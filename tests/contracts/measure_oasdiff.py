@@ -11,7 +11,8 @@ is removed at the end.
 
 How a pair and its expected outcome are found (a heuristic reading of the Go tests):
 
-* every ``func TestXxx(t *testing.T)`` of ``checker/*_test.go`` that loads exactly two
+* every ``func TestXxx(t *testing.T)`` of ``checker/*_test.go`` (each ``t.Run`` subtest
+  on its own) that loads exactly two
   documents (``open(...)``, ``l(t, N)``, ``loadFrom(...)``, ``load.NewSpecInfo(...)``,
   or ``d(t, config, N1, N2)``) and diffs them once, in the order the diff call names them;
 * the rule ids the test expects are the ``checker.XxxId`` constants it names outside
@@ -30,7 +31,7 @@ Tests it cannot classify, and skips:
 * tests with a policy our checker has no equivalent of: ``WithDeprecation`` (minimum
   deprecation days), ``WithAttributes``, severity overrides, stability thresholds
   (``stabilityChanges``), excluded elements, ``GetPathsDiff`` (several documents per side);
-* table-driven tests (a ``for`` over a table of cases or ``t.Run``), tests loading a document
+* table-driven tests (a ``for`` over a table of cases), tests loading a document
   through a computed name (``fmt.Sprintf``), tests diffing more than once;
 * tests that name no rule id and expect neither an empty result nor a level.
 
@@ -73,7 +74,7 @@ _D_CALL = re.compile(r"\bd\(t,\s*[^,]+?,\s*(\d+),\s*(\d+)[,)]")
 _DIFF = re.compile(r"diff\.GetWithOperationsSourcesMap\([^,]+?(?:\([^()]*\))?,\s*(\w+),\s*(\w+)\)")
 _UNSUPPORTED = re.compile(
     r"WithDeprecation|WithAttributes|WithSeverityLevels|stabilityChanges|Exclude|GetPathsDiff|"
-    r"fmt\.Sprintf|t\.Run\(|range \[\]struct|range (?:tests|cases|testCases)\b|StabilityLevel\s*=",
+    r"fmt\.Sprintf|range \[\]struct|range (?:tests|cases|testCases)\b|StabilityLevel\s*=",
     re.M,
 )
 
@@ -120,6 +121,14 @@ def resolve_file(arg: str, helpers: dict[str, str], consts: dict[str, str]) -> s
     if m and m.group(1) in helpers:
         return f"../data/{helpers[m.group(1)]}/{m.group(2)}"
     return consts.get(arg)
+
+
+def subtests(name: str, body: str) -> list[tuple[str, str]]:
+    """A test's ``t.Run`` subtests as tests of their own (each with the lines before the first)."""
+    if "t.Run(" not in body or _UNSUPPORTED.search(body):
+        return [(name, body)]
+    chunks = re.split(r'\bt\.Run\("([^"]+)"', body)
+    return [(f"{name}/{chunks[i]}", chunks[0] + chunks[i + 1]) for i in range(1, len(chunks), 2)]
 
 
 def classify(body: str, ids: dict[str, str], levels: dict[str, str], helpers, consts) -> tuple | str:
@@ -179,7 +188,7 @@ def collect(mirror: str) -> tuple[dict[tuple[str, str], Pair], dict[str, int], s
     pairs: dict[tuple[str, str], Pair] = {}
     skipped: dict[str, int] = {}
     for text in texts.values():
-        for name, body in _TEST.findall(text):
+        for name, body in [part for test in _TEST.findall(text) for part in subtests(*test)]:
             consts = dict(_STRING_CONST.findall(text)) | dict(_STRING_CONST.findall(body))
             if "diff." not in body and not _D_CALL.search(body):
                 continue

@@ -410,7 +410,7 @@ class SchemaDiff:
             old_list, new_list = source_old.get(key), source_new.get(key)
             if not isinstance(old_list, list) and not isinstance(new_list, list):
                 continue
-            if key == "oneOf" and not isinstance(old_list, list) and path in ("", "$") and types_of(old)[0]:
+            if key == "oneOf" and self._wrapped(old, new, new_list, at, path):
                 self.emit(
                     at,
                     path,
@@ -427,6 +427,21 @@ class SchemaDiff:
                 for i, j in pairs:
                     label = ref_name(old_list[i]) or str(i)
                     self.compare(old_list[i], new_list[j], at, f"{path or '$'}.{key}[{label}]", depth + 1, stack)
+
+    def _wrapped(self, old: dict, new: dict, new_list: Any, at: Place, path: str) -> bool:
+        """Was a body's object schema wrapped into a ``oneOf`` of alternatives carrying its properties?
+
+        As oasdiff reads it: the old body has properties and no ``oneOf``, the new one is a
+        bare ``oneOf`` (no type, no properties) and one alternative at least has an old property.
+        """
+        if path not in ("", "$") or "body" not in at.kind or not isinstance(new_list, list):
+            return False
+        if isinstance(old.get("oneOf"), list) or not old.get("properties"):
+            return False
+        if new.get("properties") or types_of({"type": new.get("type")})[0]:
+            return False
+        alternatives = [merged(self.new.dict(b), self.new).get("properties") or {} for b in new_list]
+        return any(name in alt for name in old["properties"] for alt in alternatives)
 
     def _report_branches(self, key, slug, old_list, new_list, removed, added, at: Place, path: str) -> None:
         def label(node: Any, index: int) -> str:
