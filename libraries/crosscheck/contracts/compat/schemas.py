@@ -34,6 +34,7 @@ from crosscheck.contracts.compat.vocabulary import (
     BOUNDS,
     CONSTRAINTS,
     STABILITY,
+    TYPE_LIST,
     WIDER_FORMAT,
     accepts,
     composed,
@@ -169,7 +170,8 @@ class SchemaDiff:
         if at.request:
             if old_null and not new_null and "null" not in json.dumps(new.get("enum", [])):
                 self.emit(at, path, "became-not-nullable", "became not nullable")
-            loose_only = at.loose and old_t and old_t != new_t == {"string"}
+            # a oneOf/anyOf list of types narrowed is list-of-types-narrowed even to a string, as in oasdiff
+            loose_only = at.loose and old_t and old_t != new_t == {"string"} and TYPE_LIST not in old
             if loose_only and at.kind == "request-parameter" and path not in ("", "$"):
                 # an object parameter: breaking if it is sent as JSON, not if sent as key=value pairs
                 what = f"type changed from {sorted(old_t)} to {sorted(new_t)} (breaking if the object is sent as JSON)"
