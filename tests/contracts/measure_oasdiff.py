@@ -24,10 +24,19 @@ How a pair and its expected outcome are found (a heuristic reading of the Go tes
   expects an empty result (``require.Empty``, ``require.Len(t, errs, 0)``) or only
   ``WARN``/``INFO`` ids. A pair named by several tests is breaking if any says so.
 
+* a test that changes a loaded document in Go (``s2.Spec.Paths.Value("/x").Get.Parameters
+  .GetByInAndName(openapi3.ParameterInQuery, "id").Required = true``) has those statements
+  replayed on the document's dict: a chain of paths, operations, parameters, bodies,
+  responses, headers, components, properties and extensions ending in a field
+  (``Type``, ``MaxLength``, ``Enum``, ``ReadOnly``, ...) set to a literal, a local
+  variable or ``nil``, or a ``.Delete(...)``; a pair whose statements cannot be replayed
+  on the files is listed (``--verbose``) and not counted.
+
 Tests it cannot classify, and skips:
 
-* tests that change a loaded document in Go code (``s2.Spec...``) or through a
-  helper taking the loaded document: the pair on disk is not what is compared;
+* tests that change a loaded document in ways the replay does not read (a helper taking
+  the document, a multi-line value, a security scheme): the pair on disk is not what is
+  compared;
 * tests with a policy our checker has no equivalent of: ``WithDeprecation`` (minimum
   deprecation days), ``WithAttributes``, severity overrides, stability thresholds
   (``stabilityChanges``), excluded elements, ``GetPathsDiff`` (several documents per side);
@@ -46,6 +55,7 @@ Not part of ``make test``: it needs the mirror.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import subprocess
 import sys
@@ -53,6 +63,7 @@ import tempfile
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -83,6 +94,7 @@ _UNSUPPORTED = re.compile(
 class Pair:
     base: str
     revision: str
+    edits: tuple = ()  # (side, Go chain, Go value or None for a delete, the test's local values as JSON)
     tests: list[str] = field(default_factory=list)
     expected: set[str] = field(default_factory=set)  # rule ids expected at ERR
     others: set[str] = field(default_factory=set)  # rule ids expected at WARN/INFO
@@ -91,7 +103,18 @@ class Pair:
 
     @property
     def name(self) -> str:
-        return f"{self.base} -> {self.revision}"
+        edited = f" (+{len(self.edits)} edits in Go)" if self.edits else ""
+        return f"{self.base} -> {self.revision}{edited}"
+
+    def documents(self, root: Path) -> tuple[dict, dict]:
+        """Both documents as the test compares them: read, changed by its Go statements, bundled."""
+        paths = [(root / "checker" / name).resolve() for name in (self.base, self.revision)]
+        docs = {
+            side: yaml.safe_load(path.read_text(encoding="utf-8")) for side, path in zip(("base", "revision"), paths)
+        }
+        for side, chain, value, local in self.edits:
+            replay(docs[side], chain, value, json.loads(local))
+        return bundle(docs["base"], paths[0]), bundle(docs["revision"], paths[1])
 
 
 def git(mirror: str, *args: str) -> str:
@@ -121,6 +144,208 @@ def resolve_file(arg: str, helpers: dict[str, str], consts: dict[str, str]) -> s
     if m and m.group(1) in helpers:
         return f"../data/{helpers[m.group(1)]}/{m.group(2)}"
     return consts.get(arg)
+
+
+# -- Go statements that change a loaded document, replayed on its dict ---------------------------
+
+_FIELDS = {
+    "Type": "type",
+    "Format": "format",
+    "MaxLength": "maxLength",
+    "MinLength": "minLength",
+    "Max": "maximum",
+    "Min": "minimum",
+    "MaxItems": "maxItems",
+    "MinItems": "minItems",
+    "Pattern": "pattern",
+    "Required": "required",
+    "ReadOnly": "readOnly",
+    "WriteOnly": "writeOnly",
+    "Enum": "enum",
+    "Default": "default",
+    "Deprecated": "deprecated",
+    "Nullable": "nullable",
+    "OperationID": "operationId",
+    "Tags": "tags",
+    "Description": "description",
+    "Const": "const",
+}
+_CONTAINERS = {
+    "Paths": "paths",
+    "Components": "components",
+    "Schemas": "schemas",
+    "Parameters": "parameters",
+    "RequestBody": "requestBody",
+    "Responses": "responses",
+    "Content": "content",
+    "Schema": "schema",
+    "Properties": "properties",
+    "Headers": "headers",
+    "Items": "items",
+}
+_METHODS = {m.capitalize(): m for m in ("get", "put", "post", "delete", "options", "head", "patch", "trace")}
+_TOKEN = re.compile(r"\.(\w+)(?:\(([^()]*)\))?|\[([^\]]+)\]")
+_LOCAL = re.compile(r"^\s*(\w+)\s*:=\s*(.+?)\s*$", re.M)
+
+
+GO_CONSTS: dict[str, Any] = {}  # string constants of the test files (paths they change)
+
+
+class Unsupported(Exception):
+    """A statement the replay does not understand: the test is skipped."""
+
+
+def go_value(text: str, local: dict[str, Any]) -> Any:
+    """A Go literal of the kinds the tests assign (strings, numbers, booleans, type and string lists)."""
+    text = text.strip()
+    if text.startswith("&"):
+        text = text[1:]
+    if re.fullmatch(r'"[^"]*"', text):
+        return text[1:-1]
+    if text in ("true", "false"):
+        return text == "true"
+    if text == "nil":
+        return None
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    if re.fullmatch(r"-?\d+\.\d*", text):
+        return float(text)
+    m = re.fullmatch(r"(?:u?int\d*|float\d+)\((.+)\)", text)
+    if m:
+        return go_value(m.group(1), local)
+    m = re.fullmatch(r"toJson\(t,\s*(.+)\)", text)
+    if m:
+        return go_value(m.group(1), local)
+    m = re.fullmatch(r"(openapi3\.Types|\[\](?:string|any|interface\{\}))\{(.*)\}", text)
+    if m:
+        items = [go_value(v, local) for v in m.group(2).split(",") if v.strip()]
+        if m.group(1) == "openapi3.Types" and len(items) == 1:
+            return items[0]
+        return items
+    if re.fullmatch(r"\w+", text) and text in local:
+        return local[text]
+    raise Unsupported(text)
+
+
+def go_locals(body: str, consts: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The literal values a test's body names (after ``consts``, those of the test files)."""
+    local: dict[str, Any] = dict(consts or {})
+    for name, value in _LOCAL.findall(body):
+        try:
+            local[name] = go_value(value, local)
+        except Unsupported:
+            continue
+    return local
+
+
+def _deref(doc: dict, node: Any) -> Any:
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+        target: Any = doc
+        for part in node["$ref"][2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def _child(node: Any, key: Any, create: bool = False) -> Any:
+    if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+        return node[key]
+    if not isinstance(node, dict):
+        raise Unsupported(f"no {key}")
+    for k in (key, int(key) if isinstance(key, str) and key.isdigit() else None):
+        if k is not None and k in node:
+            return node[k]
+    if create:
+        node[key] = {}
+        return node[key]
+    raise Unsupported(f"no {key}")
+
+
+def replay(doc: dict, chain: str, value_text: str | None, local: dict[str, Any]) -> None:
+    """Apply ``<chain> = <value>`` (or a ``.Delete(...)`` call when ``value_text`` is None) to ``doc``."""
+    tokens = [(f, a, i) for f, a, i in _TOKEN.findall(chain)]
+    if not tokens:
+        raise Unsupported(chain)
+    node: Any = doc
+    last = len(tokens) - 1
+    for n, (field_name, args, index) in enumerate(tokens):
+        final = n == last
+        if index:
+            key = go_value(index, local) if not index.startswith("diff.") else "x-sunset"
+            if index == "diff.SunsetExtension":
+                key = "x-sunset"
+            if final:
+                value = go_value(value_text or "", local)
+                if value is None:
+                    node.pop(key, None)
+                else:
+                    node[key] = value
+                return
+            node = _deref(doc, _child(node, key))
+            continue
+        if field_name == "Delete" and final and value_text is None:
+            node.pop(go_value(args, local), None)
+            return
+        if field_name in ("Value", "GetByInAndName"):
+            if field_name == "GetByInAndName":
+                where, name = (a.strip() for a in args.split(","))
+                where = where.replace("openapi3.ParameterIn", "").lower()
+                found = [
+                    p
+                    for p in (_deref(doc, p) for p in node)
+                    if p.get("in") == where and p.get("name") == go_value(name, local)
+                ]
+                if len(found) != 1:
+                    raise Unsupported(f"parameter {name}")
+                node = found[0]
+            elif args:
+                node = _deref(doc, _child(node, go_value(args, local)))
+            else:
+                node = _deref(doc, node)
+            continue
+        if args:
+            raise Unsupported(field_name)
+        if field_name == "Extensions":
+            continue  # extensions are keys of the node itself
+        if final:
+            if field_name not in _FIELDS:
+                raise Unsupported(field_name)
+            value = go_value(value_text or "", local)
+            if value is None:
+                node.pop(_FIELDS[field_name], None)
+            else:
+                node[_FIELDS[field_name]] = value
+            return
+        if field_name in _METHODS:
+            node = _child(node, _METHODS[field_name])
+        elif field_name in _CONTAINERS:
+            node = _deref(doc, _child(node, _CONTAINERS[field_name], create=field_name in ("Properties", "Extensions")))
+        else:
+            raise Unsupported(field_name)
+    raise Unsupported(chain)
+
+
+def mutations(body: str, specs: dict[str, str]) -> list[tuple[str, str, str | None]]:
+    """The statements changing a loaded document: (variable, chain, value text or None for a delete)."""
+    found = []
+    for line in body.splitlines():
+        hits = [v for v in specs if re.search(rf"\b{v}\.Spec\b", line)]
+        if not hits:
+            if any(re.search(rf"\b(?!GetWithOperationsSourcesMap)\w+\((?:t,\s*)?{v}\b", line) for v in specs):
+                raise Unsupported(line)
+            continue
+        m = re.fullmatch(rf"\s*({'|'.join(hits)})\.Spec((?:\.\w+(?:\([^()]*\))?|\[[^\]]+\])+)\s*=\s*(.+?)\s*", line)
+        if m and not m.group(3).endswith("{") and ".Spec" not in m.group(3):
+            found.append((m.group(1), m.group(2), m.group(3)))
+            continue
+        m = re.fullmatch(
+            rf"\s*({'|'.join(hits)})\.Spec((?:\.\w+(?:\([^()]*\))?|\[[^\]]+\])+\.Delete\([^()]*\))\s*", line
+        )
+        if m:
+            found.append((m.group(1), m.group(2), None))
+            continue
+        raise Unsupported(line)
+    return found
 
 
 def subtests(name: str, body: str) -> list[tuple[str, str]]:
@@ -157,13 +382,17 @@ def classify(body: str, ids: dict[str, str], levels: dict[str, str], helpers, co
         if a not in specs or b not in specs:
             return "diffed documents not loaded from files"
         base, revision = specs[a], specs[b]
-    for var in specs:
-        if re.search(rf"\b{var}\.Spec\b", body) or re.search(
-            rf"\b(?!GetWithOperationsSourcesMap)\w+\((?:t,\s*)?{var}\b", body
-        ):
-            return "document changed in code"
-    if base == revision:  # the same file on both sides: nothing can be expected of the pair itself
-        return base, revision, set()
+    try:
+        statements = mutations(body, specs)
+    except Unsupported:
+        return "document changed in code, not replayable"
+    sides = {a: "base", b: "revision"} if not d_calls else {}
+    if any(var not in sides for var, _, _ in statements):
+        return "document changed in code, not replayable"
+    local = json.dumps(go_locals(body, GO_CONSTS), sort_keys=True)
+    edits = tuple((sides[var], chain, value, local) for var, chain, value in statements)
+    if base == revision and not edits:  # the same file on both sides: nothing can be expected of the pair
+        return base, revision, set(), edits
     negated = set()
     for m in re.finditer(r"(requireNoChange\([^)]*\)|require\.(?:False|NotEqual|NotContains)\([^\n]*)", body):
         negated.update(re.findall(r"checker\.(\w+Id)\b", m.group(1)))
@@ -171,12 +400,12 @@ def classify(body: str, ids: dict[str, str], levels: dict[str, str], helpers, co
     empty = bool(re.search(r"require\.Empty\(t,\s*\w+\)|require\.Len\(t,\s*\w+,\s*0\)", body))
     if not expected and not empty:
         if re.search(r"require\.Equal\(t,\s*checker\.ERR\b", body):
-            return base, revision, {"(any ERR)"}
+            return base, revision, {"(any ERR)"}, edits
         return "no rule id and no empty result expected"
-    return base, revision, expected
+    return base, revision, expected, edits
 
 
-def collect(mirror: str) -> tuple[dict[tuple[str, str], Pair], dict[str, int], set[str]]:
+def collect(mirror: str) -> tuple[dict[tuple, Pair], dict[str, int], set[str]]:
     files = git(mirror, "ls-tree", "-r", "--name-only", "HEAD", "checker/").split()
     go_files = [f for f in files if f.endswith(".go") and f.count("/") == 1]
     ids, levels, checks = read_catalogue(mirror, go_files)
@@ -185,7 +414,8 @@ def collect(mirror: str) -> tuple[dict[tuple[str, str], Pair], dict[str, int], s
     texts = {f: git(mirror, "show", f"HEAD:{f}") for f in tests}
     for text in texts.values():
         helpers.update(_DATA_FN.findall(text))
-    pairs: dict[tuple[str, str], Pair] = {}
+        GO_CONSTS.update(re.findall(r'^\s*(\w+)\s*=\s*"([^"]*)"\s*$', text, re.M))
+    pairs: dict[tuple, Pair] = {}
     skipped: dict[str, int] = {}
     for text in texts.values():
         for name, body in [part for test in _TEST.findall(text) for part in subtests(*test)]:
@@ -196,8 +426,8 @@ def collect(mirror: str) -> tuple[dict[tuple[str, str], Pair], dict[str, int], s
             if isinstance(found, str):
                 skipped[found] = skipped.get(found, 0) + 1
                 continue
-            base, revision, expected = found
-            pair = pairs.setdefault((base, revision), Pair(base, revision))
+            base, revision, expected, edits = found
+            pair = pairs.setdefault((base, revision, edits), Pair(base, revision, edits))
             pair.tests.append(name)
             single = _SINGLE.search(body)
             if single is None or pair.scope is None:
@@ -216,12 +446,6 @@ def collect(mirror: str) -> tuple[dict[tuple[str, str], Pair], dict[str, int], s
             pair.scope |= {"(unknown)"}
         pair.others -= pair.expected
     return pairs, skipped, known
-
-
-def load_doc(root: Path, name: str) -> dict:
-    """The document as ``Get Breaking Changes`` reads a file: references to other files brought in."""
-    path = (root / "checker" / name).resolve()
-    return bundle(yaml.safe_load(path.read_text(encoding="utf-8")), path)
 
 
 def self_comparisons(root: Path) -> tuple[int, list[str]]:
@@ -263,13 +487,21 @@ def main() -> int:
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
         caught = exact = flagged = outside = 0
         crashes: list[str] = []
+        unreplayed: list[str] = []
+        dropped: set[int] = set()
         misses: list[str] = []
         alarms: list[str] = []
         breaking = [p for p in pairs.values() if p.breaking]
         compatible = [p for p in pairs.values() if not p.breaking]
         for pair in sorted(pairs.values(), key=lambda p: p.name):
             try:
-                changes = compatibility_changes(load_doc(root, pair.base), load_doc(root, pair.revision))
+                old_doc, new_doc = pair.documents(root)
+            except (Unsupported, KeyError, TypeError, AttributeError) as exc:
+                unreplayed.append(f"{pair.name} [{', '.join(pair.tests)}]: {type(exc).__name__} {exc}")
+                dropped.add(id(pair))
+                continue
+            try:
+                changes = compatibility_changes(old_doc, new_doc)
             except Exception as exc:  # a crash is a finding of this measure
                 crashes.append(f"{pair.name}: {type(exc).__name__}: {exc}")
                 if args.verbose:
@@ -296,6 +528,9 @@ def main() -> int:
                 print(f"  ok {pair.name}")
         selves, noisy = self_comparisons(root)
     print(f"tests skipped (cannot classify): {sum(skipped.values())} {dict(sorted(skipped.items()))}")
+    print(f"pairs whose Go edits could not be replayed (not counted): {len(unreplayed)}")
+    breaking = [p for p in breaking if id(p) not in dropped]
+    compatible = [p for p in compatible if id(p) not in dropped]
     print(f"breaking pairs caught: {caught}/{len(breaking)} = {100 * caught / max(len(breaking), 1):.1f} %")
     print(f"  of which with an expected rule id: {exact}/{len(breaking)}")
     print(f"compatible pairs flagged: {flagged}/{len(compatible)} = {100 * flagged / max(len(compatible), 1):.1f} %")
@@ -304,6 +539,9 @@ def main() -> int:
     print(f"documents of data/ compared with themselves that report anything: {len(noisy)}/{selves}")
     for line in noisy:
         print(f"  self {line}")
+    if args.verbose:
+        for line in unreplayed:
+            print(f"  not replayed {line}")
     for line in crashes:
         print(f"  crash {line}")
     for line in misses:
