@@ -286,6 +286,16 @@ def replay(doc: dict, chain: str, value_text: str | None, local: dict[str, Any])
         if field_name == "Delete" and final and value_text is None:
             node.pop(go_value(args, local), None)
             return
+        if field_name == "DeleteParam" and final and value_text is None:
+            where, name = (a.strip() for a in args.split(","))
+            where = where.replace("openapi3.ParameterIn", "").lower()
+            kept = [
+                p
+                for p in node.get("parameters") or []
+                if not (_deref(doc, p).get("in") == where and _deref(doc, p).get("name") == go_value(name, local))
+            ]
+            node["parameters"] = kept
+            return
         if field_name in ("Value", "GetByInAndName"):
             if field_name == "GetByInAndName":
                 where, name = (a.strip() for a in args.split(","))
@@ -325,10 +335,36 @@ def replay(doc: dict, chain: str, value_text: str | None, local: dict[str, Any])
     raise Unsupported(chain)
 
 
+_HELPER_CALLS = (  # the test files' helpers that change a document, written as the statements they run
+    (
+        r"setRequestBodyType\(t,\s*(\w+),\s*(.+)\)",
+        r'\1.Spec.Paths.Value("/test").Post.RequestBody.Value.Content["application/json"].Schema.Value.Type = \2',
+    ),
+    (
+        r"setResponseBodyType\(t,\s*(\w+),\s*(.+)\)",
+        r'\1.Spec.Paths.Value("/test").Get.Responses.Value("200").Value.Content["application/json"].Schema.Value.Type = \2',
+    ),
+    (
+        r"responseHeaderSchema\((\w+)\)\.(\w+)\s*=\s*(.+)",
+        r'\1.Spec.Paths.Value(installCommandPath).Get.Responses.Value("default").Value'
+        r'.Headers["X-RateLimit-Limit"].Value.Schema.Value.\2 = \3',
+    ),
+    (r"delete\((\w+\.Spec\S*),\s*(\S+)\)", r"\1.Delete(\2)"),
+    (r"deleteResponseHeader\((\w+\.Spec\S*),\s*(\S+)\)", r"\1.Headers.Delete(\2)"),
+    (r"deleteParam\((\w+\.Spec\S*),\s*([\w.]+),\s*(\S+)\)", r"\1.DeleteParam(\2, \3)"),
+)
+
+
+def _helper_calls(line: str) -> str:
+    for pattern, statement in _HELPER_CALLS:
+        line = re.sub(rf"^(\s*){pattern}\s*$", rf"\g<1>{statement}", line)
+    return line
+
+
 def mutations(body: str, specs: dict[str, str]) -> list[tuple[str, str, str | None]]:
     """The statements changing a loaded document: (variable, chain, value text or None for a delete)."""
     found = []
-    for line in body.splitlines():
+    for line in (_helper_calls(line) for line in body.splitlines()):
         hits = [v for v in specs if re.search(rf"\b{v}\.Spec\b", line)]
         if not hits:
             if any(re.search(rf"\b(?!GetWithOperationsSourcesMap)\w+\((?:t,\s*)?{v}\b", line) for v in specs):
