@@ -229,6 +229,11 @@ class SchemaDiff:
 
     def _values(self, old: dict, new: dict, at: Place, path: str) -> None:
         old_e, new_e = old.get("enum"), new.get("enum")
+        # const: x is enum: [x] where the other side has an enum (a change of spelling is no change)
+        if "const" in old and not isinstance(old_e, list) and isinstance(new_e, list):
+            old_e = [old["const"]]
+        elif "const" in new and not isinstance(new_e, list) and isinstance(old_e, list):
+            new_e = [new["const"]]
         if at.request:
             if isinstance(new_e, list):
                 if not isinstance(old_e, list):
@@ -244,7 +249,8 @@ class SchemaDiff:
                     what = f"x-extensible-enum narrowed: {removed} no longer accepted"
                     self.emit(at, path, "x-extensible-enum-value-removed", what)
             if "const" in new and "const" not in old:
-                self.emit(at, path, "const-added", f"const {shown(new['const'])} added")
+                if old_e != [new["const"]]:
+                    self.emit(at, path, "const-added", f"const {shown(new['const'])} added")
             elif "const" in new and new["const"] != old["const"]:
                 what = f"const changed from {shown(old['const'])} to {shown(new['const'])}"
                 self.emit(at, path, "const-changed", what)
@@ -256,7 +262,8 @@ class SchemaDiff:
                 elif added:
                     self.emit(at, path, "enum-value-added", f"enum widened: {added} may now be returned")
             if "const" in old and "const" not in new:
-                self.emit(at, path, "const-removed", f"const {shown(old['const'])} removed")
+                if new_e != [old["const"]]:
+                    self.emit(at, path, "const-removed", f"const {shown(old['const'])} removed")
             elif "const" in old and new["const"] != old["const"]:
                 what = f"const changed from {shown(old['const'])} to {shown(new['const'])}"
                 self.emit(at, path, "const-changed", what)
@@ -288,9 +295,17 @@ class SchemaDiff:
                 continue
             if not number(after):
                 continue
+            inclusive = old.get(key[9:].lower()) if key.startswith("exclusive") else None
+            if not number(before) and number(inclusive):  # the old bound was inclusive: {maximum: 10}
+                if after <= inclusive if key == "exclusiveMaximum" else after >= inclusive:
+                    self.emit(at, path, tightened, f"{key} {after} set where {key[9:].lower()} was {inclusive}")
+                continue
             if not number(before):
                 if key in ("minLength", "minItems", "minProperties", "minContains") and after == 0:
                     continue
+                exclusive = old.get("exclusive" + key[0].upper() + key[1:]) if key in ("maximum", "minimum") else None
+                if number(exclusive) and (after >= exclusive if key == "maximum" else after <= exclusive):
+                    continue  # {exclusiveMaximum: 10} became {maximum: 10}: the bound only loosened
                 self.emit(at, path, was_set, f"{key} tightened from none to {after}")
             elif after > before if larger_is_tighter else after < before:
                 self.emit(at, path, tightened, f"{key} tightened from {before} to {after}")
@@ -308,6 +323,9 @@ class SchemaDiff:
             if not number(before):
                 continue
             if not number(after):
+                exclusive = new.get("exclusive" + key[0].upper() + key[1:]) if key in ("maximum", "minimum") else None
+                if number(exclusive) and (exclusive <= before if key == "maximum" else exclusive >= before):
+                    continue  # {maximum: 10} became {exclusiveMaximum: 10}: the bound only tightened
                 if not (key.startswith("min") and before == 0):
                     self.emit(at, path, unset, f"{key} loosened from {before} to none")
             elif after < before if larger_is_tighter else after > before:
@@ -423,7 +441,14 @@ class SchemaDiff:
                 continue
             pairs, removed, added = self._match(old_list or [], new_list or [])
             if key == "allOf":
-                added = [b for b in added if constraining(self.new.dict(new_list[b]))]
+                # a subschema that only restates the old schema ($ref: X made allOf: [$ref: X]) adds nothing
+                same = json.dumps(old_node, sort_keys=True, default=str)
+                added = [
+                    b
+                    for b in added
+                    if constraining(self.new.dict(new_list[b]))
+                    and json.dumps(self.new.dict(new_list[b]), sort_keys=True, default=str) != same
+                ]
             self._report_branches(key, slug, old_list or [], new_list or [], removed, added, at, path)
             if key != "allOf":
                 for i, j in pairs:

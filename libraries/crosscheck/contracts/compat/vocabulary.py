@@ -32,6 +32,12 @@ def merged(schema: dict, resolve: Resolver, seen: frozenset[int] = frozenset()) 
                 out["required"] = list(dict.fromkeys(list(out.get("required") or []) + list(value or [])))
             else:
                 out.setdefault(key, value)
+    for exclusive, inclusive in (("exclusiveMaximum", "maximum"), ("exclusiveMinimum", "minimum")):
+        # OpenAPI 3.0's {minimum: 0, exclusiveMinimum: true} is 3.1's {exclusiveMinimum: 0}
+        if out.get(exclusive) is True and number(out.get(inclusive)):
+            out[exclusive] = out.pop(inclusive)
+        elif out.get(exclusive) is False:
+            del out[exclusive]
     for key in ("oneOf", "anyOf"):
         branches = out.get(key)
         listed = _type_list(branches)
