@@ -12,9 +12,9 @@ is removed at the end.
 How a pair and its expected outcome are found (a heuristic reading of the Go tests):
 
 * every ``func TestXxx(t *testing.T)`` of ``checker/*_test.go`` (each ``t.Run`` subtest
-  on its own) that loads exactly two
-  documents (``open(...)``, ``l(t, N)``, ``loadFrom(...)``, ``load.NewSpecInfo(...)``,
-  or ``d(t, config, N1, N2)``) and diffs them once, in the order the diff call names them;
+  on its own) that loads two documents (``open(...)``, ``l(t, N)``, ``loadFrom(...)``,
+  ``load.NewSpecInfo(...)``, or ``d(t, config, N1, N2)``) and diffs them once, in the
+  order the diff call names them;
 * the rule ids the test expects are the ``checker.XxxId`` constants it names outside
   ``requireNoChange``, ``require.False``, ``require.NotEqual``; their levels come from
   ``checker/rules.go``;
@@ -22,8 +22,7 @@ How a pair and its expected outcome are found (a heuristic reading of the Go tes
   names, for instance in a filter list);
 * breaking: at least one expected id is at level ``ERR``; compatible: the test
   expects an empty result (``require.Empty``, ``require.Len(t, errs, 0)``) or only
-  ``WARN``/``INFO`` ids. A pair named by several tests is breaking if any says so.
-
+  ``WARN``/``INFO`` ids. A pair named by several tests is breaking if any says so;
 * a test that changes a loaded document in Go (``s2.Spec.Paths.Value("/x").Get.Parameters
   .GetByInAndName(openapi3.ParameterInQuery, "id").Required = true``) has those statements
   replayed on the document's dict: a chain of paths, operations, parameters, bodies,
@@ -48,8 +47,8 @@ It prints: breaking pairs caught (any ``ERR``) and caught with an expected rule 
 compatible pairs flagged at ``ERR`` (apart: those flagged only by rules outside the one
 check a ``singleCheckConfig`` test ran, which are often real changes the test did not look
 at), crashes, the list of misses and false alarms, and every document of ``data/``
-compared with itself (which must report nothing).
-Not part of ``make test``: it needs the mirror.
+compared with itself (which must report nothing). The exit status is 0 whatever the
+figures: it measures, it does not gate. Not part of ``make test``: it needs the mirror.
 """
 
 from __future__ import annotations
