@@ -4,7 +4,9 @@ Each folder holds ``base.yaml`` and ``revision.yaml``. Its name is the rule id t
 pair must report (``request-property-became-required``), optionally followed by
 ``--<variant>`` (``request-property-type-changed--xml``); a name starting with ``ok-``
 is a compatible pair, which must report nothing at level ERR. A pair whose rule is
-a WARN rule is compatible too, and must report that warning.
+a WARN rule is compatible too, and must report that warning. Other files of a folder are
+the targets of references to other files; they are brought in as ``Get Breaking Changes``
+does for a document read from a file.
 
 Run ``python tests/contracts/measure_compat.py`` for the figures: the share of
 breaking pairs caught and the share of compatible pairs flagged.
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from crosscheck.contracts.compat import ERR, compatibility_changes, level_of
+from crosscheck.contracts.compat import ERR, bundle, compatibility_changes, level_of
 
 PAIRS = Path(__file__).resolve().parent / "compat_pairs"
 
@@ -37,9 +39,10 @@ class Pair:
         return self.rule is not None and level_of(self.rule) == ERR
 
     def run(self) -> list:
-        base = yaml.safe_load((self.folder / "base.yaml").read_text())
-        revision = yaml.safe_load((self.folder / "revision.yaml").read_text())
-        return compatibility_changes(base, revision)
+        base, revision = (self.folder / "base.yaml", self.folder / "revision.yaml")
+        return compatibility_changes(
+            bundle(yaml.safe_load(base.read_text()), base), bundle(yaml.safe_load(revision.read_text()), revision)
+        )
 
     def verdict(self) -> tuple[bool, str]:
         """(as expected, what was reported)."""

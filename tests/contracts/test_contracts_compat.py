@@ -212,3 +212,35 @@ def test_a_renamed_path_parameter_is_the_same_path_and_its_rules_are_listed(tmp_
     assert Contracts().get_compatibility_rules(old_file, new_file, "ALL") == ["request-parameter-type-changed"]
     with pytest.raises(CrosscheckError, match="Level must be ERR, WARN or ALL"):
         Contracts().get_compatibility_rules(old_file, new_file, "INFO")
+
+
+def _with_external_universe(tmp_path, name, required):
+    """A copy of V1 whose Universe schema lives in ``schemas/<name>.yaml``, itself pointing to a third file."""
+    (tmp_path / "schemas").mkdir(exist_ok=True)
+    universe = copy.deepcopy(V1["components"]["schemas"]["Universe"])
+    universe["required"] = required
+    universe["properties"]["symbols"] = {"$ref": "common.json#/Symbols"}
+    (tmp_path / "schemas" / f"{name}.yaml").write_text(json.dumps({"Universe": universe}))
+    (tmp_path / "schemas" / "common.json").write_text(json.dumps({"Symbols": {"type": "array", "items": {}}}))
+    spec = copy.deepcopy(V1)
+    spec["components"]["schemas"]["Universe"] = {"$ref": f"schemas/{name}.yaml#/Universe"}
+    return _write(tmp_path, f"{name}.json", spec)
+
+
+def test_references_to_other_files_are_followed_relative_to_the_file_holding_them(tmp_path):
+    old = _with_external_universe(tmp_path, "v1", ["name", "symbols"])
+    new = _with_external_universe(tmp_path, "v2", ["name"])
+    assert Contracts().get_breaking_changes(old, new) == [
+        "GET /v1/universes/{name} 200 response body $.symbols: no longer required (may be missing from the response)"
+    ]
+
+
+def test_a_reference_to_a_missing_file_names_the_reference_and_the_file(tmp_path):
+    spec = copy.deepcopy(V1)
+    spec["components"]["schemas"]["Universe"] = {"$ref": "schemas/gone.yaml#/Universe"}
+    new_file = _write(tmp_path, "v2.json", spec)
+    with pytest.raises(CrosscheckError) as err:
+        Contracts().get_breaking_changes(_write(tmp_path, "v1.json", V1), new_file)
+    message = str(err.value)
+    assert "$ref 'schemas/gone.yaml#/Universe' in v2.json points to" in message and "gone.yaml" in message, message
+    assert "cannot be read" in message, message

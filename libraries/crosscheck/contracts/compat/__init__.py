@@ -5,7 +5,7 @@
 ``breaking_changes`` keeps the ``ERR`` ones. What is compared:
 
 * paths by shape (path parameters matched by position), operations, their
-  deprecation, sunset dates and stability levels;
+  deprecation, sunset dates and stability levels; webhooks and their operations;
 * parameters (``schema`` or ``content``, their defaults, required or not);
 * request bodies and responses (every status, ``default`` included), every media
   type, response headers;
@@ -15,7 +15,8 @@
   ``additionalProperties`` and the JSON Schema 2020-12 constraints.
 
 ``$ref`` is followed everywhere inside a document (schemas, parameters, request
-bodies, responses, headers, path items), cycles included.
+bodies, responses, headers, path items), cycles included; ``bundle`` brings in the
+targets of references to other files first, for a document read from a file.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 from datetime import date
 
 from crosscheck.contracts.compat.operations import DocumentDiff, shape
+from crosscheck.contracts.compat.refs import bundle
 from crosscheck.contracts.compat.rules import ERR, LEVELS, WARN, Change, DocumentError, level_of
 
 
@@ -52,6 +54,7 @@ __all__ = [
     "Change",
     "DocumentError",
     "breaking_changes",
+    "bundle",
     "compatibility_changes",
     "level_of",
     "shape",

@@ -39,6 +39,22 @@ def _media(name: str) -> str:
     return name.split(";", 1)[0].strip().lower()
 
 
+def _loose(media: str) -> bool:
+    """Is ``media`` loosely typed (not JSON): a value of any type reads as text there.
+
+    A wildcard (``*/*``, ``application/*``) may stand for JSON, so it is not."""
+    name = _media(media)
+    return not (name == "application/json" or name.endswith("+json") or "*" in name)
+
+
+def _form_explode(where: str, param: dict) -> bool:
+    """Is the parameter serialized ``style: form, explode: true`` (the default in a query or a cookie)?"""
+    if "schema" not in param:  # serialized by its content's media type
+        return False
+    style = param.get("style", "form" if where in ("query", "cookie") else "simple")
+    return style == "form" and param.get("explode", style == "form") is not False
+
+
 def _find_media(content: dict, media: str) -> str | None:
     """The key of ``content`` that serves ``media``: itself, or a wildcard that covers it."""
     wanted = _media(media)
@@ -50,8 +66,9 @@ def _find_media(content: dict, media: str) -> str | None:
 
 
 def _stability(op: dict) -> str | None:
+    """The operation's ``x-stability-level`` as text (``None`` when absent), whatever its YAML type."""
     level = op.get("x-stability-level")
-    return level if isinstance(level, str) else None
+    return None if level is None else str(level)
 
 
 class DocumentDiff:
@@ -76,7 +93,7 @@ class DocumentDiff:
         for path, old_item in old_paths.items():
             self.old.place = path
             old_item = self.old.dict(old_item)
-            new_path = new_by_shape.get(shape(path))
+            new_path = path if path in new_paths else new_by_shape.get(shape(path))
             if new_path is None:
                 self._path_removed(path, old_item)
                 continue
@@ -84,9 +101,14 @@ class DocumentDiff:
             self._path(path, old_item, new_path, self.new.dict(new_paths[new_path]))
         old_hooks = _section(self.old_spec, "webhooks", self.names[0])
         new_hooks = _section(self.new_spec, "webhooks", self.names[1])
-        for name in old_hooks:
+        for name, old_item in old_hooks.items():
             if name not in new_hooks:
                 self.add(f"webhook {name}", "webhook removed", "webhook-removed")
+                continue
+            # a webhook's operations are compared like a path's, in the same directions, as oasdiff does
+            self.old.place = self.new.place = f"webhook {name}"
+            label = f"webhook {name}"
+            self._path(label, self.old.dict(old_item), label, self.new.dict(new_hooks[name]))
         return self.changes
 
     # -- removals and lifecycle ------------------------------------------------------------------
@@ -114,15 +136,25 @@ class DocumentDiff:
 
     def _lifecycle(self, name: str, old_op: dict, new_op: dict) -> None:
         before, after = _stability(old_op), _stability(new_op)
-        if after is not None and after not in STABILITY:
-            self.add(name, f"stability level {after!r} is not one of {list(STABILITY)}", "api-invalid-stability-level")
+        invalid = [(doc, level) for doc, level in zip(self.names, (before, after)) if level and level not in STABILITY]
+        if invalid and old_op != new_op:  # judged on operations that changed, as oasdiff does
+            doc, level = invalid[-1]
+            what = f"stability level {level!r} in {doc} is not one of {list(STABILITY)}"
+            self.add(name, what, "api-invalid-stability-level")
         elif before in STABILITY and after in STABILITY and STABILITY[after] < STABILITY[before]:
             self.add(name, f"stability decreased from {before} to {after}", "api-stability-decreased")
+        old_sunset, new_sunset = sunset(old_op.get("x-sunset")), sunset(new_op.get("x-sunset"))
+        if old_op.get("deprecated") and isinstance(old_sunset, str) and old_sunset != new_sunset:
+            what = f"sunset date {old_sunset!r} in {self.names[0]} is not a date, so its change cannot be judged"
+            self.add(name, what, "api-path-sunset-parse")
+            return
         if not new_op.get("deprecated"):
             return
-        old_sunset, new_sunset = sunset(old_op.get("x-sunset")), sunset(new_op.get("x-sunset"))
         if isinstance(new_sunset, str):
-            self.add(name, f"sunset date {new_sunset!r} is not a date", "api-deprecated-sunset-parse")
+            if not old_op.get("deprecated"):
+                self.add(name, f"sunset date {new_sunset!r} is not a date", "api-deprecated-sunset-parse")
+            elif new_sunset != old_sunset:
+                self.add(name, f"sunset date changed to {new_sunset!r}, which is not a date", "api-path-sunset-parse")
         elif new_sunset is None and old_op.get("deprecated") and old_sunset is not None:
             self.add(name, f"sunset date {old_sunset} deleted while still deprecated", "sunset-deleted")
         elif isinstance(new_sunset, date) and isinstance(old_sunset, date) and new_sunset < old_sunset:
@@ -201,24 +233,39 @@ class DocumentDiff:
             if param.get("required") and not old.get("required") and key[0] != "path":
                 self.add(where, "became required", "request-parameter-became-required")
             self._parameter_lifecycle(where, old, param)
-            at = Place(name, f"{key[0]} parameter '{shown}'", "request-parameter", header=key[0] == "header")
+            at = Place(
+                name,
+                f"{key[0]} parameter '{shown}'",
+                "request-parameter",
+                header=key[0] == "header",
+                loose=all(_loose(media) for media in param.get("content") or {}),
+                form_explode=_form_explode(key[0], param),
+            )
             self.schemas.compare(self._param_schema(old), self._param_schema(param), at, "")
         for key, (param, _) in old_p.items():
             if key in new_p or key[0] == "path":
                 continue
             where = f"{name} {key[0]} parameter '{param['name']}'"
             when = sunset(param.get("x-sunset"))
-            if param.get("deprecated") and isinstance(when, date) and when > self.today:
+            if param.get("deprecated") and isinstance(when, str):
+                what = f"removed, and its sunset date {when!r} is not a date"
+                self.add(where, what, "request-parameter-sunset-parse")
+            elif param.get("deprecated") and isinstance(when, date) and when > self.today:
                 self.add(where, f"removed before its sunset date {when}", "request-parameter-removed-before-sunset")
             else:
                 self.add(where, "removed", "request-parameter-removed")
 
     def _parameter_lifecycle(self, where: str, old: dict, new: dict) -> None:
+        before, after = sunset(old.get("x-sunset")), sunset(new.get("x-sunset"))
+        if old.get("deprecated") and isinstance(before, str) and before != after:
+            what = f"sunset date {before!r} in {self.names[0]} is not a date, so its change cannot be judged"
+            self.add(where, what, "request-parameter-sunset-parse")
+            return
         if not new.get("deprecated"):
             return
-        before, after = sunset(old.get("x-sunset")), sunset(new.get("x-sunset"))
         if isinstance(after, str):
-            self.add(where, f"sunset date {after!r} is not a date", "request-parameter-sunset-parse")
+            if after != before or not old.get("deprecated"):
+                self.add(where, f"sunset date {after!r} is not a date", "request-parameter-sunset-parse")
         elif after is None and old.get("deprecated") and before is not None:
             self.add(where, f"sunset date {before} deleted while still deprecated", "request-parameter-sunset-deleted")
         elif isinstance(after, date) and isinstance(before, date) and after < before:
@@ -254,7 +301,9 @@ class DocumentDiff:
                 self.add(where, f"content type {media}: schema added", "request-body-media-type-schema-added")
                 continue
             place = "request body" if _media(media) == "application/json" else f"request body {media}"
-            self.schemas.compare(old_m.get("schema"), new_m.get("schema"), Place(name, place, "request-body"), "$")
+            self.schemas.compare(
+                old_m.get("schema"), new_m.get("schema"), Place(name, place, "request-body", loose=_loose(media)), "$"
+            )
 
     def _responses(self, name: str, old_op: dict, new_op: dict) -> None:
         old_r, new_r = old_op.get("responses") or {}, new_op.get("responses") or {}
@@ -305,4 +354,6 @@ class DocumentDiff:
                 self.add(f"{name} {code}", what, "response-body-media-type-schema-removed")
                 continue
             place = f"{code} response body" + ("" if _media(media) == "application/json" else f" {media}")
-            self.schemas.compare(old_m.get("schema"), new_m.get("schema"), Place(name, place, "response-body"), "$")
+            self.schemas.compare(
+                old_m.get("schema"), new_m.get("schema"), Place(name, place, "response-body", loose=_loose(media)), "$"
+            )

@@ -26,16 +26,13 @@ WARN_RULES = frozenset(
         "request-parameter-removed",
         "request-property-removed",
         "request-parameter-pattern-changed",
-        "request-property-pattern-changed",
         "request-parameter-property-type-changed",
+        "request-property-pattern-changed",
         "response-body-media-type-schema-removed",
         "response-optional-property-removed",
         "response-property-enum-value-added",
         "response-body-enum-value-added",
         "response-required-property-became-not-write-only",
-        # a default makes the server's behaviour well defined when the property is omitted
-        "request-property-became-required-with-default",
-        "new-required-request-property-with-default",
     }
 )
 

@@ -5,9 +5,19 @@ A request schema breaks a client when the new one accepts less than the old one
 required). A response schema breaks a client when the new one may return what the
 old one did not (a type widened, a property removed or made optional, a value made
 nullable, a bound loosened). ``readOnly`` properties are not part of a request and
-``writeOnly`` properties are not part of a response. ``allOf`` subschemas are merged
+``writeOnly`` properties are not part of a response (one that becomes write-only is
+not reported as removed: it is still in the schema). A name in ``required`` counts
+only when the schema defines that property, as in oasdiff. In a body that is not JSON
+(XML, text, a form) every value also reads as text, so a type changed to ``string``
+breaks no request, and one changed from ``string`` no response; a parameter's value
+is text on the wire too, so the same holds for it, a property of an object parameter
+changed to ``string`` is a warning (breaking only if the object is sent as JSON), and a
+``form``/``explode`` parameter that becomes an array of the same values breaks nothing. ``allOf`` subschemas are merged
 before properties are compared; ``oneOf`` and ``anyOf`` branches are matched (by
-``$ref``, then equality, title, type, position) and compared pairwise.
+``$ref``, then equality, title, type, position) and compared pairwise. Subschemas held
+by ``not``, ``if``/``then``/``else``, ``contains``, ``prefixItems``, ``propertyNames``,
+``unevaluated*``, ``contentSchema``, ``patternProperties`` and ``dependentSchemas`` are
+compared in the same direction as the schema that holds them, as oasdiff does.
 """
 
 from __future__ import annotations
@@ -20,9 +30,11 @@ from typing import Any
 from crosscheck.contracts.compat.refs import Resolver, ref_name
 from crosscheck.contracts.compat.rules import Change, change
 from crosscheck.contracts.compat.vocabulary import (
+    ANNOTATIONS,
     BOUNDS,
     CONSTRAINTS,
     STABILITY,
+    TYPE_LIST,
     WIDER_FORMAT,
     accepts,
     composed,
@@ -35,6 +47,19 @@ from crosscheck.contracts.compat.vocabulary import (
 )
 
 MAX_DEPTH = 24
+# keywords holding one subschema, compared when both sides have it
+SUBSCHEMAS = (
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contentSchema",
+    "additionalItems",
+)
 
 
 @dataclass(frozen=True)
@@ -42,13 +67,18 @@ class Place:
     """Where a schema sits: ``op`` (``PUT /x``), ``place`` (``request body``), and its kind.
 
     ``kind`` is one of ``request-body``, ``response-body``, ``request-parameter``,
-    ``response-header``; ``header`` is set for a request header parameter.
+    ``response-header``; ``header`` is set for a request header parameter; ``loose`` for a
+    body of a loosely typed media type (XML, text, form: not JSON), where every value also
+    reads as a string, so a type changed to ``string`` in a request (or from ``string`` in
+    a response) breaks nothing.
     """
 
     op: str
     place: str
     kind: str
     header: bool = False
+    loose: bool = False
+    form_explode: bool = False  # a query or cookie parameter serialized ``style: form, explode: true``
 
     @property
     def request(self) -> bool:
@@ -112,9 +142,26 @@ class SchemaDiff:
         if "items" in old or "items" in new:
             if isinstance(old.get("items"), dict) and isinstance(new.get("items"), dict):
                 self.compare(old["items"], new["items"], at, f"{path or '$'}[]", depth + 1, stack)
+        self._subschemas(old, new, at, path, depth, stack)
         old_ap, new_ap = old.get("additionalProperties"), new.get("additionalProperties")
         if isinstance(old_ap, dict) and (isinstance(new_ap, dict) or (new_ap in (None, True) and not at.request)):
             self.compare(old_ap, new_ap if isinstance(new_ap, dict) else {}, at, f"{path or '$'}.*", depth + 1, stack)
+
+    def _subschemas(self, old: dict, new: dict, at: Place, path: str, depth: int, stack: frozenset) -> None:
+        """Subschemas present on both sides are compared like the schema itself (as oasdiff does)."""
+        base = path or "$"
+        for key in SUBSCHEMAS:
+            if isinstance(old.get(key), dict) and isinstance(new.get(key), dict):
+                self.compare(old[key], new[key], at, f"{base}.{key}", depth + 1, stack)
+        old_p, new_p = old.get("prefixItems"), new.get("prefixItems")
+        if isinstance(old_p, list) and isinstance(new_p, list):
+            for i, (before, after) in enumerate(zip(old_p, new_p)):
+                self.compare(before, after, at, f"{base}.prefixItems[{i}]", depth + 1, stack)
+        for key in ("patternProperties", "dependentSchemas"):
+            old_m, new_m = old.get(key), new.get(key)
+            if isinstance(old_m, dict) and isinstance(new_m, dict):
+                for name in old_m.keys() & new_m.keys():
+                    self.compare(old_m[name], new_m[name], at, f"{base}.{key}[{name}]", depth + 1, stack)
 
     # -- types, values, bounds -------------------------------------------------------------------
 
@@ -123,7 +170,15 @@ class SchemaDiff:
         if at.request:
             if old_null and not new_null and "null" not in json.dumps(new.get("enum", [])):
                 self.emit(at, path, "became-not-nullable", "became not nullable")
-            if new_t and not accepts(new_t, old_t) and not (not old_t and composed(old)):
+            # a oneOf/anyOf list of types narrowed is list-of-types-narrowed even to a string, as in oasdiff
+            loose_only = at.loose and old_t and old_t != new_t == {"string"} and TYPE_LIST not in old
+            if loose_only and at.kind == "request-parameter" and path not in ("", "$"):
+                # an object parameter: breaking if it is sent as JSON, not if sent as key=value pairs
+                what = f"type changed from {sorted(old_t)} to {sorted(new_t)} (breaking if the object is sent as JSON)"
+                self.emit(at, path, "", what, "request-parameter-property-type-changed")
+            elif loose_only or self._scalar_to_form_array(old, new, old_t, new_t, at, path):
+                pass
+            elif new_t and not accepts(new_t, old_t) and not (not old_t and composed(old)):
                 suffix = "list-of-types-narrowed" if len(old_t) > 1 and new_t < old_t else "type-changed"
                 self.emit(at, path, suffix, f"type narrowed from {sorted(old_t) or 'any'} to {sorted(new_t)}")
             elif old_t == new_t and new.get("format") != old.get("format") and new.get("format"):
@@ -133,7 +188,7 @@ class SchemaDiff:
             return
         if new_null and not old_null:
             self.emit(at, path, "became-nullable", "became nullable")
-        if not old_t:
+        if not old_t or (at.loose and new_t and new_t != old_t == {"string"}):
             return
         if not new_t:
             if not composed(new):
@@ -153,8 +208,32 @@ class SchemaDiff:
             suffix = "type-generalized" if pair in WIDER_FORMAT or not new.get("format") else "type-changed"
             self.emit(at, path, suffix, f"format changed from {shown(pair[0])} to {shown(pair[1])}")
 
+    def _scalar_to_form_array(self, old: dict, new: dict, old_t: set, new_t: set, at: Place, path: str) -> bool:
+        """Did a ``form``/``explode`` parameter become an array whose items accept every old value?
+
+        ``?color=red`` is then a one-element array, so clients sending one value still work.
+        """
+        scalar = old_t and not old_t & {"array", "object"}
+        if not (
+            at.form_explode and path == "" and new_t == {"array"} and scalar and isinstance(new.get("items"), dict)
+        ):
+            return False
+        item = merged(self.new.dict(new.get("items")), self.new)
+        item_t = types_of(item)[0]
+        if item_t and not accepts(item_t, old_t) and item_t != {"string"}:
+            return False
+        ignored = ANNOTATIONS | {"type", "nullable", "items", "format"}
+        old_rest = {k: v for k, v in old.items() if k not in ignored and not k.startswith("x-")}
+        item_rest = {k: v for k, v in item.items() if k not in ignored and not k.startswith("x-")}
+        return item_rest.items() <= old_rest.items()
+
     def _values(self, old: dict, new: dict, at: Place, path: str) -> None:
         old_e, new_e = old.get("enum"), new.get("enum")
+        # const: x is enum: [x] where the other side has an enum (a change of spelling is no change)
+        if "const" in old and not isinstance(old_e, list) and isinstance(new_e, list):
+            old_e = [old["const"]]
+        elif "const" in new and not isinstance(new_e, list) and isinstance(old_e, list):
+            new_e = [new["const"]]
         if at.request:
             if isinstance(new_e, list):
                 if not isinstance(old_e, list):
@@ -170,7 +249,8 @@ class SchemaDiff:
                     what = f"x-extensible-enum narrowed: {removed} no longer accepted"
                     self.emit(at, path, "x-extensible-enum-value-removed", what)
             if "const" in new and "const" not in old:
-                self.emit(at, path, "const-added", f"const {shown(new['const'])} added")
+                if old_e != [new["const"]]:
+                    self.emit(at, path, "const-added", f"const {shown(new['const'])} added")
             elif "const" in new and new["const"] != old["const"]:
                 what = f"const changed from {shown(old['const'])} to {shown(new['const'])}"
                 self.emit(at, path, "const-changed", what)
@@ -182,7 +262,8 @@ class SchemaDiff:
                 elif added:
                     self.emit(at, path, "enum-value-added", f"enum widened: {added} may now be returned")
             if "const" in old and "const" not in new:
-                self.emit(at, path, "const-removed", f"const {shown(old['const'])} removed")
+                if new_e != [old["const"]]:
+                    self.emit(at, path, "const-removed", f"const {shown(old['const'])} removed")
             elif "const" in old and new["const"] != old["const"]:
                 what = f"const changed from {shown(old['const'])} to {shown(new['const'])}"
                 self.emit(at, path, "const-changed", what)
@@ -214,9 +295,17 @@ class SchemaDiff:
                 continue
             if not number(after):
                 continue
+            inclusive = old.get(key[9:].lower()) if key.startswith("exclusive") else None
+            if not number(before) and number(inclusive):  # the old bound was inclusive: {maximum: 10}
+                if after <= inclusive if key == "exclusiveMaximum" else after >= inclusive:
+                    self.emit(at, path, tightened, f"{key} {after} set where {key[9:].lower()} was {inclusive}")
+                continue
             if not number(before):
                 if key in ("minLength", "minItems", "minProperties", "minContains") and after == 0:
                     continue
+                exclusive = old.get("exclusive" + key[0].upper() + key[1:]) if key in ("maximum", "minimum") else None
+                if number(exclusive) and (after >= exclusive if key == "maximum" else after <= exclusive):
+                    continue  # {exclusiveMaximum: 10} became {maximum: 10}: the bound only loosened
                 self.emit(at, path, was_set, f"{key} tightened from none to {after}")
             elif after > before if larger_is_tighter else after < before:
                 self.emit(at, path, tightened, f"{key} tightened from {before} to {after}")
@@ -234,6 +323,9 @@ class SchemaDiff:
             if not number(before):
                 continue
             if not number(after):
+                exclusive = new.get("exclusive" + key[0].upper() + key[1:]) if key in ("maximum", "minimum") else None
+                if number(exclusive) and (exclusive <= before if key == "maximum" else exclusive >= before):
+                    continue  # {maximum: 10} became {exclusiveMaximum: 10}: the bound only tightened
                 if not (key.startswith("min") and before == 0):
                     self.emit(at, path, unset, f"{key} loosened from {before} to none")
             elif after < before if larger_is_tighter else after > before:
@@ -285,8 +377,7 @@ class SchemaDiff:
         for name, sub in (schema.get("properties") or {}).items():
             if not merged(resolve.dict(sub), resolve).get(hidden):
                 props[name] = sub
-        every = set(schema.get("properties") or {})
-        required = {n for n in schema.get("required") or [] if n in props or n not in every}
+        required = {n for n in schema.get("required") or [] if n in props}
         return props, required
 
     def _properties(self, old: dict, new: dict, at: Place, path: str, depth: int, stack: frozenset) -> None:
@@ -298,6 +389,8 @@ class SchemaDiff:
             if at.request:
                 self._request_property(name, where, old_props, new_props, old_req, new_req, every_old, every_new, at)
             elif name in old_props and name not in new_props:
+                if name in every_new:  # now write-only: still in the schema, no longer returned
+                    continue
                 if name in old_req:
                     self.emit(at, where, "", "removed from the response", "response-required-property-removed")
                 else:
@@ -337,7 +430,7 @@ class SchemaDiff:
             old_list, new_list = source_old.get(key), source_new.get(key)
             if not isinstance(old_list, list) and not isinstance(new_list, list):
                 continue
-            if key == "oneOf" and not isinstance(old_list, list) and path in ("", "$") and types_of(old)[0]:
+            if key == "oneOf" and self._wrapped(old, new, new_list, at, path):
                 self.emit(
                     at,
                     path,
@@ -348,12 +441,34 @@ class SchemaDiff:
                 continue
             pairs, removed, added = self._match(old_list or [], new_list or [])
             if key == "allOf":
-                added = [b for b in added if constraining(self.new.dict(new_list[b]))]
+                # a subschema that only restates the old schema ($ref: X made allOf: [$ref: X]) adds nothing
+                same = json.dumps(old_node, sort_keys=True, default=str)
+                added = [
+                    b
+                    for b in added
+                    if constraining(self.new.dict(new_list[b]))
+                    and json.dumps(self.new.dict(new_list[b]), sort_keys=True, default=str) != same
+                ]
             self._report_branches(key, slug, old_list or [], new_list or [], removed, added, at, path)
             if key != "allOf":
                 for i, j in pairs:
                     label = ref_name(old_list[i]) or str(i)
                     self.compare(old_list[i], new_list[j], at, f"{path or '$'}.{key}[{label}]", depth + 1, stack)
+
+    def _wrapped(self, old: dict, new: dict, new_list: Any, at: Place, path: str) -> bool:
+        """Was a body's object schema wrapped into a ``oneOf`` of alternatives carrying its properties?
+
+        As oasdiff reads it: the old body has properties and no ``oneOf``, the new one is a
+        bare ``oneOf`` (no type, no properties) and one alternative at least has an old property.
+        """
+        if path not in ("", "$") or "body" not in at.kind or not isinstance(new_list, list):
+            return False
+        if isinstance(old.get("oneOf"), list) or not old.get("properties"):
+            return False
+        if new.get("properties") or types_of({"type": new.get("type")})[0]:
+            return False
+        alternatives = [merged(self.new.dict(b), self.new).get("properties") or {} for b in new_list]
+        return any(name in alt for name in old["properties"] for alt in alternatives)
 
     def _report_branches(self, key, slug, old_list, new_list, removed, added, at: Place, path: str) -> None:
         def label(node: Any, index: int) -> str:
@@ -389,15 +504,31 @@ class SchemaDiff:
                     old_left.remove(i)
                     new_left.remove(same[0])
 
-        pair_by(lambda node, resolve: ref_name(node))
+        names = {ref_name(old_list[i]) for i in old_left}
+        for name in sorted(n for n in names if n is not None):  # a repeated $ref pairs in order
+            olds = [i for i in old_left if ref_name(old_list[i]) == name]
+            news = [j for j in new_left if ref_name(new_list[j]) == name]
+            for i, j in zip(olds, news):
+                pairs.append((i, j))
+                old_left.remove(i)
+                new_left.remove(j)
         pair_by(
             lambda node, resolve: (
                 None if ref_name(node) else json.dumps(resolve.dict(node), sort_keys=True, default=str)
             )
         )
+        # a branch naming one component and a branch naming another are different branches
+        # (oasdiff reports the old one removed and the new one added); inline ones are paired on
+        inline_old = [i for i in old_left if ref_name(old_list[i]) is None]
+        inline_new = [j for j in new_left if ref_name(new_list[j]) is None]
+        by_ref_old, by_ref_new = (
+            [i for i in old_left if i not in inline_old],
+            [j for j in new_left if j not in inline_new],
+        )
+        old_left, new_left = inline_old, inline_new
         pair_by(lambda node, resolve: resolve.dict(node).get("title"))
         pair_by(lambda node, resolve: json.dumps(sorted(types_of(merged(resolve.dict(node), resolve))[0])) or None)
         if len(old_left) == len(new_left):
             pairs.extend(zip(old_left, new_left))
             old_left, new_left = [], []
-        return pairs, old_left, new_left
+        return pairs, sorted(old_left + by_ref_old), sorted(new_left + by_ref_new)

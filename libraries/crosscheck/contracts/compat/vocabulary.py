@@ -16,8 +16,9 @@ def shown(value: Any) -> str:
 
 
 def merged(schema: dict, resolve: Resolver, seen: frozenset[int] = frozenset()) -> dict:
-    """``schema`` with its ``allOf`` subschemas merged in, and ``oneOf``/``anyOf`` of one
-    branch and ``{type: null}`` read as that branch made nullable."""
+    """``schema`` with its ``allOf`` subschemas merged in, ``oneOf``/``anyOf`` of bare types
+    read as a list of types, and ``oneOf``/``anyOf`` of one branch and ``{type: null}`` read
+    as that branch made nullable."""
     if id(schema) in seen:
         return {}
     seen = seen | {id(schema)}
@@ -31,8 +32,20 @@ def merged(schema: dict, resolve: Resolver, seen: frozenset[int] = frozenset()) 
                 out["required"] = list(dict.fromkeys(list(out.get("required") or []) + list(value or [])))
             else:
                 out.setdefault(key, value)
+    for exclusive, inclusive in (("exclusiveMaximum", "maximum"), ("exclusiveMinimum", "minimum")):
+        # OpenAPI 3.0's {minimum: 0, exclusiveMinimum: true} is 3.1's {exclusiveMinimum: 0}
+        if out.get(exclusive) is True and number(out.get(inclusive)):
+            out[exclusive] = out.pop(inclusive)
+        elif out.get(exclusive) is False:
+            del out[exclusive]
     for key in ("oneOf", "anyOf"):
         branches = out.get(key)
+        listed = _type_list(branches)
+        if listed and "type" not in out:  # oneOf: [{type: string}, {type: integer}] is type: [string, integer]
+            del out[key]
+            out["type"] = listed
+            out[TYPE_LIST] = key  # where the list came from: a parameter's is not loosely typed
+            continue
         if isinstance(branches, list) and len(branches) == 2:
             resolved = [resolve.dict(b) for b in branches]
             nulls = [b.get("type") == "null" for b in resolved]
@@ -43,6 +56,23 @@ def merged(schema: dict, resolve: Resolver, seen: frozenset[int] = frozenset()) 
                     out.setdefault(k, v)
                 out["nullable"] = True
     return out
+
+
+TYPE_LIST = "x-crosscheck-types-from"
+
+
+def _type_list(branches: Any) -> list[str] | None:
+    """The types of ``oneOf``/``anyOf`` branches that say nothing but a type each (inline), else None."""
+    if not isinstance(branches, list) or not branches:
+        return None
+    listed: list[str] = []
+    for branch in branches:
+        if not isinstance(branch, dict) or not isinstance(branch.get("type"), str):
+            return None
+        if any(k != "type" and k not in ANNOTATIONS and not k.startswith("x-") for k in branch):
+            return None
+        listed.append(branch["type"])
+    return list(dict.fromkeys(listed))
 
 
 def types_of(schema: dict) -> tuple[set[str], bool]:

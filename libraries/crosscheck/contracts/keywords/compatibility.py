@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from robot.api.deco import keyword
 
 from crosscheck.assertions import AssertionOperator, check
-from crosscheck.contracts.compat import ERR, WARN, Change, DocumentError, compatibility_changes
+from crosscheck.contracts.compat import ERR, WARN, Change, DocumentError, bundle, compatibility_changes
 from crosscheck.contracts.context import ContractsContext
 from crosscheck.core import Component
 from crosscheck.errors import ConfigurationError, CrosscheckError
 from crosscheck.reporting import html_table, log_html
 
 
+def _bundled(spec: dict, source: str) -> dict:
+    """``spec`` with its references to other files brought in, when it was read from a file."""
+    return bundle(spec, source) if Path(source).is_file() else spec
+
+
 class CompatibilityKeywords(Component[ContractsContext]):
     def _changes(self, old, new):
         old_doc, new_doc = self.ctx.document(old), self.ctx.document(new)
         try:
-            changes = compatibility_changes(old_doc.spec, new_doc.spec, names=(old_doc.source, new_doc.source))
+            specs = [_bundled(doc.spec, doc.source) for doc in (old_doc, new_doc)]
+            changes = compatibility_changes(specs[0], specs[1], names=(old_doc.source, new_doc.source))
         except DocumentError as exc:
             raise ConfigurationError(f"Cannot compare {old_doc.source} with {new_doc.source}: {exc}") from None
         caption = f"Compatibility of {new_doc.title} with {old_doc.title}"
@@ -57,7 +64,7 @@ class CompatibilityKeywords(Component[ContractsContext]):
         property removed (a client still sending it may be refused), a bound set where
         there was none (``maximum``, ``maxLength``, ``minItems``), a request pattern
         changed, an optional response property or header removed, a response enum
-        that gained a value, a request property with a ``default`` made required.
+        that gained a value, a property of an object parameter changed to ``string``.
 
         | ${warnings} =    Get Compatibility Warnings    v1.json    v2.json
         | Get Compatibility Warnings    v1.json    v2.json    ==    ${{[]}}
