@@ -1,0 +1,540 @@
+"""The expected-schema round trip on a database shaped like the public sample databases (a film-rental
+store in two schemas, tests/postgres/data/rental.sql): dumped with every optional section, the diff is
+clean; then each single mutation, applied in a transaction that is rolled back, is named by the diff
+(the object and what changed).
+
+Measure with ``python -m pytest -q tests/postgres/test_postgres_schema_mutations.py``: one test per
+mutation, so the pass count is the number of mutations the diff names.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg2
+import pytest
+import yaml
+from psycopg2 import sql
+
+from crosscheck import namespace
+from crosscheck.postgres import catalog
+from crosscheck.postgres.diff import diff
+from crosscheck.postgres.dump import dump_text
+from crosscheck.postgres.schemafile import parse_expected
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _load(conn, app: str, ops: str, reader: str) -> None:
+    text = (DATA / "rental.sql").read_text()
+    text = text.replace("__app__", f'"{app}"').replace("__ops__", f'"{ops}"').replace("__reader__", f'"{reader}"')
+    with conn.cursor() as cur:
+        for name in (app, ops):
+            cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
+        cur.execute(text)
+
+
+def _drop(conn, *schemas: str) -> None:
+    with conn.cursor() as cur:
+        for name in schemas:
+            cur.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
+
+
+def _dump(conn, schemas: list[str]) -> str:
+    return dump_text(conn, schemas, "rental", function_bodies=True, privileges=True, comments=True)
+
+
+@pytest.fixture(scope="module")
+def rental(postgres_url):
+    """The rental store in two fresh schemas, a reader role, and its expected-schema text."""
+    conn = psycopg2.connect(postgres_url, application_name="crosscheck-pytest")
+    conn.autocommit = True
+    app, ops = namespace.new("rental"), namespace.new("rental_ops")
+    reader = f"{app}_reader"
+    with conn.cursor() as cur:
+        cur.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(reader)))
+    try:
+        _load(conn, app, ops, reader)
+        text = _dump(conn, [app, ops])
+        yield {"app": app, "ops": ops, "reader": reader, "text": text, "url": postgres_url}
+    finally:
+        _drop(conn, app, ops)
+        with conn.cursor() as cur:
+            cur.execute(
+                sql.SQL("DROP OWNED BY {}; DROP ROLE {}").format(sql.Identifier(reader), sql.Identifier(reader))
+            )
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def tx(rental):
+    """A connection whose work is rolled back after each mutation."""
+    conn = psycopg2.connect(rental["url"], application_name="crosscheck-pytest")
+    yield conn
+    conn.rollback()
+    conn.close()
+
+
+def differences(conn, rental, text: str | None = None) -> list[str]:
+    expected = parse_expected(yaml.safe_load(text or rental["text"]))
+    return [str(d) for d in diff(expected, catalog.read_schema(conn, [rental["app"], rental["ops"]]))]
+
+
+def test_the_round_trip_is_clean(rental, tx):
+    try:
+        assert differences(tx, rental) == []
+    finally:
+        tx.rollback()
+
+
+def test_the_same_database_loaded_again_dumps_the_same_file(rental, postgres_url):
+    """Dropped and loaded again (new OIDs, objects created anew), the database dumps the same text:
+    nothing in the file depends on OIDs or on the order rows come back in."""
+    conn = psycopg2.connect(postgres_url, application_name="crosscheck-pytest")
+    conn.autocommit = True
+    try:
+        _drop(conn, rental["app"], rental["ops"])
+        _load(conn, rental["app"], rental["ops"], rental["reader"])
+        again = _dump(conn, [rental["app"], rental["ops"]])
+    finally:
+        conn.close()
+    assert again == rental["text"]
+
+
+# (id, statement, what one line of the differences must all contain); {app}, {ops}, {reader} are replaced.
+MUTATIONS = [
+    ("drop table", "DROP TABLE {app}.film_note", ["missing", "table {app}.film_note"]),
+    (
+        "drop column",
+        "ALTER TABLE {app}.film DROP COLUMN special_features",
+        ["missing", "column {app}.film.special_features"],
+    ),
+    ("column type", "ALTER TABLE {app}.film ALTER COLUMN length TYPE integer", ["column {app}.film.length", "type"]),
+    (
+        "column default",
+        "ALTER TABLE {app}.film ALTER COLUMN rental_rate SET DEFAULT 3.99",
+        ["column {app}.film.rental_rate", "default"],
+    ),
+    (
+        "column not null",
+        "ALTER TABLE {app}.customer ALTER COLUMN last_name DROP NOT NULL",
+        ["column {app}.customer.last_name", "nullable"],
+    ),
+    (
+        "column collation",
+        "ALTER TABLE {app}.customer ALTER COLUMN first_name TYPE text COLLATE {app}.unicode_sort",
+        ["column {app}.customer.first_name", "collation"],
+    ),
+    (
+        "generated expression",
+        "ALTER TABLE {app}.film ALTER COLUMN title_key SET EXPRESSION AS (lower(title))",
+        ["column {app}.film.title_key", "generated"],
+    ),
+    (
+        "generated stored to virtual",
+        "ALTER TABLE {app}.film DROP COLUMN title_key, ADD COLUMN title_key text GENERATED ALWAYS AS (upper(title)) VIRTUAL",
+        ["column {app}.film.title_key", "virtual"],
+    ),
+    (
+        "identity increment",
+        "ALTER TABLE {app}.film ALTER COLUMN film_id SET INCREMENT BY 5",
+        ["film_film_id_seq", "increment"],
+    ),
+    (
+        "identity always to by default",
+        "ALTER TABLE {app}.language ALTER COLUMN language_id SET GENERATED BY DEFAULT",
+        ["column {app}.language.language_id", "identity"],
+    ),
+    (
+        "identity dropped",
+        "ALTER TABLE {ops}.audit_log ALTER COLUMN audit_id DROP IDENTITY",
+        ["column {ops}.audit_log.audit_id", "identity"],
+    ),
+    (
+        "check expression",
+        "ALTER TABLE {app}.film DROP CONSTRAINT film_rental_duration_check, "
+        "ADD CONSTRAINT film_rental_duration_check CHECK (rental_duration >= 0)",
+        ["constraint {app}.film.film_rental_duration_check", "definition"],
+    ),
+    (
+        "unique nulls distinct",
+        "ALTER TABLE {app}.customer DROP CONSTRAINT customer_email_key, ADD CONSTRAINT customer_email_key UNIQUE (email)",
+        ["constraint {app}.customer.customer_email_key", "nulls not distinct"],
+    ),
+    (
+        "unique no longer deferrable",
+        "ALTER TABLE {app}.inventory DROP CONSTRAINT inventory_film_store_key, "
+        "ADD CONSTRAINT inventory_film_store_key UNIQUE (film_id, store_id, inventory_id)",
+        ["constraint {app}.inventory.inventory_film_store_key", "deferrable"],
+    ),
+    (
+        "foreign key not deferrable",
+        'ALTER TABLE {app}."StaffMember" ALTER CONSTRAINT "StaffMember_manager_id_fkey" NOT DEFERRABLE',
+        ["foreign key {app}.StaffMember.StaffMember_manager_id_fkey", "deferrable"],
+    ),
+    (
+        "foreign key initially immediate",
+        'ALTER TABLE {app}."StaffMember" ALTER CONSTRAINT "StaffMember_manager_id_fkey" DEFERRABLE INITIALLY IMMEDIATE',
+        ["foreign key {app}.StaffMember.StaffMember_manager_id_fkey", "initially deferred"],
+    ),
+    (
+        "foreign key on delete",
+        "ALTER TABLE {app}.rental DROP CONSTRAINT rental_customer_fkey, ADD CONSTRAINT rental_customer_fkey "
+        "FOREIGN KEY (customer_id) REFERENCES {app}.customer ON DELETE CASCADE",
+        ["foreign key {app}.rental.rental_customer_fkey", "on delete"],
+    ),
+    (
+        "foreign key match full",
+        "ALTER TABLE {app}.rental DROP CONSTRAINT rental_customer_fkey, ADD CONSTRAINT rental_customer_fkey "
+        "FOREIGN KEY (customer_id) REFERENCES {app}.customer MATCH FULL",
+        ["foreign key {app}.rental.rental_customer_fkey", "match"],
+    ),
+    (
+        "exclusion predicate",
+        "ALTER TABLE {app}.rental DROP CONSTRAINT rental_no_overlap, "
+        "ADD CONSTRAINT rental_no_overlap EXCLUDE USING gist (rental_period WITH &&)",
+        ["constraint {app}.rental.rental_no_overlap", "definition"],
+    ),
+    (
+        "index predicate",
+        "DROP INDEX {app}.film_long_idx; CREATE INDEX film_long_idx ON {app}.film (length) WHERE length > 180",
+        ["index {app}.film.film_long_idx", "predicate"],
+    ),
+    (
+        "index expression",
+        "DROP INDEX {app}.film_title_lower_idx; CREATE INDEX film_title_lower_idx ON {app}.film (upper(title))",
+        ["index {app}.film.film_title_lower_idx", "columns"],
+    ),
+    (
+        "index operator class",
+        "DROP INDEX {app}.film_title_pattern_idx; CREATE INDEX film_title_pattern_idx ON {app}.film (title)",
+        ["index {app}.film.film_title_pattern_idx", "operator class"],
+    ),
+    (
+        "index sort order",
+        "DROP INDEX {app}.customer_last_name_idx; CREATE INDEX customer_last_name_idx ON {app}.customer (last_name, first_name)",
+        ["index {app}.customer.customer_last_name_idx", "columns"],
+    ),
+    (
+        "partitioned index dropped",
+        "DROP INDEX {app}.payment_customer_idx",
+        ["missing", "index {app}.payment.payment_customer_idx"],
+    ),
+    (
+        "view definition",
+        "CREATE OR REPLACE VIEW {app}.film_list AS SELECT f.film_id, f.title, f.rating, l.name AS language "
+        "FROM {app}.film f JOIN {app}.language l USING (language_id) WHERE f.length > 0",
+        ["view {app}.film_list", "definition"],
+    ),
+    (
+        "view security barrier",
+        "ALTER VIEW {app}.active_customer RESET (security_barrier)",
+        ["view {app}.active_customer", "security_barrier"],
+    ),
+    (
+        "view check option",
+        "ALTER VIEW {app}.active_customer SET (check_option = local)",
+        ["view {app}.active_customer", "check_option"],
+    ),
+    ("view dropped", 'DROP VIEW {app}."Sales By Store"', ["missing", "view {app}.Sales By Store"]),
+    (
+        "materialized view definition",
+        "DROP MATERIALIZED VIEW {ops}.rentals_by_rating; CREATE MATERIALIZED VIEW {ops}.rentals_by_rating AS "
+        "SELECT f.rating, count(*) AS total FROM {app}.film f GROUP BY f.rating; "
+        "CREATE UNIQUE INDEX rentals_by_rating_rating ON {ops}.rentals_by_rating (rating)",
+        ["view {ops}.rentals_by_rating", "definition"],
+    ),
+    (
+        "materialized view index",
+        "DROP INDEX {ops}.rentals_by_rating_rating",
+        ["missing", "index {ops}.rentals_by_rating.rentals_by_rating_rating"],
+    ),
+    (
+        "trigger condition",
+        "CREATE OR REPLACE TRIGGER payment_audit AFTER INSERT OR UPDATE ON {app}.payment "
+        "FOR EACH ROW WHEN (NEW.amount > 500) EXECUTE FUNCTION {ops}.audit('large')",
+        ["trigger payment_audit on {app}.payment", "condition"],
+    ),
+    (
+        "trigger timing",
+        "CREATE OR REPLACE TRIGGER film_last_updated AFTER UPDATE ON {app}.film "
+        "FOR EACH ROW EXECUTE FUNCTION {app}.last_updated()",
+        ["trigger film_last_updated on {app}.film", "timing"],
+    ),
+    (
+        "trigger level",
+        "CREATE OR REPLACE TRIGGER film_last_updated BEFORE UPDATE ON {app}.film "
+        "FOR EACH STATEMENT EXECUTE FUNCTION {app}.last_updated()",
+        ["trigger film_last_updated on {app}.film", "level"],
+    ),
+    (
+        "trigger events",
+        "CREATE OR REPLACE TRIGGER film_fulltext BEFORE INSERT OR UPDATE OF title ON {app}.film FOR EACH ROW "
+        "EXECUTE FUNCTION tsvector_update_trigger(fulltext, 'pg_catalog.english', title, description)",
+        ["trigger film_fulltext on {app}.film", "events"],
+    ),
+    (
+        "trigger arguments",
+        "CREATE OR REPLACE TRIGGER payment_audit AFTER INSERT OR UPDATE ON {app}.payment "
+        "FOR EACH ROW WHEN (NEW.amount > 100) EXECUTE FUNCTION {ops}.audit('huge')",
+        ["trigger payment_audit on {app}.payment", "function"],
+    ),
+    (
+        "trigger dropped",
+        "DROP TRIGGER rental_truncated ON {app}.rental",
+        ["missing", "trigger rental_truncated on {app}.rental"],
+    ),
+    (
+        "trigger disabled",
+        "ALTER TABLE {app}.film DISABLE TRIGGER film_fulltext",
+        ["trigger film_fulltext on {app}.film", "enabled"],
+    ),
+    (
+        "function volatility",
+        "ALTER FUNCTION {app}.inventory_count(integer) VOLATILE",
+        ["function {app}.inventory_count(p_film_id integer)", "volatility"],
+    ),
+    (
+        "function security definer",
+        "ALTER FUNCTION {ops}.audit() SECURITY INVOKER",
+        ["function {ops}.audit()", "security"],
+    ),
+    (
+        "function strict",
+        "ALTER FUNCTION {app}.inventory_count(integer, integer) CALLED ON NULL INPUT",
+        ["function {app}.inventory_count(p_film_id integer, p_store_id integer)", "strict"],
+    ),
+    (
+        "function configuration",
+        "ALTER FUNCTION {app}.rewards_report(integer, numeric) RESET search_path",
+        ["function {app}.rewards_report", "config"],
+    ),
+    (
+        "function parallel",
+        "ALTER FUNCTION {app}.rating_label({app}.mpaa_rating, text) PARALLEL UNSAFE",
+        ["function {app}.rating_label", "parallel"],
+    ),
+    (
+        "function return type",
+        "DROP FUNCTION {app}.film_summaries(); CREATE FUNCTION {app}.film_summaries() RETURNS SETOF text "
+        "LANGUAGE sql STABLE AS $$ SELECT title FROM {app}.film $$",
+        ["function {app}.film_summaries", "returns"],
+    ),
+    (
+        "function body",
+        "CREATE OR REPLACE FUNCTION {app}._join_text(text, text) RETURNS text LANGUAGE sql IMMUTABLE AS "
+        "$$ SELECT CASE WHEN $2 IS NULL THEN $1 WHEN $1 IS NULL THEN $2 ELSE $1 || ' | ' || $2 END $$",
+        ["function {app}._join_text", "body digest"],
+    ),
+    (
+        "function argument default",
+        "CREATE OR REPLACE FUNCTION {app}.rating_label(r {app}.mpaa_rating, prefix text DEFAULT 'rating ') RETURNS text "
+        "LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN prefix || r::text",
+        ["function {app}.rating_label", "default"],
+    ),
+    (
+        "overload dropped",
+        "DROP FUNCTION {app}.inventory_count(integer, integer)",
+        ["function {app}.inventory_count", "p_store_id"],
+    ),
+    (
+        "procedure body",
+        "CREATE OR REPLACE PROCEDURE {ops}.archive_rentals(p_before date) LANGUAGE plpgsql AS "
+        "$$ BEGIN DELETE FROM {app}.rental WHERE lower(rental_period) < p_before; END $$",
+        ["function {ops}.archive_rentals", "body digest"],
+    ),
+    (
+        "aggregate initial value",
+        "DROP AGGREGATE {app}.join_text(text); "
+        "CREATE AGGREGATE {app}.join_text(text) (SFUNC = {app}._join_text, STYPE = text, INITCOND = '')",
+        ["function {app}.join_text", "body digest"],
+    ),
+    ("rule dropped", "DROP RULE note_keep ON {app}.note", ["missing", "rule note_keep on {app}.note"]),
+    (
+        "rule condition",
+        "CREATE OR REPLACE RULE note_keep AS ON DELETE TO {app}.note WHERE old.created > '2021-01-01' DO INSTEAD NOTHING",
+        ["rule note_keep on {app}.note", "definition"],
+    ),
+    (
+        "policy expression",
+        "ALTER POLICY customer_store ON {app}.customer USING (store_id = 2)",
+        ["policy customer_store on {app}.customer", "using"],
+    ),
+    (
+        "policy check expression",
+        "ALTER POLICY customer_update ON {app}.customer WITH CHECK (store_id = 1)",
+        ["policy customer_update on {app}.customer", "with check"],
+    ),
+    (
+        "policy roles",
+        "ALTER POLICY customer_store ON {app}.customer TO PUBLIC",
+        ["policy customer_store on {app}.customer", "roles"],
+    ),
+    (
+        "policy dropped",
+        "DROP POLICY customer_update ON {app}.customer",
+        ["missing", "policy customer_update on {app}.customer"],
+    ),
+    (
+        "row security off",
+        "ALTER TABLE {app}.customer DISABLE ROW LEVEL SECURITY",
+        ["table {app}.customer", "row security"],
+    ),
+    (
+        "row security forced",
+        "ALTER TABLE {app}.customer FORCE ROW LEVEL SECURITY",
+        ["table {app}.customer", "row security"],
+    ),
+    ("extension dropped", "DROP EXTENSION vector CASCADE", ["missing", "extension vector"]),
+    (
+        "partition bounds",
+        "ALTER TABLE {app}.payment DETACH PARTITION {app}.payment_p2022_02; "
+        "ALTER TABLE {app}.payment ATTACH PARTITION {app}.payment_p2022_02 "
+        "FOR VALUES FROM ('2022-02-01 00:00:00+00') TO ('2022-04-01 00:00:00+00')",
+        ["partition {app}.payment_p2022_02", "bounds"],
+    ),
+    ("default partition dropped", "DROP TABLE {app}.payment_rest", ["missing", "partition {app}.payment_rest"]),
+    (
+        "enum label order",
+        "ALTER TYPE {app}.mpaa_rating RENAME VALUE 'G' TO 'tmp'; ALTER TYPE {app}.mpaa_rating RENAME VALUE 'PG' TO 'G'; "
+        "ALTER TYPE {app}.mpaa_rating RENAME VALUE 'tmp' TO 'PG'",
+        ["enum {app}.mpaa_rating", "order"],
+    ),
+    ("enum label added", "ALTER TYPE {app}.mpaa_rating ADD VALUE 'U' BEFORE 'G'", ["enum {app}.mpaa_rating", "'U'"]),
+    ("domain default", "ALTER DOMAIN {app}.amount SET DEFAULT 1", ["domain {app}.amount", "default"]),
+    ("domain not null", "ALTER DOMAIN {app}.amount DROP NOT NULL", ["domain {app}.amount", "not null"]),
+    (
+        "domain check",
+        "ALTER DOMAIN {app}.year DROP CONSTRAINT year_check; ALTER DOMAIN {app}.year ADD CONSTRAINT year_check CHECK (VALUE >= 1888)",
+        ["domain {app}.year", "year_check"],
+    ),
+    (
+        "composite attribute added",
+        "ALTER TYPE {app}.film_summary ADD ATTRIBUTE length smallint",
+        ["type {app}.film_summary", "length"],
+    ),
+    (
+        "composite attribute type",
+        "ALTER TYPE {app}.film_summary ALTER ATTRIBUTE rental_rate TYPE numeric(6, 2)",
+        ["type {app}.film_summary", "rental_rate"],
+    ),
+    ("composite type dropped", "DROP TYPE {app}.film_summary CASCADE", ["missing", "type {app}.film_summary"]),
+    ("collation dropped", "DROP COLLATION {app}.bytewise", ["missing", "collation {app}.bytewise"]),
+    (
+        "collation locale",
+        "DROP COLLATION {app}.bytewise; CREATE COLLATION {app}.bytewise (provider = libc, locale = 'POSIX')",
+        ["collation {app}.bytewise", "locale"],
+    ),
+    (
+        "sequence increment",
+        "ALTER SEQUENCE {app}.customer_customer_id_seq INCREMENT BY 2",
+        ["sequence {app}.customer_customer_id_seq", "increment"],
+    ),
+    (
+        "sequence owner column",
+        "ALTER SEQUENCE {app}.customer_customer_id_seq OWNED BY NONE",
+        ["sequence {app}.customer_customer_id_seq", "owned by"],
+    ),
+    ("inheritance", "ALTER TABLE {app}.film_note NO INHERIT {app}.note", ["table {app}.film_note", "inherits"]),
+    ("unlogged", "ALTER TABLE {ops}.audit_log SET UNLOGGED", ["table {ops}.audit_log", "unlogged"]),
+    ("storage parameter", "ALTER TABLE {app}.rental SET (fillfactor = 70)", ["table {app}.rental", "options"]),
+    (
+        "column comment",
+        "COMMENT ON COLUMN {app}.film.rental_rate IS 'price'",
+        ["column {app}.film.rental_rate", "comment"],
+    ),
+    ("view comment", "COMMENT ON VIEW {app}.film_list IS NULL", ["view {app}.film_list", "comment"]),
+    ("enum comment", "COMMENT ON TYPE {app}.mpaa_rating IS 'rating'", ["enum {app}.mpaa_rating", "comment"]),
+    (
+        "table grant",
+        "REVOKE SELECT ON {app}.film FROM {reader}",
+        ["table {app}.film", "grant SELECT to {reader} missing"],
+    ),
+    (
+        "column grant",
+        "REVOKE UPDATE (email) ON {app}.customer FROM {reader}",
+        ["column {app}.customer.email", "UPDATE"],
+    ),
+    (
+        "function grant",
+        "GRANT EXECUTE ON FUNCTION {app}.rewards_report(integer, numeric) TO PUBLIC",
+        ["function {app}.rewards_report", "EXECUTE to PUBLIC"],
+    ),
+    (
+        "sequence grant",
+        "REVOKE USAGE ON SEQUENCE {app}.customer_customer_id_seq FROM {reader}",
+        ["sequence {app}.customer_customer_id_seq", "USAGE"],
+    ),
+    ("schema grant", "REVOKE USAGE ON SCHEMA {app} FROM {reader}", ["schema {app}", "USAGE"]),
+    (
+        "quoted column renamed",
+        'ALTER TABLE {app}."StaffMember" RENAME COLUMN "FullName" TO fullname',
+        ["missing", "column {app}.StaffMember.FullName"],
+    ),
+    (
+        "quoted view column renamed",
+        'ALTER VIEW {app}."Sales By Store" RENAME COLUMN "Total" TO total',
+        ["missing", "column {app}.Sales By Store.Total"],
+    ),
+]
+
+
+# Mutations the diff does not name yet (each fails as expected; a fix removes it from here).
+SILENT: set[str] = {
+    "column collation",
+    "generated stored to virtual",
+    "unique nulls distinct",
+    "unique no longer deferrable",
+    "foreign key not deferrable",
+    "foreign key initially immediate",
+    "foreign key match full",
+    "index operator class",
+    "view definition",
+    "view security barrier",
+    "view check option",
+    "function volatility",
+    "function security definer",
+    "function strict",
+    "function configuration",
+    "function parallel",
+    "function argument default",
+    "aggregate initial value",
+    "rule dropped",
+    "rule condition",
+    "policy expression",
+    "policy check expression",
+    "policy roles",
+    "policy dropped",
+    "row security off",
+    "row security forced",
+    "composite attribute added",
+    "composite attribute type",
+    "composite type dropped",
+    "collation dropped",
+    "collation locale",
+    "inheritance",
+    "unlogged",
+    "storage parameter",
+    "column grant",
+    "schema grant",
+}
+
+
+@pytest.mark.parametrize(
+    ("statement", "needles"),
+    [
+        pytest.param(*m[1:], id=m[0], marks=[pytest.mark.xfail(strict=True)] if m[0] in SILENT else [])
+        for m in MUTATIONS
+    ],
+)
+def test_the_mutation_is_named(rental, tx, statement, needles):
+    names = {"app": f'"{rental["app"]}"', "ops": f'"{rental["ops"]}"', "reader": f'"{rental["reader"]}"'}
+    plain = {"app": rental["app"], "ops": rental["ops"], "reader": rental["reader"]}
+    try:
+        with tx.cursor() as cur:
+            cur.execute(statement.format(**names))
+        found = differences(tx, rental)
+    finally:
+        tx.rollback()
+    wanted = [n.format(**plain) for n in needles]
+    assert any(all(n in line for n in wanted) for line in found), f"{wanted} not in {found}"
