@@ -224,6 +224,12 @@ def test_read_functions_is_the_public_catalog_api(raw, scratch):
                 "kind": "function",
                 "language": "sql",
                 "grants": {"PUBLIC": ["EXECUTE"]},
+                "volatility": "stable",
+                "security": "invoker",
+                "strict": False,
+                "leakproof": False,
+                "parallel": "unsafe",
+                "config": [],
             }
         ]
     }

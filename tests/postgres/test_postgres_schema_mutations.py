@@ -498,7 +498,6 @@ SILENT: set[str] = {
     "function configuration",
     "function parallel",
     "function argument default",
-    "aggregate initial value",
     "rule dropped",
     "rule condition",
     "policy expression",
