@@ -68,11 +68,26 @@ def compare(props: dict, expected: dict, actual: dict, normalizers: dict) -> lis
         want, got = expected[key], actual.get(key)
         same = types_match(want, got) if norm is normalize_type else norm(want) == norm(got)
         if not same:
+            if got is None and isinstance(want, (bool, list)):
+                got = False if isinstance(want, bool) else []  # a flag or list the catalog leaves out when unset
             out.append(f"{props[key]} expected {fmt(want)}, found {fmt(got)}")
     return out
 
 
 Normalizers = dict[str, Callable[[Any], Any]]
+
+
+def _words_list(value) -> list[str]:
+    return [_SPACES.sub(" ", str(v).strip()) for v in as_list(value)]
+
+
+def _sorted_words(value) -> list[str]:
+    return sorted(_words_list(value))
+
+
+def _collation(value) -> str | None:
+    return str(value).replace('"', "") if value else None
+
 
 COLUMN_PROPS = {
     "type": "type",
@@ -80,6 +95,8 @@ COLUMN_PROPS = {
     "default": "default",
     "identity": "identity",
     "generated": "generated",
+    "virtual": "virtual",
+    "collation": "collation",
     "comment": "comment",
 }
 COLUMN_NORM: Normalizers = {
@@ -88,6 +105,8 @@ COLUMN_NORM: Normalizers = {
     "generated": normalize_default,
     "nullable": bool,
     "identity": lambda v: norm_words(v) if v else None,
+    "virtual": bool,
+    "collation": _collation,
 }
 INDEX_PROPS = {
     "columns": "columns",
@@ -96,6 +115,8 @@ INDEX_PROPS = {
     "primary": "primary",
     "include": "include columns",
     "where": "predicate",
+    "nulls_not_distinct": "nulls not distinct",
+    "operator_classes": "operator classes",
 }
 INDEX_NORM: Normalizers = {
     "columns": lambda v: [normalize_index_column(c) for c in as_list(v)],
@@ -104,12 +125,24 @@ INDEX_NORM: Normalizers = {
     "unique": bool,
     "primary": bool,
     "where": normalize_default,
+    "nulls_not_distinct": bool,
+    "operator_classes": _words_list,
 }
-CONSTRAINT_PROPS = {"type": "type", "columns": "columns", "definition": "definition"}
+CONSTRAINT_PROPS = {
+    "type": "type",
+    "columns": "columns",
+    "definition": "definition",
+    "deferrable": "deferrable",
+    "initially_deferred": "initially deferred",
+    "nulls_not_distinct": "nulls not distinct",
+}
 CONSTRAINT_NORM: Normalizers = {
     "type": norm_words,
     "columns": lambda v: [str(c) for c in as_list(v)],
     "definition": lambda v: _SPACES.sub(" ", str(v).strip()),
+    "deferrable": bool,
+    "initially_deferred": bool,
+    "nulls_not_distinct": bool,
 }
 
 
@@ -126,6 +159,9 @@ FK_PROPS = {
     "on_delete": "on delete",
     "on_update": "on update",
     "validated": "validated",
+    "match": "match",
+    "deferrable": "deferrable",
+    "initially_deferred": "initially deferred",
 }
 FK_NORM: Normalizers = {
     "columns": lambda v: [str(c) for c in as_list(v)],
@@ -134,6 +170,9 @@ FK_NORM: Normalizers = {
     "on_delete": lambda v: norm_words(v or "no action"),
     "on_update": lambda v: norm_words(v or "no action"),
     "validated": bool,
+    "match": lambda v: norm_words(v or "simple"),
+    "deferrable": bool,
+    "initially_deferred": bool,
 }
 
 
@@ -217,6 +256,13 @@ FUNCTION_PROPS = {
     "returns": "returns",
     "kind": "kind",
     "language": "language",
+    "arguments_with_defaults": "arguments with defaults",
+    "volatility": "volatility",
+    "security": "security",
+    "strict": "strict",
+    "leakproof": "leakproof",
+    "parallel": "parallel",
+    "config": "config",
     "body_digest": "body digest",
     "comment": "comment",
 }
@@ -224,6 +270,13 @@ FUNCTION_NORM: Normalizers = {
     "returns": normalize_type,
     "kind": norm_words,
     "language": norm_words,
+    "arguments_with_defaults": normalize_type,
+    "volatility": lambda v: norm_words(v or "volatile"),
+    "security": lambda v: norm_words(v or "invoker").removeprefix("security "),
+    "strict": bool,
+    "leakproof": bool,
+    "parallel": lambda v: norm_words(v or "unsafe").removeprefix("parallel "),
+    "config": _sorted_words,
     "body_digest": lambda v: str(v or "").strip().lower(),
     "comment": _comment,
 }
@@ -321,6 +374,48 @@ def diff(expected: dict, actual: dict, report_unexpected: bool = True) -> list[D
             _diff_domains(schema, want["domains"], live.get("domains", {}), patterns, out)
         if "enums" in checked:
             _diff_enums(schema, want["enums"], live.get("enums", {}), patterns, out)
+        if "types" in checked:
+            _diff_types(schema, want["types"], live.get("types", {}), patterns, out)
+        if "collations" in checked:
+            _diff_named(
+                "collation",
+                schema,
+                want["collations"],
+                live.get("collations", {}),
+                COLLATION_PROPS,
+                COLLATION_NORM,
+                patterns,
+                out,
+            )
+        if "rules" in checked:
+            _diff_on_table(
+                "rule",
+                schema,
+                want["rules"],
+                live.get("rules", {}),
+                patterns,
+                out,
+                RULE_PROPS,
+                RULE_NORM,
+                _describe_rule,
+            )
+        if "policies" in checked:
+            _diff_on_table(
+                "policy",
+                schema,
+                want["policies"],
+                live.get("policies", {}),
+                patterns,
+                out,
+                POLICY_PROPS,
+                POLICY_NORM,
+                _describe_policy,
+            )
+        if "grants" in want:
+            _diff_grants("schema", schema, want["grants"], live.get("grants", {}), out, schema)
+        if "comment" in want and _comment(want["comment"]) != _comment(live.get("comment")):
+            detail = f"comment expected {fmt(want['comment'])}, found {fmt(live.get('comment'))}"
+            out.append(Difference("different", "schema", schema, detail, schema))
     if not report_unexpected:
         out = [d for d in out if d.problem != "unexpected"]
     for d in out:
@@ -363,10 +458,16 @@ def _diff_views(schema: str, expected: dict, actual: dict, patterns: list[str], 
             )
 
 
-VIEW_PROPS = {"materialized": "materialized", "definition_digest": "definition digest", "comment": "comment"}
+VIEW_PROPS = {
+    "materialized": "materialized",
+    "definition_digest": "definition digest",
+    "options": "options",
+    "comment": "comment",
+}
 VIEW_NORM: Normalizers = {
     "materialized": bool,
     "definition_digest": lambda v: str(v or "").strip().lower(),
+    "options": _sorted_words,
     "comment": _comment,
 }
 
@@ -462,6 +563,21 @@ def _describe_trigger(info: dict) -> str:
 
 def _diff_triggers(schema: str, expected: dict, actual: dict, patterns: list[str], out: list[Difference]) -> None:
     """Triggers keyed ``name on table``; reported as ``trigger name on schema.table``."""
+    _diff_on_table("trigger", schema, expected, actual, patterns, out, TRIGGER_PROPS, TRIGGER_NORM, _describe_trigger)
+
+
+def _diff_on_table(
+    kind: str,
+    schema: str,
+    expected: dict,
+    actual: dict,
+    patterns: list[str],
+    out: list[Difference],
+    props: dict,
+    norm: Normalizers,
+    describe: Callable[[dict], str],
+) -> None:
+    """Triggers, rules or policies, keyed ``name on table``; reported as ``KIND name on schema.table``."""
 
     def label(key: str) -> str:
         name, _, table = key.partition(" on ")
@@ -475,16 +591,119 @@ def _diff_triggers(schema: str, expected: dict, actual: dict, patterns: list[str
     for key, want in wanted.items():
         got = actual.get(key)
         if got is None:
-            out.append(Difference("missing", "trigger", label(key), _describe_trigger(want), schema))
+            out.append(Difference("missing", kind, label(key), describe(want), schema))
             continue
-        if "function" in want and "." not in str(want["function"]).split("(")[0]:
+        if kind == "trigger" and "function" in want and "." not in str(want["function"]).split("(")[0]:
             got = {**got, "function": str(got["function"]).split(".", 1)[-1]}
-        for message in compare(TRIGGER_PROPS, want, got, TRIGGER_NORM):
-            out.append(Difference("different", "trigger", label(key), message, schema))
+        for message in compare(props, want, got, norm):
+            out.append(Difference("different", kind, label(key), message, schema))
     for key, got in actual.items():
         table = got.get("table", key.partition(" on ")[2])
         if key not in wanted and not ignored(f"{schema}.{table}.{got.get('name', key)}", patterns):
-            out.append(Difference("unexpected", "trigger", label(key), _describe_trigger(got), schema))
+            out.append(Difference("unexpected", kind, label(key), describe(got), schema))
+
+
+RULE_PROPS = {
+    "event": "event",
+    "instead": "instead",
+    "enabled": "enabled",
+    "definition": "definition",
+    "comment": "comment",
+}
+RULE_NORM: Normalizers = {
+    "event": norm_words,
+    "instead": bool,
+    "enabled": _enabled,
+    "definition": lambda v: _SPACES.sub(" ", str(v or "").strip()),
+    "comment": _comment,
+}
+
+
+def _describe_rule(info: dict) -> str:
+    return " ".join(p for p in ("on", str(info.get("event") or ""), "do instead" if info.get("instead") else "") if p)
+
+
+POLICY_PROPS = {
+    "command": "command",
+    "permissive": "permissive",
+    "roles": "roles",
+    "using": "using",
+    "with_check": "with check",
+    "comment": "comment",
+}
+POLICY_NORM: Normalizers = {
+    "command": lambda v: norm_words(v or "all"),
+    "permissive": lambda v: True if v is None else bool(v),
+    "roles": lambda v: sorted("PUBLIC" if str(r).lower() == "public" else str(r) for r in as_list(v)) or ["PUBLIC"],
+    "using": lambda v: _SPACES.sub(" ", str(v).strip()) if v else None,
+    "with_check": lambda v: _SPACES.sub(" ", str(v).strip()) if v else None,
+    "comment": _comment,
+}
+
+
+def _describe_policy(info: dict) -> str:
+    kind = "permissive" if info.get("permissive", True) else "restrictive"
+    return f"{kind}, for {info.get('command', 'all')}, to {fmt(as_list(info.get('roles') or ['PUBLIC']))}"
+
+
+COLLATION_PROPS = {
+    "provider": "provider",
+    "locale": "locale",
+    "ctype": "ctype",
+    "deterministic": "deterministic",
+    "comment": "comment",
+}
+COLLATION_NORM: Normalizers = {
+    "provider": norm_words,
+    "locale": lambda v: str(v) if v is not None else None,
+    "ctype": lambda v: str(v) if v is not None else None,
+    "deterministic": bool,
+    "comment": _comment,
+}
+
+
+def _describe_type(info: dict) -> str:
+    return fmt([f"{k} {v}" for k, v in (info.get("attributes") or {}).items()])
+
+
+def _diff_types(schema: str, expected: dict, actual: dict, patterns: list[str], out: list[Difference]) -> None:
+    """Composite types: each attribute by name and type, in order."""
+    _diff_named(
+        "type", schema, expected, actual, {"comment": "comment"}, {"comment": _comment}, patterns, out, _describe_type
+    )
+    for name, want in expected.items():
+        got = actual.get(name)
+        if got is None or "attributes" not in want:
+            continue
+        path = f"{schema}.{name}"
+        have = got.get("attributes", {})
+        for attribute, type_ in want["attributes"].items():
+            if attribute not in have:
+                out.append(Difference("different", "type", path, f"attribute {attribute} missing: {type_}", schema))
+            elif not types_match(type_, have[attribute]):
+                out.append(
+                    Difference(
+                        "different",
+                        "type",
+                        path,
+                        f"attribute {attribute} type expected {type_}, found {have[attribute]}",
+                        schema,
+                    )
+                )
+        for attribute, type_ in have.items():
+            if attribute not in want["attributes"]:
+                out.append(Difference("different", "type", path, f"attribute {attribute} unexpected: {type_}", schema))
+        common = [a for a in want["attributes"] if a in have]
+        if common != [a for a in have if a in want["attributes"]]:
+            out.append(
+                Difference(
+                    "different",
+                    "type",
+                    path,
+                    f"attributes expected in the order {fmt(list(want['attributes']))}, found {fmt(list(have))}",
+                    schema,
+                )
+            )
 
 
 DOMAIN_PROPS = {"type": "type", "not_null": "not null", "default": "default", "comment": "comment"}
@@ -550,8 +769,25 @@ def _diff_enums(schema: str, expected: dict, actual: dict, patterns: list[str], 
             out.append(Difference("different", "enum", f"{schema}.{name}", message, schema))
 
 
-TABLE_PROPS = {"partition_key": "partition key", "comment": "comment"}
-TABLE_NORM: Normalizers = {"partition_key": lambda v: norm_words(v) if v else None, "comment": _comment}
+def _row_security(value):
+    return "forced" if norm_words(value) == "forced" else bool(value)
+
+
+TABLE_PROPS = {
+    "comment": "comment",
+    "unlogged": "unlogged",
+    "options": "options",
+    "row_security": "row security",
+    "inherits": "inherits",
+}
+TABLE_NORM: Normalizers = {
+    "partition_key": lambda v: norm_words(v) if v else None,
+    "comment": _comment,
+    "unlogged": bool,
+    "options": _sorted_words,
+    "row_security": _row_security,
+    "inherits": lambda v: [str(p) for p in as_list(v)],
+}
 
 
 def _diff_objects(path: str, want: dict, got: dict, patterns: list[str], out: list[Difference], note: str = "") -> None:
@@ -666,7 +902,7 @@ def _diff_tables(schema: str, expected: dict, actual: dict, patterns: list[str],
                 _describe_column,
             )
         _diff_objects(path, want, got, patterns, out)
-        for message in compare({"comment": "comment"}, want, got, TABLE_NORM):
+        for message in compare(TABLE_PROPS, want, got, TABLE_NORM):
             out.append(Difference("different", "table", path, message, schema))
         if "grants" in want:
             _diff_grants("table", path, want["grants"], got.get("grants", {}), out, schema)

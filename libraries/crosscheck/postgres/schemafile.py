@@ -6,6 +6,7 @@ Framework.
 
 File format (every section optional; see docs/postgres.md)::
 
+    format: 2                           # what is off by default is left out (see FORMAT)
     extensions: [plpgsql, vector]
     ignore: ["public.tmp_*"]            # glob patterns of objects not to report
     schemas:
@@ -37,12 +38,21 @@ File format (every section optional; see docs/postgres.md)::
           positive_int: {type: integer, checks: {positive_int_check: CHECK (VALUE > 0)}}
         enums:
           mood: [sad, ok, happy]
+        types:
+          film_summary: {attributes: {title: text, rental_rate: "numeric(4,2)"}}
+        collations:
+          bytewise: {provider: libc, locale: C, deterministic: true}
+        rules:
+          note_keep on notes: {event: delete, instead: true, definition: "CREATE RULE ..."}
+        policies:
+          own_store on customers: {command: select, roles: [app_reader], using: store_id = 1}
 
 A property left out is not checked (``universe_category: varchar(50)`` checks
-the type and not nullability), and so is a section left out (files written
-before triggers, sequences, domains, enums and partitions were in the format
-load and compare as before). Objects are compared by name in every schema
-the file lists; objects the file does not list are reported as unexpected,
+the type and not nullability), but for the properties of :data:`IMPLIED` in a
+file of ``format: 2``; and so is a section left out (files written before
+triggers, sequences, domains, enums, partitions, types, collations, rules and
+policies were in the format load and compare as before). Objects are compared
+by name in every schema the file lists; objects the file does not list are reported as unexpected,
 except those whose name starts with ``cc_`` (scratch objects of test runs,
 see :mod:`crosscheck.namespace`) and those matching an ``ignore`` pattern.
 """
@@ -293,9 +303,50 @@ TABLE_KEYS = (
     "partition_count",
     "grants",
     "comment",
+    "options",
+    "unlogged",
+    "row_security",
+    "inherits",
 )
 PARTITION_KEYS = ("bounds", "indexes", "constraints", "foreign_keys", "partition_key", "partitions", "partition_count")
-SCHEMA_SECTIONS = ("tables", "views", "functions", "triggers", "sequences", "domains", "enums")
+SCHEMA_SECTIONS = (
+    "tables",
+    "views",
+    "functions",
+    "triggers",
+    "sequences",
+    "domains",
+    "enums",
+    "types",
+    "collations",
+    "rules",
+    "policies",
+)
+SCHEMA_KEYS = (*SCHEMA_SECTIONS, "grants", "comment")
+
+FORMAT = 2
+"""The format the dump writes (``format: 2``). In a file of this format a property that is off by default
+and that the dump writes only when set (``deferrable``, ``security: definer``, a column's ``collation``,
+...) means its default when left out, so that setting it later is reported; in files without ``format``
+(written before these properties existed) whatever is left out is not checked."""
+
+# What a left-out property means in a file of FORMAT 2, per kind of entry.
+IMPLIED: dict[str, dict[str, Any]] = {
+    "column": {"collation": None, "virtual": False},
+    "index": {"nulls_not_distinct": False, "operator_classes": []},
+    "constraint": {"deferrable": False, "initially_deferred": False, "nulls_not_distinct": False},
+    "foreign_key": {"deferrable": False, "initially_deferred": False, "match": "simple"},
+    "table": {"options": [], "unlogged": False, "row_security": False, "inherits": []},
+    "view": {"options": []},
+    "function": {
+        "volatility": "volatile",
+        "security": "invoker",
+        "strict": False,
+        "leakproof": False,
+        "parallel": "unsafe",
+        "config": [],
+    },
+}
 
 
 def _mapping(value, where: str, source: str) -> dict:
@@ -357,8 +408,9 @@ def _table(value, where: str = "table", source: str = "expected schema") -> dict
     out["columns"] = {str(k): parse_column(v) for k, v in _mapping(value.get("columns"), where, source).items()}
     if "grants" in value:
         out["grants"] = _grants(value["grants"], f"{where} grants", source)
-    if "comment" in value:
-        out["comment"] = value["comment"]
+    for key in ("comment", "options", "unlogged", "row_security", "inherits"):
+        if key in value:
+            out[key] = value[key]
     return out
 
 
@@ -368,22 +420,6 @@ def _view(value, where: str, source: str) -> dict:
         out["indexes"] = {str(k): _index(v) for k, v in _mapping(out["indexes"], f"{where} indexes", source).items()}
     if "grants" in out:
         out["grants"] = _grants(out["grants"], f"{where} grants", source)
-    return out
-
-
-def _triggers(value, where: str, source: str) -> dict[str, dict]:
-    """Triggers keyed ``name on table`` (or by name, with a ``table`` property)."""
-    out = {}
-    for key, body in _mapping(value, where, source).items():
-        body = dict(_mapping(body, f"trigger {key}", source))
-        name, _, table = str(key).partition(" on ")
-        table = table.strip() or str(body.pop("table", "") or "")
-        body.pop("table", None)
-        if not table:
-            raise ConfigurationError(
-                f"{source}: trigger {key!r} names no table; write it as '{key} on TABLE' or give 'table: TABLE'"
-            )
-        out[f"{name.strip()} on {table}"] = body
     return out
 
 
@@ -402,21 +438,86 @@ def _enum(value) -> dict:
     return dict(value) if isinstance(value, dict) else {"labels": [str(v) for v in as_list(value)]}
 
 
-def _schema(name: str, body: dict, source: str) -> dict:
-    _known(body, SCHEMA_SECTIONS, f"schema {name!r}", source)
+def _imply(entry: dict, kind: str) -> dict:
+    for key, value in IMPLIED[kind].items():
+        entry.setdefault(key, value)
+    return entry
+
+
+def _imply_objects(entry: dict) -> None:
+    """The implied defaults of a table's or partition's indexes, constraints and foreign keys (FORMAT 2)."""
+    for index in entry["indexes"].values():
+        _imply(index, "index")
+    for constraint in entry["constraints"].values():
+        _imply(constraint, "constraint")
+    for key in entry["foreign_keys"].values():
+        _imply(key, "foreign_key")
+    for part in (entry.get("partitions") or {}).values():
+        _imply_objects(part)
+
+
+def _imply_schema(body: dict) -> None:
+    """Fill in what a left-out property means in a file of FORMAT 2 (see :data:`IMPLIED`)."""
+    for table in body["tables"].values():
+        _imply(table, "table")
+        for column in table["columns"].values():
+            _imply(column, "column")
+            if "grants" in table:  # written with privileges: a column without grants has none
+                column.setdefault("grants", {})
+        _imply_objects(table)
+    for view in body["views"].values():
+        _imply(view, "view")
+        for index in (view.get("indexes") or {}).values():
+            _imply(index, "index")
+    for signatures in body["functions"].values():
+        for sig in signatures:
+            _imply(sig, "function")
+            if "arguments" in sig:
+                sig.setdefault("arguments_with_defaults", sig["arguments"])
+
+
+def _on_table(value, kind: str, where: str, source: str) -> dict[str, dict]:
+    """Triggers, rules or policies keyed ``name on table`` (or by name, with a ``table`` property)."""
+    out = {}
+    for key, body in _mapping(value, where, source).items():
+        body = dict(_mapping(body, f"{kind} {key}", source))
+        name, _, table = str(key).partition(" on ")
+        table = table.strip() or str(body.pop("table", "") or "")
+        body.pop("table", None)
+        if not table:
+            raise ConfigurationError(
+                f"{source}: {kind} {key!r} names no table; write it as '{key} on TABLE' or give 'table: TABLE'"
+            )
+        out[f"{name.strip()} on {table}"] = body
+    return out
+
+
+def _composite(value, where: str, source: str) -> dict:
+    """A composite type: ``{attributes: {name: type}}``, or the attributes alone."""
+    body = dict(_mapping(value, where, source))
+    if "attributes" not in body and not set(body) & {"grants", "comment"}:
+        body = {"attributes": body}
+    body["attributes"] = {str(k): str(v) for k, v in _mapping(body.get("attributes"), where, source).items()}
+    if "grants" in body:
+        body["grants"] = _grants(body["grants"], f"{where} grants", source)
+    return body
+
+
+def _schema(name: str, body: dict, source: str, implied: bool = False) -> dict:
+    _known(body, SCHEMA_KEYS, f"schema {name!r}", source)
     tables = body.get("tables") or {}
     if isinstance(tables, list):
         tables = {t: {} for t in tables}
     views = body.get("views") or {}
     if isinstance(views, list):
         views = {v: {} for v in views}
-    return {
+    out = {
         "tables": {str(t): _table(v, f"table {name}.{t}", source) for t, v in _mapping(tables, name, source).items()},
         "views": {str(v): _view(b, f"view {name}.{v}", source) for v, b in _mapping(views, name, source).items()},
         "functions": {
             str(f): _functions(b) for f, b in _mapping(body.get("functions"), f"{name} functions", source).items()
         },
-        "triggers": _triggers(body.get("triggers"), f"{name} triggers", source),
+        "triggers": _on_table(body.get("triggers"), "trigger", f"{name} triggers", source),
         "sequences": {
             str(k): dict(_mapping(v, f"sequence {name}.{k}", source))
             for k, v in _mapping(body.get("sequences"), f"{name} sequences", source).items()
@@ -426,8 +527,25 @@ def _schema(name: str, body: dict, source: str) -> dict:
             for k, v in _mapping(body.get("domains"), f"{name} domains", source).items()
         },
         "enums": {str(k): _enum(v) for k, v in _mapping(body.get("enums"), f"{name} enums", source).items()},
+        "types": {
+            str(k): _composite(v, f"type {name}.{k}", source)
+            for k, v in _mapping(body.get("types"), f"{name} types", source).items()
+        },
+        "collations": {
+            str(k): dict(_mapping(v, f"collation {name}.{k}", source))
+            for k, v in _mapping(body.get("collations"), f"{name} collations", source).items()
+        },
+        "rules": _on_table(body.get("rules"), "rule", f"{name} rules", source),
+        "policies": _on_table(body.get("policies"), "policy", f"{name} policies", source),
         "_sections": {k for k in SCHEMA_SECTIONS if k in body},
     }
+    if "grants" in body:
+        out["grants"] = _grants(body["grants"], f"schema {name} grants", source)
+    if "comment" in body:
+        out["comment"] = body["comment"]
+    if implied:
+        _imply_schema(out)
+    return out
 
 
 def empty_schema(sections=()) -> dict:
@@ -439,14 +557,22 @@ def parse_expected(data: dict, source: str = "expected schema") -> dict:
     """Validate and expand the YAML structure into the shape :func:`diff` takes.
 
     Files written before a section existed load as they are: a section the
-    file leaves out is not checked.
+    file leaves out is not checked. In a file of ``format: 2`` the properties
+    of :data:`IMPLIED` that are left out take their defaults.
     """
     if not isinstance(data, dict):
         raise ConfigurationError(f"{source}: expected a mapping with 'schemas', found {type(data).__name__}")
-    unknown = set(data) - {"extensions", "schemas", "ignore", "description"}
+    unknown = set(data) - {"format", "extensions", "schemas", "ignore", "description"}
     if unknown:
         raise ConfigurationError(
-            f"{source}: unknown top-level keys {sorted(unknown)}; allowed: extensions, schemas, ignore, description"
+            f"{source}: unknown top-level keys {sorted(unknown)}; allowed: format, extensions, schemas, ignore, "
+            "description"
+        )
+    version = data.get("format", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= FORMAT:
+        raise ConfigurationError(
+            f"{source}: format {version!r} is not one this version reads (1 to {FORMAT}); "
+            "write the file again with 'crosscheck schema-dump'"
         )
     extensions = data.get("extensions")
     if isinstance(extensions, dict):
@@ -458,7 +584,7 @@ def parse_expected(data: dict, source: str = "expected schema") -> dict:
         body = body or {}
         if not isinstance(body, dict):
             raise ConfigurationError(f"{source}: schema {name!r} must be a mapping of {', '.join(SCHEMA_SECTIONS)}")
-        schemas[str(name)] = _schema(str(name), body, source)
+        schemas[str(name)] = _schema(str(name), body, source, implied=version >= 2)
     return {
         "extensions": extensions,
         "schemas": schemas,
@@ -523,7 +649,7 @@ partitions that carry objects of their own (indexes, constraints, foreign keys, 
 
 def _index_entry(i: dict) -> dict:
     item = {"columns": i["columns"], "unique": i["unique"], "method": i["method"]}
-    for key in ("primary", "include", "where"):
+    for key in ("primary", "include", "where", "nulls_not_distinct", "operator_classes"):
         if i.get(key):
             item[key] = i[key]
     return item
@@ -571,13 +697,15 @@ def to_expected(
 ) -> dict:
     """Turn :func:`catalog.read_schema` output into the expected-file structure.
 
-    Always written: tables (with partition keys and partitions), views (a
-    materialized view's definition digest and indexes), functions, triggers,
-    sequences, domains and enum types. On request: ``function_bodies`` (a digest
-    of each function's body), ``privileges`` (``grants`` per role of tables,
-    views, sequences and functions) and ``comments``.
+    Always written: tables (with partition keys and partitions), views (their
+    definition digests; a materialized view's indexes), functions, triggers,
+    sequences, domains, enum and composite types, collations, rules and
+    row-level security policies. On request: ``function_bodies`` (a digest of
+    each function's body), ``privileges`` (``grants`` per role of schemas,
+    tables, columns, views, sequences, functions and types) and ``comments``.
+    The file is of :data:`FORMAT`: what is off by default is written only when set.
     """
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"format": FORMAT}
     if description:
         out["description"] = description
     out["extensions"] = sorted(actual["extensions"])
@@ -594,6 +722,7 @@ def to_expected(
         if not live.get("exists", True):
             continue
         body: dict[str, Any] = {}
+        extras(live, body)
         tables = {}
         for table, info in sorted(live["tables"].items()):
             if ignored(table, []):
@@ -601,14 +730,19 @@ def to_expected(
             entry: dict[str, Any] = {"columns": {}}
             for col, c in info["columns"].items():
                 item: dict[str, Any] = {"type": c["type"], "nullable": c["nullable"]}
-                for key in ("default", "identity", "generated"):
+                for key in ("default", "identity", "generated", "virtual", "collation"):
                     if c.get(key) is not None:
                         item[key] = c[key]
                 if comments and c.get("comment") is not None:
                     item["comment"] = c["comment"]
+                if privileges and c.get("grants"):
+                    item["grants"] = c["grants"]
                 entry["columns"][col] = item
             _own_objects(info, entry, keep_empty=True)
             _partitioning(info, entry)
+            for key in ("unlogged", "options", "row_security", "inherits"):
+                if info.get(key):
+                    entry[key] = info[key]
             tables[table] = extras(info, entry)
         body["tables"] = tables
         views = {}
@@ -618,8 +752,11 @@ def to_expected(
             item = {"columns": {c: v["type"] for c, v in info["columns"].items()}}
             if info["materialized"]:
                 item["materialized"] = True
-                if info.get("definition_digest"):
-                    item["definition_digest"] = info["definition_digest"]
+            if info.get("definition_digest"):
+                item["definition_digest"] = info["definition_digest"]
+            if info.get("options"):
+                item["options"] = info["options"]
+            if info["materialized"]:
                 if "indexes" in info:
                     item["indexes"] = {k: _index_entry(v) for k, v in sorted(info["indexes"].items())}
             views[view] = extras(info, item)
@@ -634,6 +771,13 @@ def to_expected(
                 item = {"arguments": sig["arguments"], "returns": sig["returns"]}
                 if sig["kind"] != "function":
                     item["kind"] = sig["kind"]
+                if sig.get("language"):
+                    item["language"] = sig["language"]
+                if sig.get("arguments_with_defaults", sig["arguments"]) != sig["arguments"]:
+                    item["arguments_with_defaults"] = sig["arguments_with_defaults"]
+                for key, default in IMPLIED["function"].items():
+                    if key in sig and sig[key] != default:
+                        item[key] = sig[key]
                 if function_bodies and sig.get("body_digest"):
                     item["body_digest"] = sig["body_digest"]
                 items.append(extras(sig, item))
@@ -669,6 +813,19 @@ def to_expected(
                 extras(info, {"labels": info["labels"]}) if comments and info.get("comment") else info["labels"]
             )
         body["enums"] = enums
+        body["types"] = {
+            name_: extras(info, {"attributes": dict(info["attributes"])})
+            for name_, info in sorted(live.get("types", {}).items())
+        }
+        body["collations"] = {
+            name_: extras(info, {k: v for k, v in info.items() if k != "comment"})
+            for name_, info in sorted(live.get("collations", {}).items())
+        }
+        for section in ("rules", "policies"):
+            body[section] = {
+                key: extras(item, {k: v for k, v in item.items() if k not in ("table", "name", "comment")})
+                for key, item in sorted(live.get(section, {}).items())
+            }
         schemas[name] = body
     out["schemas"] = schemas
     return out
@@ -683,7 +840,10 @@ def _represent_dict(dumper, data):
     flow = (
         all(not isinstance(v, dict) or not v for v in data.values())
         and len(data) <= 8
-        and any(k in data for k in ("type", "columns", "arguments", "references", "bounds", "timing"))
+        and any(
+            k in data
+            for k in ("type", "columns", "arguments", "references", "bounds", "timing", "event", "command", "provider")
+        )
     )
     return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=flow)
 
