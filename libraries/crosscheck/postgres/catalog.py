@@ -206,7 +206,7 @@ def digest(text: str | None) -> str:
 def _read_indexes(conn, oids: list[int]) -> dict[int, dict[str, dict]]:
     """``{table oid: {index: info}}``; an index attached to an index of the parent table has ``inherited``."""
     out: dict[int, dict[str, dict]] = {}
-    for oid, index, unique, primary, method, predicate, nkeys, keys, inherited, nulls, opclasses in _rows(
+    for oid, index, unique, primary, method, predicate, nkeys, keys, inherited, nulls, opclasses, comment in _rows(
         conn,
         """
             SELECT x.indrelid, i.relname, x.indisunique, x.indisprimary, am.amname,
@@ -222,7 +222,8 @@ def _read_indexes(conn, oids: list[int]) -> dict[int, dict[str, dict]]:
                          FROM generate_series(1, x.indnkeyatts) AS k
                          JOIN pg_opclass oc ON oc.oid = x.indclass[k - 1]
                          JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace
-                         WHERE NOT oc.opcdefault ORDER BY k)
+                         WHERE NOT oc.opcdefault ORDER BY k),
+                   obj_description(x.indexrelid, 'pg_class')
             FROM pg_index x
             JOIN pg_class i ON i.oid = x.indexrelid
             JOIN pg_am am ON am.oid = i.relam
@@ -243,6 +244,8 @@ def _read_indexes(conn, oids: list[int]) -> dict[int, dict[str, dict]]:
             info["nulls_not_distinct"] = True
         if opclasses:
             info["operator_classes"] = list(opclasses)
+        if comment is not None:
+            info["comment"] = comment
         if inherited:
             info["inherited"] = True
         out.setdefault(oid, {})[index] = info
@@ -390,6 +393,7 @@ def read_relations(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
         deferred,
         match,
         nulls,
+        comment,
     ) in _rows(
         conn,
         """
@@ -406,7 +410,8 @@ def read_relations(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
                    con.conparentid <> 0 OR NOT con.conislocal,
                    con.condeferrable, con.condeferred, con.confmatchtype,
                    COALESCE((SELECT (to_jsonb(x) ->> 'indnullsnotdistinct')::boolean FROM pg_index x
-                             WHERE x.indexrelid = con.conindid AND con.contype IN ('p', 'u')), false)
+                             WHERE x.indexrelid = con.conindid AND con.contype IN ('p', 'u')), false),
+                   obj_description(con.oid, 'pg_constraint')
             FROM pg_constraint con
             LEFT JOIN pg_constraint pcon ON pcon.oid = con.conparentid
             LEFT JOIN pg_class rt ON rt.oid = con.confrelid
@@ -431,12 +436,16 @@ def read_relations(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
             }
             if match in _FK_MATCH:
                 target["foreign_keys"][name]["match"] = _FK_MATCH[match]
+            if comment is not None:
+                target["foreign_keys"][name]["comment"] = comment
         else:
             info = {"type": _CONSTRAINT_TYPES[contype], "columns": list(columns), **_deferrable(deferrable, deferred)}
             if contype in ("c", "x"):
                 info["definition"] = definition
             if nulls:
                 info["nulls_not_distinct"] = True
+            if comment is not None:
+                info["comment"] = comment
             target.setdefault("constraints", {})[name] = info
     return out
 
@@ -548,13 +557,13 @@ def read_triggers(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
     """
     schemas = list(schemas)
     out: dict[str, dict[str, dict]] = {s: {} for s in schemas}
-    for schema, table, name, tgtype, enabled, fn_schema, fn_name, args, columns, definition in _rows(
+    for schema, table, name, tgtype, enabled, fn_schema, fn_name, args, columns, definition, comment in _rows(
         conn,
         """
             SELECT n.nspname, c.relname, t.tgname, t.tgtype, t.tgenabled, pn.nspname, p.proname, t.tgargs,
                    ARRAY(SELECT a.attname FROM unnest(t.tgattr) AS k(num)
                          JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.num),
-                   pg_get_triggerdef(t.oid, true)
+                   pg_get_triggerdef(t.oid, true), obj_description(t.oid, 'pg_trigger')
             FROM pg_trigger t
             JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace
@@ -579,6 +588,8 @@ def read_triggers(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
         when = _TRIGGER_WHEN.search(definition or "")
         if when:
             info["when"] = when.group(1)
+        if comment is not None:
+            info["comment"] = comment
         out[schema][f"{name} on {table}"] = info
     return out
 

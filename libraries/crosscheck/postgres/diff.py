@@ -117,6 +117,7 @@ INDEX_PROPS = {
     "where": "predicate",
     "nulls_not_distinct": "nulls not distinct",
     "operator_classes": "operator classes",
+    "comment": "comment",
 }
 INDEX_NORM: Normalizers = {
     "columns": lambda v: [normalize_index_column(c) for c in as_list(v)],
@@ -135,6 +136,7 @@ CONSTRAINT_PROPS = {
     "deferrable": "deferrable",
     "initially_deferred": "initially deferred",
     "nulls_not_distinct": "nulls not distinct",
+    "comment": "comment",
 }
 CONSTRAINT_NORM: Normalizers = {
     "type": norm_words,
@@ -151,6 +153,8 @@ def _comment(value) -> str | None:
 
 
 COLUMN_NORM["comment"] = _comment
+INDEX_NORM["comment"] = _comment
+CONSTRAINT_NORM["comment"] = _comment
 
 FK_PROPS = {
     "columns": "columns",
@@ -162,6 +166,7 @@ FK_PROPS = {
     "match": "match",
     "deferrable": "deferrable",
     "initially_deferred": "initially deferred",
+    "comment": "comment",
 }
 FK_NORM: Normalizers = {
     "columns": lambda v: [str(c) for c in as_list(v)],
@@ -173,6 +178,7 @@ FK_NORM: Normalizers = {
     "match": lambda v: norm_words(v or "simple"),
     "deferrable": bool,
     "initially_deferred": bool,
+    "comment": _comment,
 }
 
 

@@ -330,15 +330,23 @@ and that the dump writes only when set (``deferrable``, ``security: definer``, a
 ...) means its default when left out, so that setting it later is reported; in files without ``format``
 (written before these properties existed) whatever is left out is not checked."""
 
+WRITTEN_WITH = ("function_bodies", "privileges", "comments")
+"""The options of the dump a file of FORMAT 2 names under ``written_with``: with ``comments``, an object
+without a ``comment`` has none; with ``privileges``, one without ``grants`` has none."""
+
 # What a left-out property means in a file of FORMAT 2, per kind of entry.
 IMPLIED: dict[str, dict[str, Any]] = {
-    "column": {"collation": None, "virtual": False},
-    "index": {"nulls_not_distinct": False, "operator_classes": []},
+    "column": {"default": None, "identity": None, "generated": None, "collation": None, "virtual": False},
+    "index": {"primary": False, "include": [], "where": None, "nulls_not_distinct": False, "operator_classes": []},
     "constraint": {"deferrable": False, "initially_deferred": False, "nulls_not_distinct": False},
-    "foreign_key": {"deferrable": False, "initially_deferred": False, "match": "simple"},
+    "foreign_key": {"validated": True, "deferrable": False, "initially_deferred": False, "match": "simple"},
     "table": {"options": [], "unlogged": False, "row_security": False, "inherits": []},
-    "view": {"options": []},
+    "view": {"materialized": False, "options": []},
+    "trigger": {"when": None},
+    "sequence": {"cache": 1, "owned_by": None},
+    "domain": {"default": None},
     "function": {
+        "kind": "function",
         "volatility": "volatile",
         "security": "invoker",
         "strict": False,
@@ -438,42 +446,63 @@ def _enum(value) -> dict:
     return dict(value) if isinstance(value, dict) else {"labels": [str(v) for v in as_list(value)]}
 
 
-def _imply(entry: dict, kind: str) -> dict:
-    for key, value in IMPLIED[kind].items():
+def _imply(entry: dict, kind: str, extra: dict | None = None) -> dict:
+    for key, value in {**IMPLIED.get(kind, {}), **(extra or {})}.items():
         entry.setdefault(key, value)
     return entry
 
 
-def _imply_objects(entry: dict) -> None:
-    """The implied defaults of a table's or partition's indexes, constraints and foreign keys (FORMAT 2)."""
+def _imply_objects(entry: dict, extra: dict) -> None:
+    """The implied defaults of a table's or partition's indexes, constraints and foreign keys (FORMAT 2):
+    the dump lists all of them, so each of the three sections is checked even when it is left out."""
+    entry["_sections"] |= {"indexes", "constraints", "foreign_keys"}
     for index in entry["indexes"].values():
-        _imply(index, "index")
+        _imply(index, "index", extra)
     for constraint in entry["constraints"].values():
-        _imply(constraint, "constraint")
+        _imply(constraint, "constraint", extra)
     for key in entry["foreign_keys"].values():
-        _imply(key, "foreign_key")
+        _imply(key, "foreign_key", extra)
     for part in (entry.get("partitions") or {}).values():
-        _imply_objects(part)
+        _imply_objects(part, extra)
 
 
-def _imply_schema(body: dict) -> None:
-    """Fill in what a left-out property means in a file of FORMAT 2 (see :data:`IMPLIED`)."""
+def _imply_schema(body: dict, written_with: set[str]) -> None:
+    """Fill in what a left-out property means in a file of FORMAT 2 (see :data:`IMPLIED`, :data:`WRITTEN_WITH`)."""
+    comment = {"comment": None} if "comments" in written_with else {}
+    grants: dict[str, Any] = {"grants": {}} if "privileges" in written_with else {}
+    both = {**comment, **grants}
+    _imply(body, "", both)
     for table in body["tables"].values():
-        _imply(table, "table")
+        _imply(table, "table", both)
         for column in table["columns"].values():
-            _imply(column, "column")
             if "grants" in table:  # written with privileges: a column without grants has none
                 column.setdefault("grants", {})
-        _imply_objects(table)
+            _imply(column, "column", both)
+        _imply_objects(table, comment)
     for view in body["views"].values():
-        _imply(view, "view")
+        _imply(view, "view", both)
         for index in (view.get("indexes") or {}).values():
-            _imply(index, "index")
+            _imply(index, "index", comment)
     for signatures in body["functions"].values():
         for sig in signatures:
-            _imply(sig, "function")
+            _imply(sig, "function", both)
             if "arguments" in sig:
                 sig.setdefault("arguments_with_defaults", sig["arguments"])
+    for trigger in body["triggers"].values():
+        _imply(trigger, "trigger", comment)
+    for sequence in body["sequences"].values():
+        _imply(sequence, "sequence", both)
+    for domain in body["domains"].values():
+        _imply(domain, "domain", comment)
+    for enum in body["enums"].values():
+        _imply(enum, "", comment)
+    for composite in body["types"].values():
+        _imply(composite, "", both)
+    for collation in body["collations"].values():
+        _imply(collation, "", comment)
+    for section in ("rules", "policies"):
+        for item in body[section].values():
+            _imply(item, "", comment)
 
 
 def _on_table(value, kind: str, where: str, source: str) -> dict[str, dict]:
@@ -503,7 +532,7 @@ def _composite(value, where: str, source: str) -> dict:
     return body
 
 
-def _schema(name: str, body: dict, source: str, implied: bool = False) -> dict:
+def _schema(name: str, body: dict, source: str, implied: bool = False, written_with: set[str] | None = None) -> dict:
     _known(body, SCHEMA_KEYS, f"schema {name!r}", source)
     tables = body.get("tables") or {}
     if isinstance(tables, list):
@@ -544,7 +573,7 @@ def _schema(name: str, body: dict, source: str, implied: bool = False) -> dict:
     if "comment" in body:
         out["comment"] = body["comment"]
     if implied:
-        _imply_schema(out)
+        _imply_schema(out, written_with or set())
     return out
 
 
@@ -562,11 +591,17 @@ def parse_expected(data: dict, source: str = "expected schema") -> dict:
     """
     if not isinstance(data, dict):
         raise ConfigurationError(f"{source}: expected a mapping with 'schemas', found {type(data).__name__}")
-    unknown = set(data) - {"format", "extensions", "schemas", "ignore", "description"}
+    unknown = set(data) - {"format", "written_with", "extensions", "schemas", "ignore", "description"}
     if unknown:
         raise ConfigurationError(
-            f"{source}: unknown top-level keys {sorted(unknown)}; allowed: format, extensions, schemas, ignore, "
-            "description"
+            f"{source}: unknown top-level keys {sorted(unknown)}; allowed: format, written_with, extensions, "
+            "schemas, ignore, description"
+        )
+    written_with = {str(option) for option in as_list(data.get("written_with"))}
+    if written_with - set(WRITTEN_WITH):
+        raise ConfigurationError(
+            f"{source}: written_with has unknown options {sorted(written_with - set(WRITTEN_WITH))}; "
+            f"allowed: {', '.join(WRITTEN_WITH)}"
         )
     version = data.get("format", 1)
     if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= FORMAT:
@@ -584,7 +619,7 @@ def parse_expected(data: dict, source: str = "expected schema") -> dict:
         body = body or {}
         if not isinstance(body, dict):
             raise ConfigurationError(f"{source}: schema {name!r} must be a mapping of {', '.join(SCHEMA_SECTIONS)}")
-        schemas[str(name)] = _schema(str(name), body, source, implied=version >= 2)
+        schemas[str(name)] = _schema(str(name), body, source, implied=version >= 2, written_with=written_with)
     return {
         "extensions": extensions,
         "schemas": schemas,
@@ -647,28 +682,38 @@ PARTITION_LIST_LIMIT = 20
 partitions that carry objects of their own (indexes, constraints, foreign keys, partitions)."""
 
 
-def _index_entry(i: dict) -> dict:
+def _index_entry(i: dict, comments: bool = False) -> dict:
     item = {"columns": i["columns"], "unique": i["unique"], "method": i["method"]}
     for key in ("primary", "include", "where", "nulls_not_distinct", "operator_classes"):
         if i.get(key):
             item[key] = i[key]
+    if comments and i.get("comment") is not None:
+        item["comment"] = i["comment"]
     return item
 
 
-def _foreign_key_entry(fk: dict) -> dict:
-    return {k: v for k, v in fk.items() if not (k == "validated" and v)}
+def _foreign_key_entry(fk: dict, comments: bool = False) -> dict:
+    return {
+        k: v for k, v in fk.items() if not (k == "validated" and v) and (comments or k != "comment") and v is not None
+    }
 
 
-def _own_objects(info: dict, entry: dict, keep_empty: bool) -> None:
-    entry["indexes"] = {k: _index_entry(v) for k, v in sorted(info.get("indexes", {}).items())}
-    entry["constraints"] = {k: dict(v) for k, v in sorted(info.get("constraints", {}).items())}
-    entry["foreign_keys"] = {k: _foreign_key_entry(v) for k, v in sorted(info.get("foreign_keys", {}).items())}
+def _constraint_entry(constraint: dict, comments: bool = False) -> dict:
+    return {k: v for k, v in constraint.items() if comments or k != "comment"}
+
+
+def _own_objects(info: dict, entry: dict, keep_empty: bool, comments: bool = False) -> None:
+    entry["indexes"] = {k: _index_entry(v, comments) for k, v in sorted(info.get("indexes", {}).items())}
+    entry["constraints"] = {k: _constraint_entry(v, comments) for k, v in sorted(info.get("constraints", {}).items())}
+    entry["foreign_keys"] = {
+        k: _foreign_key_entry(v, comments) for k, v in sorted(info.get("foreign_keys", {}).items())
+    }
     for key in ("indexes", "constraints", "foreign_keys"):
         if not entry[key] and (key != "indexes" or not keep_empty):
             del entry[key]
 
 
-def _partitioning(info: dict, entry: dict) -> None:
+def _partitioning(info: dict, entry: dict, comments: bool = False) -> None:
     """``partition_key`` and ``partitions`` (or ``partition_count`` and the partitions with objects of their own)."""
     if not info.get("partition_key"):
         return
@@ -676,8 +721,8 @@ def _partitioning(info: dict, entry: dict) -> None:
     partitions = {}
     for name, part in sorted(info.get("partitions", {}).items()):
         item: dict[str, Any] = {"bounds": part.get("bounds")}
-        _own_objects(part, item, keep_empty=False)
-        _partitioning(part, item)
+        _own_objects(part, item, keep_empty=False, comments=comments)
+        _partitioning(part, item, comments)
         partitions[name] = item
     if len(partitions) > PARTITION_LIST_LIMIT:
         entry["partition_count"] = len(partitions)
@@ -706,6 +751,13 @@ def to_expected(
     The file is of :data:`FORMAT`: what is off by default is written only when set.
     """
     out: dict[str, Any] = {"format": FORMAT}
+    options = [
+        name
+        for name, on in (("function_bodies", function_bodies), ("privileges", privileges), ("comments", comments))
+        if on
+    ]
+    if options:
+        out["written_with"] = options
     if description:
         out["description"] = description
     out["extensions"] = sorted(actual["extensions"])
@@ -738,8 +790,8 @@ def to_expected(
                 if privileges and c.get("grants"):
                     item["grants"] = c["grants"]
                 entry["columns"][col] = item
-            _own_objects(info, entry, keep_empty=True)
-            _partitioning(info, entry)
+            _own_objects(info, entry, keep_empty=True, comments=comments)
+            _partitioning(info, entry, comments)
             for key in ("unlogged", "options", "row_security", "inherits"):
                 if info.get(key):
                     entry[key] = info[key]
@@ -758,7 +810,7 @@ def to_expected(
                 item["options"] = info["options"]
             if info["materialized"]:
                 if "indexes" in info:
-                    item["indexes"] = {k: _index_entry(v) for k, v in sorted(info["indexes"].items())}
+                    item["indexes"] = {k: _index_entry(v, comments) for k, v in sorted(info["indexes"].items())}
             views[view] = extras(info, item)
         if views:
             body["views"] = views
@@ -784,7 +836,7 @@ def to_expected(
             functions[fn] = items
         body["functions"] = functions
         body["triggers"] = {
-            key: {k: v for k, v in t.items() if k not in ("table", "name")}
+            key: {k: v for k, v in t.items() if k not in ("table", "name") and (comments or k != "comment")}
             for key, t in sorted(live.get("triggers", {}).items())
             if not ignored(t["name"], [])
         }
