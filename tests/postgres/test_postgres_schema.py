@@ -232,6 +232,8 @@ def test_read_functions_is_the_public_catalog_api(raw, scratch):
                 "leakproof": False,
                 "parallel": "unsafe",
                 "config": [],
+                "cost": 100,
+                "rows": 0,
             }
         ]
     }

@@ -471,6 +471,56 @@ MUTATIONS = [
         'ALTER TABLE {app}."StaffMember" RENAME COLUMN "FullName" TO fullname',
         ["missing", "column {app}.StaffMember.FullName"],
     ),
+    (
+        "column storage",
+        "ALTER TABLE {app}.film ALTER COLUMN description SET STORAGE EXTERNAL",
+        ["column {app}.film.description", "storage"],
+    ),
+    (
+        "column compression",
+        "ALTER TABLE {app}.film ALTER COLUMN description SET COMPRESSION pglz",
+        ["column {app}.film.description", "compression"],
+    ),
+    (
+        "column statistics target",
+        "ALTER TABLE {app}.film ALTER COLUMN title SET STATISTICS 500",
+        ["column {app}.film.title", "statistics target"],
+    ),
+    ("replica identity", "ALTER TABLE {app}.rental REPLICA IDENTITY FULL", ["table {app}.rental", "replica identity"]),
+    (
+        "index storage parameter",
+        "ALTER INDEX {app}.film_long_idx SET (fillfactor = 50)",
+        ["index {app}.film.film_long_idx", "options"],
+    ),
+    (
+        "function cost",
+        "ALTER FUNCTION {app}.inventory_count(integer) COST 500",
+        ["function {app}.inventory_count(p_film_id integer)", "cost"],
+    ),
+    ("function rows", "ALTER FUNCTION {app}.film_summaries() ROWS 50", ["function {app}.film_summaries", "rows"]),
+    (
+        "trigger transition table",
+        "CREATE OR REPLACE TRIGGER inventory_added AFTER INSERT ON {app}.inventory REFERENCING NEW TABLE AS added "
+        "FOR EACH STATEMENT EXECUTE FUNCTION {ops}.audit_batch()",
+        ["trigger inventory_added on {app}.inventory", "referencing"],
+    ),
+    (
+        "constraint trigger no longer deferrable",
+        "DROP TRIGGER rental_checked ON {app}.rental; CREATE CONSTRAINT TRIGGER rental_checked AFTER INSERT OR UPDATE "
+        "ON {app}.rental FOR EACH ROW EXECUTE FUNCTION {ops}.audit('rental')",
+        ["trigger rental_checked on {app}.rental", "deferrable"],
+    ),
+    (
+        "constraint trigger made plain",
+        "DROP TRIGGER rental_checked ON {app}.rental; CREATE TRIGGER rental_checked AFTER INSERT OR UPDATE "
+        "ON {app}.rental FOR EACH ROW EXECUTE FUNCTION {ops}.audit('rental')",
+        ["trigger rental_checked on {app}.rental", "constraint trigger"],
+    ),
+    (
+        "domain collation",
+        "DROP DOMAIN {app}.code; CREATE DOMAIN {app}.code AS text CONSTRAINT code_letters CHECK (VALUE ~ '^[A-Z]+$')",
+        ["domain {app}.code", "collation"],
+    ),
     # set where the dump wrote nothing because nothing was set
     (
         "default added",

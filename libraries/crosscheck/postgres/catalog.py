@@ -53,6 +53,14 @@ _CONSTRAINT_TYPES = {"p": "primary key", "u": "unique", "c": "check", "x": "excl
 _FK_ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
 _FUNCTION_KINDS = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window"}
 _VOLATILITY = {"v": "volatile", "s": "stable", "i": "immutable"}
+
+
+def _figure(value) -> int | float:
+    """A cost or row estimate: an int when whole (``100``, not ``100.0``)."""
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
 _PARALLEL = {"u": "unsafe", "r": "restricted", "s": "safe"}
 
 # Objects created by an extension (deptype 'e') are skipped everywhere.
@@ -155,6 +163,8 @@ def index_column(expression: str, descending: bool, nulls_first: bool) -> str:
 
 _RELATION_KINDS = {"r": "table", "p": "partitioned table", "f": "foreign table"}
 _FK_MATCH = {"f": "full", "p": "partial"}  # the default, simple, is left out
+_STORAGE = {"p": "plain", "e": "external", "m": "main", "x": "extended"}
+_COMPRESSION = {"p": "pglz", "l": "lz4"}
 
 # The collation of a column or attribute ({column}: the pg_attribute alias, joined to its type as t), when it
 # is not the default of its type: "C", or schema.name for a collation outside pg_catalog; else NULL.
@@ -206,7 +216,21 @@ def digest(text: str | None) -> str:
 def _read_indexes(conn, oids: list[int]) -> dict[int, dict[str, dict]]:
     """``{table oid: {index: info}}``; an index attached to an index of the parent table has ``inherited``."""
     out: dict[int, dict[str, dict]] = {}
-    for oid, index, unique, primary, method, predicate, nkeys, keys, inherited, nulls, opclasses, comment in _rows(
+    for (
+        oid,
+        index,
+        unique,
+        primary,
+        method,
+        predicate,
+        nkeys,
+        keys,
+        inherited,
+        nulls,
+        opclasses,
+        comment,
+        options,
+    ) in _rows(
         conn,
         """
             SELECT x.indrelid, i.relname, x.indisunique, x.indisprimary, am.amname,
@@ -223,7 +247,7 @@ def _read_indexes(conn, oids: list[int]) -> dict[int, dict[str, dict]]:
                          JOIN pg_opclass oc ON oc.oid = x.indclass[k - 1]
                          JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace
                          WHERE NOT oc.opcdefault ORDER BY k),
-                   obj_description(x.indexrelid, 'pg_class')
+                   obj_description(x.indexrelid, 'pg_class'), COALESCE(i.reloptions, '{}')
             FROM pg_index x
             JOIN pg_class i ON i.oid = x.indexrelid
             JOIN pg_am am ON am.oid = i.relam
@@ -244,6 +268,8 @@ def _read_indexes(conn, oids: list[int]) -> dict[int, dict[str, dict]]:
             info["nulls_not_distinct"] = True
         if opclasses:
             info["operator_classes"] = list(opclasses)
+        if options:
+            info["options"] = sorted(options)
         if comment is not None:
             info["comment"] = comment
         if inherited:
@@ -288,6 +314,7 @@ def read_relations(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
         row_security,
         forced,
         parents,
+        replica,
     ) in _rows(
         conn,
         f"""
@@ -303,7 +330,10 @@ def read_relations(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
                    c.relpersistence, COALESCE(c.reloptions, '{{}}'), c.relrowsecurity, c.relforcerowsecurity,
                    ARRAY(SELECT pn.nspname || '.' || pc.relname FROM pg_inherits h
                          JOIN pg_class pc ON pc.oid = h.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
-                         WHERE h.inhrelid = c.oid AND NOT c.relispartition ORDER BY h.inhseqno)
+                         WHERE h.inhrelid = c.oid AND NOT c.relispartition ORDER BY h.inhseqno),
+                   CASE c.relreplident WHEN 'n' THEN 'nothing' WHEN 'f' THEN 'full'
+                       WHEN 'i' THEN (SELECT 'index ' || ri.relname FROM pg_index rx JOIN pg_class ri ON ri.oid = rx.indexrelid
+                                      WHERE rx.indrelid = c.oid AND rx.indisreplident) END
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'p', 'f') AND {_not_member("pg_class", "c.oid")}
               AND (n.nspname = ANY(%s)
@@ -330,20 +360,38 @@ def read_relations(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
             entry["row_security"] = "forced" if forced else True
         if parents:
             entry["inherits"] = list(parents)
+        if replica:
+            entry["replica_identity"] = replica
         out.setdefault(schema, {})[table] = entry
         by_oid[oid] = entry
     oids = list(by_oid)
     if not oids:
         return out
 
-    for oid, column, type_, notnull, default, identity, generated, comment, collation, grants in _rows(
+    for (
+        oid,
+        column,
+        type_,
+        notnull,
+        default,
+        identity,
+        generated,
+        comment,
+        collation,
+        grants,
+        storage,
+        compression,
+        statistics,
+    ) in _rows(
         conn,
         f"""
             SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod),
                    a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated,
                    col_description(a.attrelid, a.attnum), {_COLLATION.format(column="a")},
                    CASE WHEN a.attacl IS NOT NULL THEN
-                       {_GRANTS.format(acl="a.attacl", kind="'c'", owner="c.relowner")} END
+                       {_GRANTS.format(acl="a.attacl", kind="'c'", owner="c.relowner")} END,
+                   CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage END,
+                   NULLIF(a.attcompression::text, ''), NULLIF(a.attstattarget::int, -1)
             FROM pg_attribute a
             JOIN pg_class c ON c.oid = a.attrelid
             JOIN pg_type t ON t.oid = a.atttypid
@@ -362,6 +410,12 @@ def read_relations(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
                 info["virtual"] = True
         if collation:
             info["collation"] = collation
+        if storage:
+            info["storage"] = _STORAGE.get(storage, storage)
+        if compression:
+            info["compression"] = _COMPRESSION.get(compression, compression)
+        if statistics is not None:
+            info["statistics"] = statistics
         if comment is not None:
             info["comment"] = comment
         if grants:
@@ -537,6 +591,7 @@ def read_views(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
 _TRIGGER_EVENTS = ((4, "insert"), (16, "update"), (8, "delete"), (32, "truncate"))
 _TRIGGER_ENABLED = {"O": True, "D": False, "R": "replica", "A": "always"}
 _TRIGGER_WHEN = re.compile(r" WHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) ", re.S)
+_TRIGGER_REFERENCING = re.compile(r" REFERENCING ((?:(?:OLD|NEW) TABLE AS \S+ ?)+) FOR EACH ", re.S)
 
 
 def _trigger_arguments(raw) -> list[str]:
@@ -557,13 +612,29 @@ def read_triggers(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
     """
     schemas = list(schemas)
     out: dict[str, dict[str, dict]] = {s: {} for s in schemas}
-    for schema, table, name, tgtype, enabled, fn_schema, fn_name, args, columns, definition, comment in _rows(
+    for (
+        schema,
+        table,
+        name,
+        tgtype,
+        enabled,
+        fn_schema,
+        fn_name,
+        args,
+        columns,
+        definition,
+        comment,
+        is_constraint,
+        deferrable,
+        deferred,
+    ) in _rows(
         conn,
         """
             SELECT n.nspname, c.relname, t.tgname, t.tgtype, t.tgenabled, pn.nspname, p.proname, t.tgargs,
                    ARRAY(SELECT a.attname FROM unnest(t.tgattr) AS k(num)
                          JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.num),
-                   pg_get_triggerdef(t.oid, true), obj_description(t.oid, 'pg_trigger')
+                   pg_get_triggerdef(t.oid, true), obj_description(t.oid, 'pg_trigger'),
+                   t.tgconstraint <> 0, t.tgdeferrable, t.tginitdeferred
             FROM pg_trigger t
             JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace
@@ -588,6 +659,12 @@ def read_triggers(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
         when = _TRIGGER_WHEN.search(definition or "")
         if when:
             info["when"] = when.group(1)
+        referencing = _TRIGGER_REFERENCING.search(definition or "")
+        if referencing:
+            info["referencing"] = " ".join(referencing.group(1).split())
+        if is_constraint:
+            info["constraint"] = True
+            info.update(_deferrable(deferrable, deferred))
         if comment is not None:
             info["comment"] = comment
         out[schema][f"{name} on {table}"] = info
@@ -812,13 +889,18 @@ def read_types(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict[str, di
     """
     schemas = list(schemas)
     out: dict[str, dict[str, dict[str, dict]]] = {s: {"domains": {}, "enums": {}} for s in schemas}
-    for schema, name, kind, base, notnull, default, labels, comment in _rows(
+    for schema, name, kind, base, notnull, default, labels, comment, collation in _rows(
         conn,
         f"""
             SELECT n.nspname, t.typname, t.typtype, format_type(t.typbasetype, t.typtypmod), t.typnotnull,
                    t.typdefault,
                    ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),
-                   obj_description(t.oid, 'pg_type')
+                   obj_description(t.oid, 'pg_type'),
+                   (SELECT CASE WHEN co.collnamespace = 'pg_catalog'::regnamespace THEN quote_ident(co.collname)
+                                ELSE quote_ident(con.nspname) || '.' || quote_ident(co.collname) END
+                    FROM pg_collation co JOIN pg_namespace con ON con.oid = co.collnamespace
+                    JOIN pg_type bt ON bt.oid = t.typbasetype
+                    WHERE co.oid = t.typcollation AND t.typcollation <> bt.typcollation)
             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
             WHERE n.nspname = ANY(%s) AND t.typtype IN ('d', 'e') AND {_not_member("pg_type", "t.oid")}
             ORDER BY n.nspname, t.typname""",
@@ -829,6 +911,8 @@ def read_types(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict[str, di
             if kind == "d"
             else {"labels": list(labels)}
         )
+        if collation:
+            info["collation"] = collation
         if comment is not None:
             info["comment"] = comment
         out[schema]["domains" if kind == "d" else "enums"][name] = info
@@ -868,6 +952,8 @@ def _read_functions(conn, schemas: list[str]) -> dict[str, dict[str, list[dict]]
         leakproof,
         parallel,
         config,
+        cost,
+        rows,
     ) in _rows(
         conn,
         f"""
@@ -888,7 +974,7 @@ def _read_functions(conn, schemas: list[str]) -> dict[str, dict[str, list[dict]]
                    obj_description(p.oid, 'pg_proc'),
                    {_GRANTS.format(acl="p.proacl", kind="'f'", owner="p.proowner")},
                    p.provolatile, p.prosecdef, p.proisstrict, p.proleakproof, p.proparallel,
-                   COALESCE(p.proconfig, '{{}}')
+                   COALESCE(p.proconfig, '{{}}'), p.procost, p.prorows
             FROM pg_proc p
             JOIN pg_namespace n ON n.oid = p.pronamespace
             JOIN pg_language l ON l.oid = p.prolang
@@ -911,6 +997,8 @@ def _read_functions(conn, schemas: list[str]) -> dict[str, dict[str, list[dict]]
             "leakproof": leakproof,
             "parallel": _PARALLEL.get(parallel, parallel),
             "config": list(config),
+            "cost": _figure(cost),
+            "rows": _figure(rows),
         }
         if comment is not None:
             info["comment"] = comment

@@ -58,6 +58,10 @@ def fmt(value) -> str:
     return str(value)
 
 
+# Properties whose absence means Postgres' default rather than nothing: shown as "default".
+_UNSET_IS_DEFAULT = {"collation", "storage", "compression", "statistics", "replica_identity"}
+
+
 def compare(props: dict, expected: dict, actual: dict, normalizers: dict) -> list[str]:
     """``property expected X, found Y`` for each property set in ``expected`` that ``actual`` differs in."""
     out = []
@@ -70,7 +74,8 @@ def compare(props: dict, expected: dict, actual: dict, normalizers: dict) -> lis
         if not same:
             if got is None and isinstance(want, (bool, list)):
                 got = False if isinstance(want, bool) else []  # a flag or list the catalog leaves out when unset
-            out.append(f"{props[key]} expected {fmt(want)}, found {fmt(got)}")
+            shown = [("default" if v is None and key in _UNSET_IS_DEFAULT else fmt(v)) for v in (want, got)]
+            out.append(f"{props[key]} expected {shown[0]}, found {shown[1]}")
     return out
 
 
@@ -97,6 +102,9 @@ COLUMN_PROPS = {
     "generated": "generated",
     "virtual": "virtual",
     "collation": "collation",
+    "storage": "storage",
+    "compression": "compression",
+    "statistics": "statistics target",
     "comment": "comment",
 }
 COLUMN_NORM: Normalizers = {
@@ -107,6 +115,9 @@ COLUMN_NORM: Normalizers = {
     "identity": lambda v: norm_words(v) if v else None,
     "virtual": bool,
     "collation": _collation,
+    "storage": lambda v: norm_words(v) if v else None,
+    "compression": lambda v: norm_words(v) if v else None,
+    "statistics": lambda v: None if v is None else int(v),
 }
 INDEX_PROPS = {
     "columns": "columns",
@@ -117,6 +128,7 @@ INDEX_PROPS = {
     "where": "predicate",
     "nulls_not_distinct": "nulls not distinct",
     "operator_classes": "operator classes",
+    "options": "options",
     "comment": "comment",
 }
 INDEX_NORM: Normalizers = {
@@ -128,6 +140,7 @@ INDEX_NORM: Normalizers = {
     "where": normalize_default,
     "nulls_not_distinct": bool,
     "operator_classes": _words_list,
+    "options": _sorted_words,
 }
 CONSTRAINT_PROPS = {
     "type": "type",
@@ -269,6 +282,8 @@ FUNCTION_PROPS = {
     "leakproof": "leakproof",
     "parallel": "parallel",
     "config": "config",
+    "cost": "cost",
+    "rows": "rows",
     "body_digest": "body digest",
     "comment": "comment",
 }
@@ -283,6 +298,8 @@ FUNCTION_NORM: Normalizers = {
     "leakproof": bool,
     "parallel": lambda v: norm_words(v or "unsafe").removeprefix("parallel "),
     "config": _sorted_words,
+    "cost": lambda v: None if v is None else float(v),
+    "rows": lambda v: None if v is None else float(v),
     "body_digest": lambda v: str(v or "").strip().lower(),
     "comment": _comment,
 }
@@ -313,6 +330,8 @@ def _diff_functions(prefix: str, expected: dict, actual: dict, patterns: list[st
                 continue
             unmatched.remove(match)
             where = f"{path}{signature(match)}"
+            # estimates a catalog snapshot without them (an older one) cannot contradict
+            match = {**{k: want[k] for k in ("cost", "rows") if k in want and k not in match}, **match}
             for message in compare(FUNCTION_PROPS, want, match, FUNCTION_NORM):
                 out.append(Difference("different", "function", where, message))
             if "grants" in want:
@@ -545,6 +564,10 @@ TRIGGER_PROPS = {
     "function": "function",
     "enabled": "enabled",
     "when": "condition",
+    "referencing": "referencing",
+    "constraint": "constraint trigger",
+    "deferrable": "deferrable",
+    "initially_deferred": "initially deferred",
     "comment": "comment",
 }
 TRIGGER_NORM: Normalizers = {
@@ -554,6 +577,10 @@ TRIGGER_NORM: Normalizers = {
     "function": _trigger_function,
     "enabled": _enabled,
     "when": lambda v: norm_words(v) if v else None,
+    "referencing": lambda v: norm_words(v) if v else None,
+    "constraint": bool,
+    "deferrable": bool,
+    "initially_deferred": bool,
     "comment": _comment,
 }
 
@@ -712,11 +739,18 @@ def _diff_types(schema: str, expected: dict, actual: dict, patterns: list[str], 
             )
 
 
-DOMAIN_PROPS = {"type": "type", "not_null": "not null", "default": "default", "comment": "comment"}
+DOMAIN_PROPS = {
+    "type": "type",
+    "not_null": "not null",
+    "default": "default",
+    "collation": "collation",
+    "comment": "comment",
+}
 DOMAIN_NORM: Normalizers = {
     "type": normalize_type,
     "not_null": bool,
     "default": normalize_default,
+    "collation": _collation,
     "comment": _comment,
 }
 
@@ -785,6 +819,7 @@ TABLE_PROPS = {
     "options": "options",
     "row_security": "row security",
     "inherits": "inherits",
+    "replica_identity": "replica identity",
 }
 TABLE_NORM: Normalizers = {
     "partition_key": lambda v: norm_words(v) if v else None,
@@ -793,6 +828,7 @@ TABLE_NORM: Normalizers = {
     "options": _sorted_words,
     "row_security": _row_security,
     "inherits": lambda v: [str(p) for p in as_list(v)],
+    "replica_identity": lambda v: norm_words(v) if v and norm_words(v) != "default" else None,
 }
 
 

@@ -307,6 +307,7 @@ TABLE_KEYS = (
     "unlogged",
     "row_security",
     "inherits",
+    "replica_identity",
 )
 PARTITION_KEYS = ("bounds", "indexes", "constraints", "foreign_keys", "partition_key", "partitions", "partition_count")
 SCHEMA_SECTIONS = (
@@ -336,15 +337,37 @@ without a ``comment`` has none; with ``privileges``, one without ``grants`` has 
 
 # What a left-out property means in a file of FORMAT 2, per kind of entry.
 IMPLIED: dict[str, dict[str, Any]] = {
-    "column": {"default": None, "identity": None, "generated": None, "collation": None, "virtual": False},
-    "index": {"primary": False, "include": [], "where": None, "nulls_not_distinct": False, "operator_classes": []},
+    "column": {
+        "default": None,
+        "identity": None,
+        "generated": None,
+        "collation": None,
+        "virtual": False,
+        "storage": None,
+        "compression": None,
+        "statistics": None,
+    },
+    "index": {
+        "primary": False,
+        "include": [],
+        "where": None,
+        "nulls_not_distinct": False,
+        "operator_classes": [],
+        "options": [],
+    },
     "constraint": {"deferrable": False, "initially_deferred": False, "nulls_not_distinct": False},
     "foreign_key": {"validated": True, "deferrable": False, "initially_deferred": False, "match": "simple"},
-    "table": {"options": [], "unlogged": False, "row_security": False, "inherits": []},
+    "table": {"options": [], "unlogged": False, "row_security": False, "inherits": [], "replica_identity": None},
     "view": {"materialized": False, "options": []},
-    "trigger": {"when": None},
+    "trigger": {
+        "when": None,
+        "referencing": None,
+        "constraint": False,
+        "deferrable": False,
+        "initially_deferred": False,
+    },
     "sequence": {"cache": 1, "owned_by": None},
-    "domain": {"default": None},
+    "domain": {"default": None, "collation": None},
     "function": {
         "kind": "function",
         "volatility": "volatile",
@@ -416,7 +439,7 @@ def _table(value, where: str = "table", source: str = "expected schema") -> dict
     out["columns"] = {str(k): parse_column(v) for k, v in _mapping(value.get("columns"), where, source).items()}
     if "grants" in value:
         out["grants"] = _grants(value["grants"], f"{where} grants", source)
-    for key in ("comment", "options", "unlogged", "row_security", "inherits"):
+    for key in ("comment", "options", "unlogged", "row_security", "inherits", "replica_identity"):
         if key in value:
             out[key] = value[key]
     return out
@@ -450,6 +473,10 @@ def _imply(entry: dict, kind: str, extra: dict | None = None) -> dict:
     for key, value in {**IMPLIED.get(kind, {}), **(extra or {})}.items():
         entry.setdefault(key, value)
     return entry
+
+
+def _returns_set(returns) -> bool:
+    return bool(re.match(r"\s*(setof|table)\b", str(returns), re.I))
 
 
 def _imply_objects(entry: dict, extra: dict) -> None:
@@ -488,6 +515,10 @@ def _imply_schema(body: dict, written_with: set[str]) -> None:
             _imply(sig, "function", both)
             if "arguments" in sig:
                 sig.setdefault("arguments_with_defaults", sig["arguments"])
+            if "language" in sig:  # the estimates Postgres gives a function that declares none
+                sig.setdefault("cost", 1 if str(sig["language"]).lower() in ("c", "internal") else 100)
+            if "returns" in sig:
+                sig.setdefault("rows", 1000 if _returns_set(sig["returns"]) else 0)
     for trigger in body["triggers"].values():
         _imply(trigger, "trigger", comment)
     for sequence in body["sequences"].values():
@@ -684,7 +715,7 @@ partitions that carry objects of their own (indexes, constraints, foreign keys, 
 
 def _index_entry(i: dict, comments: bool = False) -> dict:
     item = {"columns": i["columns"], "unique": i["unique"], "method": i["method"]}
-    for key in ("primary", "include", "where", "nulls_not_distinct", "operator_classes"):
+    for key in ("primary", "include", "where", "nulls_not_distinct", "operator_classes", "options"):
         if i.get(key):
             item[key] = i[key]
     if comments and i.get("comment") is not None:
@@ -782,7 +813,16 @@ def to_expected(
             entry: dict[str, Any] = {"columns": {}}
             for col, c in info["columns"].items():
                 item: dict[str, Any] = {"type": c["type"], "nullable": c["nullable"]}
-                for key in ("default", "identity", "generated", "virtual", "collation"):
+                for key in (
+                    "default",
+                    "identity",
+                    "generated",
+                    "virtual",
+                    "collation",
+                    "storage",
+                    "compression",
+                    "statistics",
+                ):
                     if c.get(key) is not None:
                         item[key] = c[key]
                 if comments and c.get("comment") is not None:
@@ -792,7 +832,7 @@ def to_expected(
                 entry["columns"][col] = item
             _own_objects(info, entry, keep_empty=True, comments=comments)
             _partitioning(info, entry, comments)
-            for key in ("unlogged", "options", "row_security", "inherits"):
+            for key in ("unlogged", "options", "row_security", "inherits", "replica_identity"):
                 if info.get(key):
                     entry[key] = info[key]
             tables[table] = extras(info, entry)
@@ -828,8 +868,12 @@ def to_expected(
                 if sig.get("arguments_with_defaults", sig["arguments"]) != sig["arguments"]:
                     item["arguments_with_defaults"] = sig["arguments_with_defaults"]
                 for key, default in IMPLIED["function"].items():
-                    if key in sig and sig[key] != default:
+                    if key in sig and sig[key] != default and key != "kind":
                         item[key] = sig[key]
+                if sig.get("cost", 100) != (1 if sig.get("language") in ("c", "internal") else 100):
+                    item["cost"] = sig["cost"]
+                if sig.get("rows", 0) != (1000 if _returns_set(sig["returns"]) else 0):
+                    item["rows"] = sig["rows"]
                 if function_bodies and sig.get("body_digest"):
                     item["body_digest"] = sig["body_digest"]
                 items.append(extras(sig, item))
@@ -854,8 +898,9 @@ def to_expected(
         domains = {}
         for domain, info in sorted(live.get("domains", {}).items()):
             item = {"type": info["type"], "not_null": info["not_null"]}
-            if info.get("default") is not None:
-                item["default"] = info["default"]
+            for key in ("default", "collation"):
+                if info.get(key) is not None:
+                    item[key] = info[key]
             item["checks"] = dict(sorted(info["checks"].items()))
             domains[domain] = extras(info, item)
         body["domains"] = domains

@@ -2,7 +2,8 @@
 -- a partitioned table with a default partition, row and statement triggers (BEFORE, AFTER, WHEN),
 -- sequences owned by columns, identity columns, domains, enums, a composite type, views, a
 -- materialized view with an index, an aggregate, overloaded functions and a procedure, a rule,
--- row-level security, generated columns, exclusion and deferrable constraints, partial and
+-- row-level security, generated columns, exclusion and deferrable constraints, a constraint trigger and
+-- one with a transition table, partial and
 -- expression indexes, collations, inheritance, comments, grants and quoted mixed-case names.
 -- __app__ and __ops__ are the two schemas, __reader__ a role; the loader replaces them.
 
@@ -12,6 +13,7 @@ CREATE COLLATION __app__.bytewise (provider = libc, locale = 'C');
 CREATE TYPE __app__.mpaa_rating AS ENUM ('G', 'PG', 'PG-13', 'R', 'NC-17');
 CREATE DOMAIN __app__.year AS integer CONSTRAINT year_check CHECK (VALUE >= 1901 AND VALUE <= 2155);
 CREATE DOMAIN __app__.amount AS numeric(7, 2) DEFAULT 0 NOT NULL CONSTRAINT amount_not_negative CHECK (VALUE >= 0);
+CREATE DOMAIN __app__.code AS text COLLATE "C" CONSTRAINT code_letters CHECK (VALUE ~ '^[A-Z]+$');
 CREATE TYPE __app__.film_summary AS (title text, rating __app__.mpaa_rating, rental_rate numeric(4, 2));
 
 CREATE TABLE __app__.language (
@@ -145,6 +147,13 @@ $$;
 CREATE FUNCTION __app__.film_summaries() RETURNS SETOF __app__.film_summary LANGUAGE sql STABLE AS $$
     SELECT title, rating, rental_rate FROM __app__.film
 $$;
+CREATE FUNCTION __ops__.audit_batch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO __ops__.audit_log (table_name, action, tag)
+        SELECT TG_TABLE_NAME, TG_OP, count(*)::text FROM new_rows;
+    RETURN NULL;
+END
+$$;
 CREATE PROCEDURE __ops__.archive_rentals(p_before date) LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM __app__.rental WHERE upper(rental_period) < p_before;
@@ -160,6 +169,10 @@ CREATE TRIGGER payment_audit AFTER INSERT OR UPDATE ON __app__.payment
     FOR EACH ROW WHEN (NEW.amount > 100) EXECUTE FUNCTION __ops__.audit('large');
 CREATE TRIGGER rental_truncated AFTER TRUNCATE ON __app__.rental
     FOR EACH STATEMENT EXECUTE FUNCTION __ops__.audit('truncate');
+CREATE TRIGGER inventory_added AFTER INSERT ON __app__.inventory REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION __ops__.audit_batch();
+CREATE CONSTRAINT TRIGGER rental_checked AFTER INSERT OR UPDATE ON __app__.rental DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION __ops__.audit('rental');
 
 -- views
 CREATE VIEW __app__.film_list AS
