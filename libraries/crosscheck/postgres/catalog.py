@@ -574,15 +574,16 @@ def read_views(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
         out[schema][view] = by_oid[oid] = entry
     if not by_oid:
         return out
-    for oid, column, type_ in _rows(
+    for oid, column, type_, comment in _rows(
         conn,
         """
-            SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+            SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), col_description(a.attrelid, a.attnum)
+            FROM pg_attribute a
             WHERE a.attrelid = ANY(%s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
             ORDER BY a.attrelid, a.attnum""",
         (list(by_oid),),
     ):
-        by_oid[oid]["columns"][column] = {"type": type_}
+        by_oid[oid]["columns"][column] = {"type": type_} if comment is None else {"type": type_, "comment": comment}
     for oid, indexes in _read_indexes(conn, [o for o, e in by_oid.items() if e["materialized"]]).items():
         by_oid[oid]["indexes"] = indexes
     return out
@@ -817,9 +818,14 @@ def read_collations(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
     return out
 
 
+_DEFAULT_ACL_KINDS = {"r": "tables", "S": "sequences", "f": "functions", "T": "types", "n": "schemas"}
+
+
 def read_schema_properties(conn, schemas: Iterable[str]) -> dict[str, dict]:
-    """``{schema: {"grants": {role: [privilege, ...]}, "comment": ...}}`` of each existing schema (the owner's
-    own privileges left out; ``comment`` only when set)."""
+    """``{schema: {"grants": {role: [privilege, ...]}, "comment": ..., "default_privileges": ...}}`` of each
+    existing schema (the owner's own privileges left out; ``comment`` only when set).
+    ``default_privileges`` (``ALTER DEFAULT PRIVILEGES IN SCHEMA``) is ``{"tables": {role: [privilege, ...]},
+    ...}`` for the kinds that have some, whoever set them, the setting role's own privileges left out."""
     out: dict[str, dict] = {}
     for schema, comment, grants in _rows(
         conn,
@@ -833,6 +839,24 @@ def read_schema_properties(conn, schemas: Iterable[str]) -> dict[str, dict]:
         if comment is not None:
             info["comment"] = comment
         out[schema] = info
+    for schema, kind, role, privilege in _rows(
+        conn,
+        """
+            SELECT n.nspname, d.defaclobjtype, COALESCE(r.rolname, 'PUBLIC'),
+                   x.privilege_type || CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END
+            FROM pg_default_acl d
+            JOIN pg_namespace n ON n.oid = d.defaclnamespace
+            CROSS JOIN LATERAL aclexplode(d.defaclacl) x
+            LEFT JOIN pg_roles r ON r.oid = x.grantee
+            WHERE n.nspname = ANY(%s) AND x.grantee <> d.defaclrole
+            ORDER BY 1, 2, r.rolname NULLS FIRST, 4""",
+        (list(schemas),),
+    ):
+        if schema in out:
+            kinds = out[schema].setdefault("default_privileges", {})
+            privileges = kinds.setdefault(_DEFAULT_ACL_KINDS.get(kind, kind), {}).setdefault(role, [])
+            if privilege not in privileges:
+                privileges.append(privilege)
     return out
 
 

@@ -234,14 +234,16 @@ def _privilege(text) -> str:
     return _SPACES.sub(" ", str(text).strip().upper())
 
 
-def _diff_grants(kind: str, path: str, expected: dict, actual: dict, out: list[Difference], schema: str) -> None:
+def _diff_grants(
+    kind: str, path: str, expected: dict, actual: dict, out: list[Difference], schema: str, prefix: str = ""
+) -> None:
     """``grant SELECT to app_reader missing`` / ``... unexpected`` for each privilege that differs."""
     want = {(str(role), _privilege(p)) for role, privs in (expected or {}).items() for p in as_list(privs)}
     got = {(str(role), _privilege(p)) for role, privs in (actual or {}).items() for p in as_list(privs)}
     for role, privilege in sorted(want - got):
-        out.append(Difference("different", kind, path, f"grant {privilege} to {role} missing", schema))
+        out.append(Difference("different", kind, path, f"{prefix}grant {privilege} to {role} missing", schema))
     for role, privilege in sorted(got - want):
-        out.append(Difference("different", kind, path, f"grant {privilege} to {role} unexpected", schema))
+        out.append(Difference("different", kind, path, f"{prefix}grant {privilege} to {role} unexpected", schema))
 
 
 def _describe_column(info: dict) -> str:
@@ -438,6 +440,18 @@ def diff(expected: dict, actual: dict, report_unexpected: bool = True) -> list[D
             )
         if "grants" in want:
             _diff_grants("schema", schema, want["grants"], live.get("grants", {}), out, schema)
+        if "default_privileges" in want:
+            have = live.get("default_privileges", {})
+            for kind in sorted(set(want["default_privileges"]) | set(have)):
+                _diff_grants(
+                    "schema",
+                    schema,
+                    want["default_privileges"].get(kind, {}),
+                    have.get(kind, {}),
+                    out,
+                    schema,
+                    f"default privileges on {kind}: ",
+                )
         if "comment" in want and _comment(want["comment"]) != _comment(live.get("comment")):
             detail = f"comment expected {fmt(want['comment'])}, found {fmt(live.get('comment'))}"
             out.append(Difference("different", "schema", schema, detail, schema))
@@ -463,7 +477,7 @@ def _diff_views(schema: str, expected: dict, actual: dict, patterns: list[str], 
                 f"{schema}.{view}",
                 cols,
                 got["columns"],
-                {"type": "type"},
+                {"type": "type", "comment": "comment"},
                 COLUMN_NORM,
                 patterns,
                 out,

@@ -323,7 +323,7 @@ SCHEMA_SECTIONS = (
     "rules",
     "policies",
 )
-SCHEMA_KEYS = (*SCHEMA_SECTIONS, "grants", "comment")
+SCHEMA_KEYS = (*SCHEMA_SECTIONS, "grants", "default_privileges", "comment")
 
 FORMAT = 2
 """The format the dump writes (``format: 2``). In a file of this format a property that is off by default
@@ -499,6 +499,8 @@ def _imply_schema(body: dict, written_with: set[str]) -> None:
     grants: dict[str, Any] = {"grants": {}} if "privileges" in written_with else {}
     both = {**comment, **grants}
     _imply(body, "", both)
+    if "privileges" in written_with:
+        body.setdefault("default_privileges", {})
     for table in body["tables"].values():
         _imply(table, "table", both)
         for column in table["columns"].values():
@@ -508,6 +510,8 @@ def _imply_schema(body: dict, written_with: set[str]) -> None:
         _imply_objects(table, comment)
     for view in body["views"].values():
         _imply(view, "view", both)
+        if comment and isinstance(view.get("columns"), dict):
+            view["columns"] = {k: _imply(parse_column(v), "", comment) for k, v in view["columns"].items()}
         for index in (view.get("indexes") or {}).values():
             _imply(index, "index", comment)
     for signatures in body["functions"].values():
@@ -601,6 +605,13 @@ def _schema(name: str, body: dict, source: str, implied: bool = False, written_w
     }
     if "grants" in body:
         out["grants"] = _grants(body["grants"], f"schema {name} grants", source)
+    if "default_privileges" in body:
+        out["default_privileges"] = {
+            str(kind): _grants(grants, f"schema {name} default_privileges {kind}", source)
+            for kind, grants in _mapping(
+                body["default_privileges"], f"schema {name} default_privileges", source
+            ).items()
+        }
     if "comment" in body:
         out["comment"] = body["comment"]
     if implied:
@@ -806,6 +817,8 @@ def to_expected(
             continue
         body: dict[str, Any] = {}
         extras(live, body)
+        if privileges and live.get("default_privileges"):
+            body["default_privileges"] = live["default_privileges"]
         tables = {}
         for table, info in sorted(live["tables"].items()):
             if ignored(table, []):
@@ -841,7 +854,14 @@ def to_expected(
         for view, info in sorted(live["views"].items()):
             if ignored(view, []):
                 continue
-            item = {"columns": {c: v["type"] for c, v in info["columns"].items()}}
+            item = {
+                "columns": {
+                    c: {"type": v["type"], "comment": v["comment"]}
+                    if comments and v.get("comment") is not None
+                    else v["type"]
+                    for c, v in info["columns"].items()
+                }
+            }
             if info["materialized"]:
                 item["materialized"] = True
             if info.get("definition_digest"):

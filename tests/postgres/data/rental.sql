@@ -208,3 +208,5 @@ GRANT UPDATE (email) ON __app__.customer TO __reader__;
 GRANT EXECUTE ON FUNCTION __app__.inventory_count(integer) TO __reader__;
 REVOKE EXECUTE ON FUNCTION __app__.rewards_report(integer, numeric) FROM PUBLIC;
 GRANT USAGE ON SEQUENCE __app__.customer_customer_id_seq TO __reader__;
+COMMENT ON COLUMN __app__.film_list.language IS 'language name, padded';
+ALTER DEFAULT PRIVILEGES IN SCHEMA __ops__ GRANT SELECT ON TABLES TO __reader__;
