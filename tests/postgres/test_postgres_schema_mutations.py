@@ -552,6 +552,28 @@ MUTATIONS = [
         "COMMENT ON COLUMN {app}.film_list.title IS 'title'",
         ["column {app}.film_list.title", "comment"],
     ),
+    ("range type dropped", "DROP TYPE {app}.price_range", ["missing", "type {app}.price_range"]),
+    (
+        "range subtype",
+        "DROP TYPE {app}.price_range; CREATE TYPE {app}.price_range AS RANGE (subtype = float8)",
+        ["type {app}.price_range", "range subtype"],
+    ),
+    (
+        "range type added",
+        "CREATE TYPE {app}.age_range AS RANGE (subtype = integer)",
+        ["unexpected", "type {app}.age_range"],
+    ),
+    (
+        "statistics dropped",
+        "DROP STATISTICS {app}.film_rating_length",
+        ["missing", "statistics {app}.film_rating_length"],
+    ),
+    (
+        "statistics kinds",
+        "DROP STATISTICS {app}.film_rating_length; "
+        "CREATE STATISTICS {app}.film_rating_length (ndistinct) ON rating, length FROM {app}.film",
+        ["statistics {app}.film_rating_length", "definition"],
+    ),
     # set where the dump wrote nothing because nothing was set
     (
         "default added",
@@ -740,7 +762,7 @@ def _as_format_1(text: str) -> str:
     data.pop("format")
     data.pop("written_with")
     for body in data["schemas"].values():
-        for section in ("grants", "default_privileges", "types", "collations", "rules", "policies"):
+        for section in ("grants", "default_privileges", "types", "collations", "rules", "policies", "statistics"):
             body.pop(section, None)
         for table in body["tables"].values():
             strip(table, "table")

@@ -38,6 +38,8 @@ __all__ = [
     "read_rules",
     "read_policies",
     "read_composite_types",
+    "read_range_types",
+    "read_statistics",
     "read_collations",
     "read_schema_properties",
     "with_inherited",
@@ -786,6 +788,61 @@ def read_composite_types(conn, schemas: Iterable[str]) -> dict[str, dict[str, di
     return out
 
 
+def read_range_types(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
+    """``{schema: {type: {"range": {"subtype": ..., "collation"?: ...}}}}``: the range types made with
+    ``CREATE TYPE ... AS RANGE``; also ``grants`` and ``comment`` when set."""
+    schemas = list(schemas)
+    out: dict[str, dict[str, dict]] = {s: {} for s in schemas}
+    for schema, name, subtype, collation, comment, grants in _rows(
+        conn,
+        f"""
+            SELECT n.nspname, ty.typname, format_type(r.rngsubtype, NULL),
+                   (SELECT CASE WHEN co.collnamespace = 'pg_catalog'::regnamespace THEN quote_ident(co.collname)
+                                ELSE quote_ident(con.nspname) || '.' || quote_ident(co.collname) END
+                    FROM pg_collation co JOIN pg_namespace con ON con.oid = co.collnamespace
+                    WHERE co.oid = r.rngcollation AND r.rngcollation <> st.typcollation),
+                   obj_description(ty.oid, 'pg_type'),
+                   {_GRANTS.format(acl="ty.typacl", kind="'T'", owner="ty.typowner")}
+            FROM pg_type ty
+            JOIN pg_range r ON r.rngtypid = ty.oid
+            JOIN pg_type st ON st.oid = r.rngsubtype
+            JOIN pg_namespace n ON n.oid = ty.typnamespace
+            WHERE n.nspname = ANY(%s) AND {_not_member("pg_type", "ty.oid")}
+            ORDER BY n.nspname, ty.typname""",
+        (schemas,),
+    ):
+        info: dict = {"range": {"subtype": subtype}, "grants": _grants(grants)}
+        if collation:
+            info["range"]["collation"] = collation
+        if comment is not None:
+            info["comment"] = comment
+        out[schema][name] = info
+    return out
+
+
+def read_statistics(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
+    """``{schema: {name: {"table": ..., "definition": "CREATE STATISTICS ..."}}}``: the extended statistics
+    objects (``CREATE STATISTICS``); also ``comment`` when set."""
+    schemas = list(schemas)
+    out: dict[str, dict[str, dict]] = {s: {} for s in schemas}
+    for schema, name, table, definition, comment in _rows(
+        conn,
+        """
+            SELECT n.nspname, s.stxname, c.relname, pg_get_statisticsobjdef(s.oid),
+                   obj_description(s.oid, 'pg_statistic_ext')
+            FROM pg_statistic_ext s
+            JOIN pg_namespace n ON n.oid = s.stxnamespace JOIN pg_class c ON c.oid = s.stxrelid
+            WHERE n.nspname = ANY(%s)
+            ORDER BY n.nspname, s.stxname""",
+        (schemas,),
+    ):
+        info = {"table": table, "definition": " ".join(str(definition or "").split())}
+        if comment is not None:
+            info["comment"] = comment
+        out[schema][name] = info
+    return out
+
+
 _COLLATION_PROVIDERS = {"c": "libc", "i": "icu", "b": "builtin", "d": "default"}
 
 
@@ -978,6 +1035,7 @@ def _read_functions(conn, schemas: list[str]) -> dict[str, dict[str, list[dict]]
         config,
         cost,
         rows,
+        constructor,
     ) in _rows(
         conn,
         f"""
@@ -998,7 +1056,9 @@ def _read_functions(conn, schemas: list[str]) -> dict[str, dict[str, list[dict]]
                    obj_description(p.oid, 'pg_proc'),
                    {_GRANTS.format(acl="p.proacl", kind="'f'", owner="p.proowner")},
                    p.provolatile, p.prosecdef, p.proisstrict, p.proleakproof, p.proparallel,
-                   COALESCE(p.proconfig, '{{}}'), p.procost, p.prorows
+                   COALESCE(p.proconfig, '{{}}'), p.procost, p.prorows,
+                   EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                             AND d.refclassid = 'pg_type'::regclass AND d.deptype = 'i')
             FROM pg_proc p
             JOIN pg_namespace n ON n.oid = p.pronamespace
             JOIN pg_language l ON l.oid = p.prolang
@@ -1026,6 +1086,8 @@ def _read_functions(conn, schemas: list[str]) -> dict[str, dict[str, list[dict]]
         }
         if comment is not None:
             info["comment"] = comment
+        if constructor:
+            info["constructor"] = True
         out[schema].setdefault(name, []).append(info)
     return out
 
@@ -1050,7 +1112,9 @@ def read_functions(conn, schema: str = "public") -> dict[str, list[dict]]:
     * ``volatility`` (``volatile``, ``stable``, ``immutable``), ``security``
       (``invoker`` or ``definer``), ``strict``, ``leakproof``, ``parallel``
       (``unsafe``, ``restricted``, ``safe``) and ``config`` (``SET`` clauses:
-      ``["search_path=app, pg_catalog"]``).
+      ``["search_path=app, pg_catalog"]``);
+    * ``constructor``: true for a function Postgres made with a range type
+      (its constructors), which the expected-schema file leaves out.
 
     Functions installed by an extension are not included.
     """
@@ -1063,10 +1127,12 @@ def read_schema(conn, schemas: Iterable[str]) -> dict:
     ``{"extensions": {name: {...}}, "schemas": {schema: {"exists": bool,
     "grants": {...}, "tables": {...}, "views": {...}, "functions": {...},
     "triggers": {...}, "sequences": {...}, "domains": {...}, "enums": {...},
-    "types": {...}, "collations": {...}, "rules": {...}, "policies": {...}}}}``
+    "types": {...}, "collations": {...}, "rules": {...}, "policies": {...},
+    "statistics": {...}}}}`` (``types`` holds composite and range types)
     (see :func:`read_tables`, :func:`read_views`, :func:`read_functions`,
     :func:`read_triggers`, :func:`read_sequences`, :func:`read_types`,
-    :func:`read_composite_types`, :func:`read_collations`, :func:`read_rules`,
+    :func:`read_composite_types`, :func:`read_range_types`,
+    :func:`read_statistics`, :func:`read_collations`, :func:`read_rules`,
     :func:`read_policies`, :func:`read_schema_properties`).
     """
     schemas = list(dict.fromkeys(schemas))
@@ -1080,6 +1146,8 @@ def read_schema(conn, schemas: Iterable[str]) -> dict:
     rules = read_rules(conn, schemas)
     policies = read_policies(conn, schemas)
     composites = read_composite_types(conn, schemas)
+    ranges = read_range_types(conn, schemas)
+    statistics = read_statistics(conn, schemas)
     collations = read_collations(conn, schemas)
     properties = read_schema_properties(conn, schemas)
     return {
@@ -1095,7 +1163,8 @@ def read_schema(conn, schemas: Iterable[str]) -> dict:
                 "sequences": sequences[s],
                 "domains": types[s]["domains"],
                 "enums": types[s]["enums"],
-                "types": composites[s],
+                "types": {**composites[s], **ranges[s]},
+                "statistics": statistics[s],
                 "collations": collations[s],
                 "rules": rules[s],
                 "policies": policies[s],

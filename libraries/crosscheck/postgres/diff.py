@@ -345,11 +345,12 @@ def _diff_functions(prefix: str, expected: dict, actual: dict, patterns: list[st
                     Difference("different", "function", path, f"signature expected {signature(want)}, found {found}")
                 )
         elif unmatched and len(wanted) and not ignored(path, patterns):
-            for sig in unmatched:
+            for sig in (s for s in unmatched if not s.get("constructor")):
                 out.append(Difference("unexpected", "function", f"{path}{signature(sig)}", "extra overload"))
     for name, sigs in actual.items():
         path = f"{prefix}.{name}"
-        if name not in expected and not ignored(path, patterns):
+        sigs = [s for s in sigs if not s.get("constructor")]  # a range type's own: the type is reported
+        if sigs and name not in expected and not ignored(path, patterns):
             out.append(Difference("unexpected", "function", path, " and ".join(signature(s) for s in sigs)))
 
 
@@ -411,6 +412,17 @@ def diff(expected: dict, actual: dict, report_unexpected: bool = True) -> list[D
                 live.get("collations", {}),
                 COLLATION_PROPS,
                 COLLATION_NORM,
+                patterns,
+                out,
+            )
+        if "statistics" in checked:
+            _diff_named(
+                "statistics",
+                schema,
+                want["statistics"],
+                live.get("statistics", {}),
+                {"table": "table", "definition": "definition", "comment": "comment"},
+                {"table": str, "definition": lambda v: _SPACES.sub(" ", str(v or "").strip()), "comment": _comment},
                 patterns,
                 out,
             )
@@ -713,16 +725,46 @@ def _describe_type(info: dict) -> str:
     return fmt([f"{k} {v}" for k, v in (info.get("attributes") or {}).items()])
 
 
+def _describe_range(info: dict) -> str:
+    return f"range of {(info.get('range') or {}).get('subtype')}"
+
+
 def _diff_types(schema: str, expected: dict, actual: dict, patterns: list[str], out: list[Difference]) -> None:
-    """Composite types: each attribute by name and type, in order."""
+    """Composite types: each attribute by name and type, in order; range types: their subtype and collation."""
     _diff_named(
-        "type", schema, expected, actual, {"comment": "comment"}, {"comment": _comment}, patterns, out, _describe_type
+        "type",
+        schema,
+        expected,
+        actual,
+        {"comment": "comment"},
+        {"comment": _comment},
+        patterns,
+        out,
+        lambda info: _describe_range(info) if "range" in info else _describe_type(info),
     )
+    for name, want in expected.items():
+        got = actual.get(name)
+        if got is None or "range" not in want:
+            continue
+        if "range" not in got:
+            detail = f"expected a {_describe_range(want)}, found a composite type {_describe_type(got)}"
+            out.append(Difference("different", "type", f"{schema}.{name}", detail, schema))
+            continue
+        for key, label in (("subtype", "range subtype"), ("collation", "range collation")):
+            wanted, found = want["range"].get(key), got["range"].get(key)
+            same = types_match(wanted, found) if key == "subtype" else _collation(wanted) == _collation(found)
+            if not same:
+                detail = f"{label} expected {wanted or 'default'}, found {found or 'default'}"
+                out.append(Difference("different", "type", f"{schema}.{name}", detail, schema))
     for name, want in expected.items():
         got = actual.get(name)
         if got is None or "attributes" not in want:
             continue
         path = f"{schema}.{name}"
+        if "attributes" not in got:
+            detail = f"expected a composite type, found a {_describe_range(got)}"
+            out.append(Difference("different", "type", path, detail, schema))
+            continue
         have = got.get("attributes", {})
         for attribute, type_ in want["attributes"].items():
             if attribute not in have:

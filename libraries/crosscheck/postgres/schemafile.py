@@ -322,6 +322,7 @@ SCHEMA_SECTIONS = (
     "collations",
     "rules",
     "policies",
+    "statistics",
 )
 SCHEMA_KEYS = (*SCHEMA_SECTIONS, "grants", "default_privileges", "comment")
 
@@ -535,6 +536,8 @@ def _imply_schema(body: dict, written_with: set[str]) -> None:
         _imply(composite, "", both)
     for collation in body["collations"].values():
         _imply(collation, "", comment)
+    for statistics in body["statistics"].values():
+        _imply(statistics, "", comment)
     for section in ("rules", "policies"):
         for item in body[section].values():
             _imply(item, "", comment)
@@ -557,8 +560,14 @@ def _on_table(value, kind: str, where: str, source: str) -> dict[str, dict]:
 
 
 def _composite(value, where: str, source: str) -> dict:
-    """A composite type: ``{attributes: {name: type}}``, or the attributes alone."""
+    """A composite type: ``{attributes: {name: type}}``, or the attributes alone; or a range type:
+    ``{range: {subtype: numeric}}``."""
     body = dict(_mapping(value, where, source))
+    if "range" in body:
+        body["range"] = dict(_mapping(body["range"], f"{where} range", source))
+        if "grants" in body:
+            body["grants"] = _grants(body["grants"], f"{where} grants", source)
+        return body
     if "attributes" not in body and not set(body) & {"grants", "comment"}:
         body = {"attributes": body}
     body["attributes"] = {str(k): str(v) for k, v in _mapping(body.get("attributes"), where, source).items()}
@@ -601,6 +610,10 @@ def _schema(name: str, body: dict, source: str, implied: bool = False, written_w
         },
         "rules": _on_table(body.get("rules"), "rule", f"{name} rules", source),
         "policies": _on_table(body.get("policies"), "policy", f"{name} policies", source),
+        "statistics": {
+            str(k): dict(_mapping(v, f"statistics {name}.{k}", source))
+            for k, v in _mapping(body.get("statistics"), f"{name} statistics", source).items()
+        },
         "_sections": {k for k in SCHEMA_SECTIONS if k in body},
     }
     if "grants" in body:
@@ -880,6 +893,8 @@ def to_expected(
                 continue
             items = []
             for sig in sigs:
+                if sig.get("constructor"):  # made with its range type, which the file lists
+                    continue
                 item = {"arguments": sig["arguments"], "returns": sig["returns"]}
                 if sig["kind"] != "function":
                     item["kind"] = sig["kind"]
@@ -897,7 +912,8 @@ def to_expected(
                 if function_bodies and sig.get("body_digest"):
                     item["body_digest"] = sig["body_digest"]
                 items.append(extras(sig, item))
-            functions[fn] = items
+            if items:
+                functions[fn] = items
         body["functions"] = functions
         body["triggers"] = {
             key: {k: v for k, v in t.items() if k not in ("table", "name") and (comments or k != "comment")}
@@ -931,8 +947,14 @@ def to_expected(
             )
         body["enums"] = enums
         body["types"] = {
-            name_: extras(info, {"attributes": dict(info["attributes"])})
+            name_: extras(
+                info, {"range": dict(info["range"])} if "range" in info else {"attributes": dict(info["attributes"])}
+            )
             for name_, info in sorted(live.get("types", {}).items())
+        }
+        body["statistics"] = {
+            name_: extras(info, {k: v for k, v in info.items() if k != "comment"})
+            for name_, info in sorted(live.get("statistics", {}).items())
         }
         body["collations"] = {
             name_: extras(info, {k: v for k, v in info.items() if k != "comment"})

@@ -1,10 +1,10 @@
 -- A film-rental store across two schemas, with the kinds of objects real sample databases hold:
 -- a partitioned table with a default partition, row and statement triggers (BEFORE, AFTER, WHEN),
--- sequences owned by columns, identity columns, domains, enums, a composite type, views, a
--- materialized view with an index, an aggregate, overloaded functions and a procedure, a rule,
--- row-level security, generated columns, exclusion and deferrable constraints, a constraint trigger and
--- one with a transition table, partial and
--- expression indexes, collations, inheritance, comments, grants and quoted mixed-case names.
+-- a constraint trigger and one with a transition table, sequences owned by columns, identity
+-- columns, domains, enums, a composite and a range type, views, a materialized view with an index,
+-- extended statistics, an aggregate, overloaded functions and a procedure, a rule, row-level
+-- security, generated columns, exclusion and deferrable constraints, partial and expression
+-- indexes, collations, inheritance, comments, grants, default privileges and quoted mixed-case names.
 -- __app__ and __ops__ are the two schemas, __reader__ a role; the loader replaces them.
 
 CREATE COLLATION __app__.unicode_sort (provider = builtin, locale = 'C.UTF-8');
@@ -14,6 +14,7 @@ CREATE TYPE __app__.mpaa_rating AS ENUM ('G', 'PG', 'PG-13', 'R', 'NC-17');
 CREATE DOMAIN __app__.year AS integer CONSTRAINT year_check CHECK (VALUE >= 1901 AND VALUE <= 2155);
 CREATE DOMAIN __app__.amount AS numeric(7, 2) DEFAULT 0 NOT NULL CONSTRAINT amount_not_negative CHECK (VALUE >= 0);
 CREATE DOMAIN __app__.code AS text COLLATE "C" CONSTRAINT code_letters CHECK (VALUE ~ '^[A-Z]+$');
+CREATE TYPE __app__.price_range AS RANGE (subtype = numeric);
 CREATE TYPE __app__.film_summary AS (title text, rating __app__.mpaa_rating, rental_rate numeric(4, 2));
 
 CREATE TABLE __app__.language (
@@ -42,6 +43,7 @@ CREATE INDEX film_fulltext_idx ON __app__.film USING gist (fulltext);
 CREATE INDEX film_title_lower_idx ON __app__.film (lower(title));
 CREATE INDEX film_long_idx ON __app__.film (length) WHERE length > 120;
 CREATE INDEX film_title_pattern_idx ON __app__.film (title text_pattern_ops);
+CREATE STATISTICS __app__.film_rating_length (dependencies) ON rating, length FROM __app__.film;
 
 CREATE SEQUENCE __app__.customer_customer_id_seq START WITH 100;
 CREATE TABLE __app__.customer (
