@@ -818,3 +818,33 @@ def test_a_file_of_format_1_reports_nothing_it_does_not_hold(rental, tx):
         ]
     finally:
         tx.rollback()
+
+
+def test_the_cli_file_matches_through_the_keyword_and_names_a_mutation(rental, tmp_path):
+    """The reviewer's path: ``crosscheck schema-dump`` with every option, then `Database Schema Should Match`."""
+    from crosscheck.errors import CrosscheckError
+    from crosscheck.postgres import Postgres
+    from crosscheck.postgres.cli import schema_dump
+
+    path = tmp_path / "rental.yaml"
+    args = ["--database-url", rental["url"], "--schema", rental["app"], "--schema", rental["ops"], "-o", str(path)]
+    assert schema_dump([*args, "--function-bodies", "--privileges", "--comments"]) == 0
+    assert yaml.safe_load(path.read_text())["written_with"] == ["function_bodies", "privileges", "comments"]
+    lib = Postgres(rental["url"])
+    try:
+        lib.database_schema_should_match(str(path))
+        with lib.ctx.conn.cursor() as cur:
+            cur.execute(f'ALTER FUNCTION "{rental["ops"]}".audit() SECURITY INVOKER')
+        try:
+            with pytest.raises(CrosscheckError) as err:
+                lib.database_schema_should_match(str(path))
+        finally:
+            with lib.ctx.conn.cursor() as cur:
+                cur.execute(f'ALTER FUNCTION "{rental["ops"]}".audit() SECURITY DEFINER')
+        assert (
+            f"different  function {rental['ops']}.audit() returns trigger: security expected definer, found invoker"
+            in str(err.value)
+        )
+        lib.database_schema_should_match(str(path))
+    finally:
+        lib.ctx.close()
