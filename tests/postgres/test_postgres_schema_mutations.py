@@ -574,6 +574,11 @@ MUTATIONS = [
         "CREATE STATISTICS {app}.film_rating_length (ndistinct) ON rating, length FROM {app}.film",
         ["statistics {app}.film_rating_length", "definition"],
     ),
+    (
+        "table clustered on an index",
+        "ALTER TABLE {app}.film CLUSTER ON film_title_lower_idx",
+        ["index {app}.film.film_title_lower_idx", "clustered"],
+    ),
     # set where the dump wrote nothing because nothing was set
     (
         "default added",
@@ -722,9 +727,9 @@ def test_the_mutation_is_named(rental, tx, statement, needles):
 
 
 NEW_IN_FORMAT_2 = {
-    "table": ("options", "unlogged", "row_security", "inherits"),
-    "column": ("collation", "virtual", "grants"),
-    "index": ("nulls_not_distinct", "operator_classes"),
+    "table": ("options", "unlogged", "row_security", "inherits", "replica_identity", "access_method"),
+    "column": ("collation", "virtual", "grants", "storage", "compression", "statistics"),
+    "index": ("nulls_not_distinct", "operator_classes", "options", "clustered"),
     "constraint": ("deferrable", "initially_deferred", "nulls_not_distinct"),
     "foreign_key": ("deferrable", "initially_deferred", "match"),
     "view": ("options",),

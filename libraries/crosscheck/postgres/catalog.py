@@ -232,6 +232,7 @@ def _read_indexes(conn, oids: list[int]) -> dict[int, dict[str, dict]]:
         opclasses,
         comment,
         options,
+        clustered,
     ) in _rows(
         conn,
         """
@@ -249,7 +250,7 @@ def _read_indexes(conn, oids: list[int]) -> dict[int, dict[str, dict]]:
                          JOIN pg_opclass oc ON oc.oid = x.indclass[k - 1]
                          JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace
                          WHERE NOT oc.opcdefault ORDER BY k),
-                   obj_description(x.indexrelid, 'pg_class'), COALESCE(i.reloptions, '{}')
+                   obj_description(x.indexrelid, 'pg_class'), COALESCE(i.reloptions, '{}'), x.indisclustered
             FROM pg_index x
             JOIN pg_class i ON i.oid = x.indexrelid
             JOIN pg_am am ON am.oid = i.relam
@@ -272,6 +273,8 @@ def _read_indexes(conn, oids: list[int]) -> dict[int, dict[str, dict]]:
             info["operator_classes"] = list(opclasses)
         if options:
             info["options"] = sorted(options)
+        if clustered:
+            info["clustered"] = True
         if comment is not None:
             info["comment"] = comment
         if inherited:
@@ -317,6 +320,7 @@ def read_relations(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
         forced,
         parents,
         replica,
+        access_method,
     ) in _rows(
         conn,
         f"""
@@ -335,7 +339,8 @@ def read_relations(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
                          WHERE h.inhrelid = c.oid AND NOT c.relispartition ORDER BY h.inhseqno),
                    CASE c.relreplident WHEN 'n' THEN 'nothing' WHEN 'f' THEN 'full'
                        WHEN 'i' THEN (SELECT 'index ' || ri.relname FROM pg_index rx JOIN pg_class ri ON ri.oid = rx.indexrelid
-                                      WHERE rx.indrelid = c.oid AND rx.indisreplident) END
+                                      WHERE rx.indrelid = c.oid AND rx.indisreplident) END,
+                   (SELECT am.amname FROM pg_am am WHERE am.oid = c.relam AND am.amname <> 'heap')
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'p', 'f') AND {_not_member("pg_class", "c.oid")}
               AND (n.nspname = ANY(%s)
@@ -364,6 +369,8 @@ def read_relations(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
             entry["inherits"] = list(parents)
         if replica:
             entry["replica_identity"] = replica
+        if access_method:
+            entry["access_method"] = access_method
         out.setdefault(schema, {})[table] = entry
         by_oid[oid] = entry
     oids = list(by_oid)

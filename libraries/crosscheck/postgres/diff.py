@@ -59,7 +59,7 @@ def fmt(value) -> str:
 
 
 # Properties whose absence means Postgres' default rather than nothing: shown as "default".
-_UNSET_IS_DEFAULT = {"collation", "storage", "compression", "statistics", "replica_identity"}
+_UNSET_IS_DEFAULT = {"collation", "storage", "compression", "statistics", "replica_identity", "access_method"}
 
 
 def compare(props: dict, expected: dict, actual: dict, normalizers: dict) -> list[str]:
@@ -129,6 +129,7 @@ INDEX_PROPS = {
     "nulls_not_distinct": "nulls not distinct",
     "operator_classes": "operator classes",
     "options": "options",
+    "clustered": "clustered",
     "comment": "comment",
 }
 INDEX_NORM: Normalizers = {
@@ -141,6 +142,7 @@ INDEX_NORM: Normalizers = {
     "nulls_not_distinct": bool,
     "operator_classes": _words_list,
     "options": _sorted_words,
+    "clustered": bool,
 }
 CONSTRAINT_PROPS = {
     "type": "type",
@@ -876,6 +878,7 @@ TABLE_PROPS = {
     "row_security": "row security",
     "inherits": "inherits",
     "replica_identity": "replica identity",
+    "access_method": "access method",
 }
 TABLE_NORM: Normalizers = {
     "partition_key": lambda v: norm_words(v) if v else None,
@@ -885,6 +888,7 @@ TABLE_NORM: Normalizers = {
     "row_security": _row_security,
     "inherits": lambda v: [str(p) for p in as_list(v)],
     "replica_identity": lambda v: norm_words(v) if v and norm_words(v) != "default" else None,
+    "access_method": lambda v: norm_words(v) if v and norm_words(v) != "heap" else None,
 }
 
 

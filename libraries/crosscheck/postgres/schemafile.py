@@ -308,6 +308,7 @@ TABLE_KEYS = (
     "row_security",
     "inherits",
     "replica_identity",
+    "access_method",
 )
 PARTITION_KEYS = ("bounds", "indexes", "constraints", "foreign_keys", "partition_key", "partitions", "partition_count")
 SCHEMA_SECTIONS = (
@@ -355,10 +356,18 @@ IMPLIED: dict[str, dict[str, Any]] = {
         "nulls_not_distinct": False,
         "operator_classes": [],
         "options": [],
+        "clustered": False,
     },
     "constraint": {"deferrable": False, "initially_deferred": False, "nulls_not_distinct": False},
     "foreign_key": {"validated": True, "deferrable": False, "initially_deferred": False, "match": "simple"},
-    "table": {"options": [], "unlogged": False, "row_security": False, "inherits": [], "replica_identity": None},
+    "table": {
+        "options": [],
+        "unlogged": False,
+        "row_security": False,
+        "inherits": [],
+        "replica_identity": None,
+        "access_method": None,
+    },
     "view": {"materialized": False, "options": []},
     "trigger": {
         "when": None,
@@ -440,7 +449,7 @@ def _table(value, where: str = "table", source: str = "expected schema") -> dict
     out["columns"] = {str(k): parse_column(v) for k, v in _mapping(value.get("columns"), where, source).items()}
     if "grants" in value:
         out["grants"] = _grants(value["grants"], f"{where} grants", source)
-    for key in ("comment", "options", "unlogged", "row_security", "inherits", "replica_identity"):
+    for key in ("comment", "options", "unlogged", "row_security", "inherits", "replica_identity", "access_method"):
         if key in value:
             out[key] = value[key]
     return out
@@ -739,7 +748,7 @@ partitions that carry objects of their own (indexes, constraints, foreign keys, 
 
 def _index_entry(i: dict, comments: bool = False) -> dict:
     item = {"columns": i["columns"], "unique": i["unique"], "method": i["method"]}
-    for key in ("primary", "include", "where", "nulls_not_distinct", "operator_classes", "options"):
+    for key in ("primary", "include", "where", "nulls_not_distinct", "operator_classes", "options", "clustered"):
         if i.get(key):
             item[key] = i[key]
     if comments and i.get("comment") is not None:
@@ -858,7 +867,7 @@ def to_expected(
                 entry["columns"][col] = item
             _own_objects(info, entry, keep_empty=True, comments=comments)
             _partitioning(info, entry, comments)
-            for key in ("unlogged", "options", "row_security", "inherits", "replica_identity"):
+            for key in ("unlogged", "options", "row_security", "inherits", "replica_identity", "access_method"):
                 if info.get(key):
                     entry[key] = info[key]
             tables[table] = extras(info, entry)
