@@ -45,11 +45,12 @@ def test_the_dump_holds_every_kind_of_object(pg, shop, tmp_path):
     pg.write_expected_schema(str(path), s, function_bodies=True, privileges=True, comments=True)
     body = yaml.safe_load(path.read_text())["schemas"][s]
 
-    assert body["enums"] == {"mood": ["sad", "ok", "happy"]}
+    assert body["enums"] == {"mood": {"labels": ["sad", "ok", "happy"], "grants": {"PUBLIC": ["USAGE"]}}}
     assert body["domains"]["positive_int"] == {
         "type": "integer",
         "not_null": False,
         "checks": {"positive_int_check": "CHECK (VALUE > 0)"},
+        "grants": {"PUBLIC": ["USAGE"]},
     }
     assert body["domains"]["email"]["not_null"] is True
     assert body["sequences"]["order_no_seq"] == {

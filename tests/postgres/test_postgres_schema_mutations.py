@@ -579,6 +579,16 @@ MUTATIONS = [
         "ALTER TABLE {app}.film CLUSTER ON film_title_lower_idx",
         ["index {app}.film.film_title_lower_idx", "clustered"],
     ),
+    (
+        "enum grant",
+        "REVOKE USAGE ON TYPE {app}.mpaa_rating FROM PUBLIC",
+        ["enum {app}.mpaa_rating", "grant USAGE to PUBLIC missing"],
+    ),
+    (
+        "domain grant",
+        "GRANT USAGE ON DOMAIN {app}.year TO {reader} WITH GRANT OPTION",
+        ["domain {app}.year", "USAGE WITH GRANT OPTION"],
+    ),
     # set where the dump wrote nothing because nothing was set
     (
         "default added",

@@ -973,11 +973,11 @@ def read_types(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict[str, di
 
     A domain is ``{"type"`` (its base type), ``"not_null"``, ``"default"``,
     ``"checks": {name: "CHECK (VALUE > 0)"}}``; an enum ``{"labels": [...]}``
-    in their order. Both have ``comment`` when set.
+    in their order. Both have ``grants`` and ``comment`` when set.
     """
     schemas = list(schemas)
     out: dict[str, dict[str, dict[str, dict]]] = {s: {"domains": {}, "enums": {}} for s in schemas}
-    for schema, name, kind, base, notnull, default, labels, comment, collation in _rows(
+    for schema, name, kind, base, notnull, default, labels, comment, collation, grants in _rows(
         conn,
         f"""
             SELECT n.nspname, t.typname, t.typtype, format_type(t.typbasetype, t.typtypmod), t.typnotnull,
@@ -988,7 +988,8 @@ def read_types(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict[str, di
                                 ELSE quote_ident(con.nspname) || '.' || quote_ident(co.collname) END
                     FROM pg_collation co JOIN pg_namespace con ON con.oid = co.collnamespace
                     JOIN pg_type bt ON bt.oid = t.typbasetype
-                    WHERE co.oid = t.typcollation AND t.typcollation <> bt.typcollation)
+                    WHERE co.oid = t.typcollation AND t.typcollation <> bt.typcollation),
+                   {_GRANTS.format(acl="t.typacl", kind="'T'", owner="t.typowner")}
             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
             WHERE n.nspname = ANY(%s) AND t.typtype IN ('d', 'e') AND {_not_member("pg_type", "t.oid")}
             ORDER BY n.nspname, t.typname""",
@@ -1003,6 +1004,7 @@ def read_types(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict[str, di
             info["collation"] = collation
         if comment is not None:
             info["comment"] = comment
+        info["grants"] = _grants(grants)
         out[schema]["domains" if kind == "d" else "enums"][name] = info
     for schema, name, check, definition in _rows(
         conn,

@@ -538,9 +538,9 @@ def _imply_schema(body: dict, written_with: set[str]) -> None:
     for sequence in body["sequences"].values():
         _imply(sequence, "sequence", both)
     for domain in body["domains"].values():
-        _imply(domain, "domain", comment)
+        _imply(domain, "domain", both)
     for enum in body["enums"].values():
-        _imply(enum, "", comment)
+        _imply(enum, "", both)
     for composite in body["types"].values():
         _imply(composite, "", both)
     for collation in body["collations"].values():
@@ -952,7 +952,9 @@ def to_expected(
         enums: dict[str, Any] = {}
         for enum, info in sorted(live.get("enums", {}).items()):
             enums[enum] = (
-                extras(info, {"labels": info["labels"]}) if comments and info.get("comment") else info["labels"]
+                extras(info, {"labels": info["labels"]})
+                if (comments and info.get("comment")) or privileges
+                else info["labels"]
             )
         body["enums"] = enums
         body["types"] = {
