@@ -25,6 +25,7 @@ from crosscheck.postgres.schemafile import (
     normalize_type,
     parse_column,
     parse_expected,
+    partition_bounds_digest,
     to_expected,
     types_match,
 )
@@ -972,10 +973,27 @@ def _diff_partitions(path: str, want: dict, got: dict, patterns: list[str], out:
             )
         _diff_objects(name, part, has, patterns, out, f"on partition {name} of {path}")
         _diff_partitioning(name, part, has, patterns, out)
+    if "partition_bounds_digest" in want:
+        now = partition_bounds_digest(live)
+        if str(want["partition_bounds_digest"]).strip().lower() != now:
+            detail = f"partition bounds digest expected {want['partition_bounds_digest']}, found {now}"
+            out.append(
+                Difference("different", "table", path, detail + " (a partition renamed or bounded otherwise)", schema)
+            )
     if "partition_count" not in want:
         for name, has in found.items():
             if name not in wanted and not ignored(name, patterns):
                 out.append(Difference("unexpected", "partition", name, f"of {path}, {has.get('bounds')}", schema))
+    elif want.get("_partitions_complete"):  # a partition left out had no objects of its own
+        nothing = {
+            "indexes": {},
+            "constraints": {},
+            "foreign_keys": {},
+            "_sections": {"indexes", "constraints", "foreign_keys"},
+        }
+        for name, has in found.items():
+            if name not in wanted and not ignored(name, patterns):
+                _diff_objects(name, nothing, has, patterns, out, f"on partition {name} of {path}")
 
 
 def _diff_partitioning(path: str, want: dict, got: dict, patterns: list[str], out: list[Difference]) -> None:

@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -301,6 +302,7 @@ TABLE_KEYS = (
     "partition_key",
     "partitions",
     "partition_count",
+    "partition_bounds_digest",
     "grants",
     "comment",
     "options",
@@ -310,7 +312,16 @@ TABLE_KEYS = (
     "replica_identity",
     "access_method",
 )
-PARTITION_KEYS = ("bounds", "indexes", "constraints", "foreign_keys", "partition_key", "partitions", "partition_count")
+PARTITION_KEYS = (
+    "bounds",
+    "indexes",
+    "constraints",
+    "foreign_keys",
+    "partition_key",
+    "partitions",
+    "partition_count",
+    "partition_bounds_digest",
+)
 SCHEMA_SECTIONS = (
     "tables",
     "views",
@@ -426,7 +437,7 @@ def _objects(body: dict, allowed: tuple[str, ...], where: str, source: str) -> d
             str(k): _partition(v, f"partition {k} of {where}", source)
             for k, v in _mapping(body.get("partitions"), f"{where} partitions", source).items()
         }
-    for key in ("partition_key", "partition_count"):
+    for key in ("partition_key", "partition_count", "partition_bounds_digest"):
         if key in body:
             out[key] = body[key]
     return out
@@ -493,6 +504,8 @@ def _imply_objects(entry: dict, extra: dict) -> None:
     """The implied defaults of a table's or partition's indexes, constraints and foreign keys (FORMAT 2):
     the dump lists all of them, so each of the three sections is checked even when it is left out."""
     entry["_sections"] |= {"indexes", "constraints", "foreign_keys"}
+    if "partition_count" in entry:  # the dump listed every partition that has objects of its own
+        entry["_partitions_complete"] = True
     for index in entry["indexes"].values():
         _imply(index, "index", extra)
     for constraint in entry["constraints"].values():
@@ -741,9 +754,19 @@ def ignored(name: str, patterns: list[str]) -> bool:
 # --- writing the file -------------------------------------------------------------------
 
 
-PARTITION_LIST_LIMIT = 20
-"""A partitioned table with more partitions than this is written with ``partition_count`` and only the
-partitions that carry objects of their own (indexes, constraints, foreign keys, partitions)."""
+PARTITION_LIST_LIMIT = 100
+"""A partitioned table with more partitions than this is written with ``partition_count``,
+``partition_bounds_digest`` (:func:`partition_bounds_digest`) and only the partitions that carry objects of
+their own (indexes, constraints, foreign keys, partitions)."""
+
+
+def partition_bounds_digest(partitions: dict) -> str:
+    """A fingerprint of every partition's name and bounds (``{name: {"bounds": ...}}``), in name order:
+    ``sha256:`` and 16 hex digits; any partition renamed or bounded otherwise changes it."""
+    lines = "\n".join(
+        f"{name} {_SPACES.sub(' ', str(part.get('bounds')).strip())}" for name, part in sorted(partitions.items())
+    )
+    return "sha256:" + hashlib.sha256(lines.encode("utf-8")).hexdigest()[:16]
 
 
 def _index_entry(i: dict, comments: bool = False) -> dict:
@@ -790,6 +813,7 @@ def _partitioning(info: dict, entry: dict, comments: bool = False) -> None:
         partitions[name] = item
     if len(partitions) > PARTITION_LIST_LIMIT:
         entry["partition_count"] = len(partitions)
+        entry["partition_bounds_digest"] = partition_bounds_digest(partitions)
         partitions = {k: v for k, v in partitions.items() if len(v) > 1}
         if partitions:
             entry["partitions"] = partitions
