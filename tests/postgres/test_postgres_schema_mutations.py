@@ -589,6 +589,26 @@ MUTATIONS = [
         "GRANT USAGE ON DOMAIN {app}.year TO {reader} WITH GRANT OPTION",
         ["domain {app}.year", "USAGE WITH GRANT OPTION"],
     ),
+    (
+        "default on a partition only",
+        "ALTER TABLE {app}.payment_rest ALTER COLUMN rental_id SET DEFAULT 0",
+        ["column {app}.payment_rest.rental_id", "default", "on partition {app}.payment_rest"],
+    ),
+    (
+        "not null on a partition only",
+        "ALTER TABLE {app}.payment_p2022_01 ALTER COLUMN rental_id SET NOT NULL",
+        ["column {app}.payment_p2022_01.rental_id", "nullable"],
+    ),
+    (
+        "partition storage parameter",
+        "ALTER TABLE {app}.payment_p2022_02 SET (fillfactor = 60)",
+        ["partition {app}.payment_p2022_02", "options"],
+    ),
+    (
+        "partition replica identity",
+        "ALTER TABLE {app}.payment_p2022_02 REPLICA IDENTITY FULL",
+        ["partition {app}.payment_p2022_02", "replica identity"],
+    ),
     # set where the dump wrote nothing because nothing was set
     (
         "default added",

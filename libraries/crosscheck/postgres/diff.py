@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crosscheck.postgres.schemafile import (
+    PARTITION_COLUMN_KEYS,
+    PARTITION_PROPERTIES,
     SCHEMA_SECTIONS,
     as_list,
     empty_schema,
@@ -971,7 +973,12 @@ def _diff_partitions(path: str, want: dict, got: dict, patterns: list[str], out:
                     schema,
                 )
             )
-        _diff_objects(name, part, has, patterns, out, f"on partition {name} of {path}")
+        note = f"on partition {name} of {path}"
+        for message in compare({k: TABLE_PROPS[k] for k in PARTITION_PROPERTIES}, part, has, TABLE_NORM):
+            out.append(Difference("different", "partition", name, f"of {path}: {message}", schema))
+        if "columns" in part:
+            _diff_partition_columns(name, path, part["columns"], has, got, out, note)
+        _diff_objects(name, part, has, patterns, out, note)
         _diff_partitioning(name, part, has, patterns, out)
     if "partition_bounds_digest" in want:
         now = partition_bounds_digest(live)
@@ -994,6 +1001,25 @@ def _diff_partitions(path: str, want: dict, got: dict, patterns: list[str], out:
         for name, has in found.items():
             if name not in wanted and not ignored(name, patterns):
                 _diff_objects(name, nothing, has, patterns, out, f"on partition {name} of {path}")
+
+
+def _diff_partition_columns(
+    name: str, path: str, expected: dict, has: dict, parent: dict, out: list[Difference], note: str
+) -> None:
+    """The defaults and NOT NULL a partition holds apart from its partitioned table: those the file lists,
+    and any other column of the partition that differs from the table's."""
+    schema = path.split(".")[0]
+    props = {k: COLUMN_PROPS[k] for k in PARTITION_COLUMN_KEYS}
+    for column, info in has.get("columns", {}).items():
+        want = expected.get(column)
+        if want is None:
+            table = parent.get("columns", {}).get(column, {})
+            want = {k: table.get(k) for k in PARTITION_COLUMN_KEYS}
+            messages = [f"{m} (as on {path})" for m in compare(props, want, info, COLUMN_NORM)]
+        else:
+            messages = compare(props, want, info, COLUMN_NORM)
+        for message in messages:
+            out.append(Difference("different", "column", f"{name}.{column}", f"{message}; {note}", schema))
 
 
 def _diff_partitioning(path: str, want: dict, got: dict, patterns: list[str], out: list[Difference]) -> None:

@@ -321,6 +321,11 @@ PARTITION_KEYS = (
     "partitions",
     "partition_count",
     "partition_bounds_digest",
+    "columns",
+    "options",
+    "unlogged",
+    "replica_identity",
+    "access_method",
 )
 SCHEMA_SECTIONS = (
     "tables",
@@ -443,13 +448,23 @@ def _objects(body: dict, allowed: tuple[str, ...], where: str, source: str) -> d
     return out
 
 
+PARTITION_PROPERTIES = ("options", "unlogged", "replica_identity", "access_method")
+"""What a partition can set differently from its partitioned table, besides its columns' defaults and NOT NULL."""
+
+# The column properties a partition can hold apart from its partitioned table's
+PARTITION_COLUMN_KEYS = ("nullable", "default")
+
+
 def _partition(value, where: str, source: str) -> dict:
     if not isinstance(value, dict):
         value = {"bounds": value} if value is not None else {}
     _known(value, PARTITION_KEYS, where, source)
     out = _objects(value, PARTITION_KEYS, where, source)
-    if "bounds" in value:
-        out["bounds"] = value["bounds"]
+    for key in ("bounds", *PARTITION_PROPERTIES):
+        if key in value:
+            out[key] = value[key]
+    if "columns" in value:
+        out["columns"] = {str(k): parse_column(v) for k, v in _mapping(value["columns"], where, source).items()}
     return out
 
 
@@ -513,6 +528,9 @@ def _imply_objects(entry: dict, extra: dict) -> None:
     for key in entry["foreign_keys"].values():
         _imply(key, "foreign_key", extra)
     for part in (entry.get("partitions") or {}).values():
+        for key in PARTITION_PROPERTIES:
+            part.setdefault(key, IMPLIED["table"][key])
+        part.setdefault("columns", {})  # a column left out is as on the partitioned table
         _imply_objects(part, extra)
 
 
@@ -808,6 +826,16 @@ def _partitioning(info: dict, entry: dict, comments: bool = False) -> None:
     partitions = {}
     for name, part in sorted(info.get("partitions", {}).items()):
         item: dict[str, Any] = {"bounds": part.get("bounds")}
+        columns = {
+            col: {k: c.get(k) for k in PARTITION_COLUMN_KEYS}
+            for col, c in part.get("columns", {}).items()
+            if any(c.get(k) != info.get("columns", {}).get(col, {}).get(k) for k in PARTITION_COLUMN_KEYS)
+        }
+        if columns:
+            item["columns"] = columns
+        for key in PARTITION_PROPERTIES:
+            if part.get(key):
+                item[key] = part[key]
         _own_objects(part, item, keep_empty=False, comments=comments)
         _partitioning(part, item, comments)
         partitions[name] = item
