@@ -55,7 +55,9 @@ def test_written_file_matches_the_database_it_came_from(pg, raw, scratch, tmp_pa
     table = data["schemas"][scratch]["tables"]["cache_entries"]
     assert table["columns"]["universe_category"]["type"] == "character varying(50)"
     assert table["indexes"]["idx_cache_entries_updated"]["columns"] == ["last_universe_update DESC"]
-    assert data["schemas"][scratch]["functions"]["get_universe"] == [{"arguments": "p_name text", "returns": "jsonb"}]
+    assert data["schemas"][scratch]["functions"]["get_universe"] == [
+        {"arguments": "p_name text", "returns": "jsonb", "language": "sql", "volatility": "stable"}
+    ]
     assert "categories" in data["schemas"][scratch]["views"]
     pg.database_schema_should_match(str(path))
     assert pg.get_schema_differences(str(path)) == []
@@ -224,6 +226,14 @@ def test_read_functions_is_the_public_catalog_api(raw, scratch):
                 "kind": "function",
                 "language": "sql",
                 "grants": {"PUBLIC": ["EXECUTE"]},
+                "volatility": "stable",
+                "security": "invoker",
+                "strict": False,
+                "leakproof": False,
+                "parallel": "unsafe",
+                "config": [],
+                "cost": 100,
+                "rows": 0,
             }
         ]
     }

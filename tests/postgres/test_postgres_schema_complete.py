@@ -45,11 +45,12 @@ def test_the_dump_holds_every_kind_of_object(pg, shop, tmp_path):
     pg.write_expected_schema(str(path), s, function_bodies=True, privileges=True, comments=True)
     body = yaml.safe_load(path.read_text())["schemas"][s]
 
-    assert body["enums"] == {"mood": ["sad", "ok", "happy"]}
+    assert body["enums"] == {"mood": {"labels": ["sad", "ok", "happy"], "grants": {"PUBLIC": ["USAGE"]}}}
     assert body["domains"]["positive_int"] == {
         "type": "integer",
         "not_null": False,
         "checks": {"positive_int_check": "CHECK (VALUE > 0)"},
+        "grants": {"PUBLIC": ["USAGE"]},
     }
     assert body["domains"]["email"]["not_null"] is True
     assert body["sequences"]["order_no_seq"] == {
@@ -107,7 +108,7 @@ def test_the_dump_holds_every_kind_of_object(pg, shop, tmp_path):
     matview = body["views"]["monthly_quantities"]
     assert matview["materialized"] is True and matview["definition_digest"].startswith("sha256:")
     assert matview["indexes"] == {"monthly_quantities_month": {"columns": ["month"], "unique": True, "method": "btree"}}
-    assert "definition_digest" not in body["views"]["customer_orders"]
+    assert body["views"]["customer_orders"]["definition_digest"].startswith("sha256:")  # plain views too
     assert body["functions"]["largest"][0]["kind"] == "aggregate"
     assert body["functions"]["order_total"][0]["body_digest"] == catalog.digest("RETURN (p_quantity * p_price)")
     assert body["functions"]["order_total"][0]["grants"] == {"PUBLIC": ["EXECUTE"], reader: ["EXECUTE"]}
@@ -238,6 +239,7 @@ def test_many_partitions_are_written_as_a_count(pg, raw, scratch, tmp_path):
     table = yaml.safe_load(path.read_text())["schemas"][scratch]["tables"]["events"]
     assert table["partition_key"] == "LIST (kind)"
     assert table["partition_count"] == count
+    assert table["partition_bounds_digest"].startswith("sha256:")
     assert table["partitions"] == {
         "events_03": {
             "bounds": "FOR VALUES IN (3)",
@@ -250,10 +252,21 @@ def test_many_partitions_are_written_as_a_count(pg, raw, scratch, tmp_path):
         scratch,
         "ALTER TABLE events DETACH PARTITION events_07; DROP TABLE events_07; DROP INDEX events_03_payload",
     )
-    assert pg.get_schema_differences(str(path)) == [
+    differences = pg.get_schema_differences(str(path))
+    assert differences[:2] == [
         f"missing    index {scratch}.events_03.events_03_payload: on (payload); on partition {scratch}.events_03 of {scratch}.events",
         f"different  table {scratch}.events: partitions expected {count}, found {count - 1}",
     ]
+    assert differences[2].startswith(
+        f"different  table {scratch}.events: partition bounds digest expected {table['partition_bounds_digest']}, found "
+    )
+    assert len(differences) == 3
+    # a partition the file leaves out had no objects of its own: one added to it is reported
+    in_schema(raw, scratch, "CREATE INDEX events_05_kind ON events_05 (kind)")
+    assert (
+        f"unexpected index {scratch}.events_05.events_05_kind: on (kind); on partition {scratch}.events_05 of {scratch}.events"
+        in pg.get_schema_differences(str(path))
+    )
 
 
 def test_schema_dump_options(postgres_url, shop, tmp_path):

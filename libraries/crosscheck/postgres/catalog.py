@@ -35,6 +35,13 @@ __all__ = [
     "read_triggers",
     "read_sequences",
     "read_types",
+    "read_rules",
+    "read_policies",
+    "read_composite_types",
+    "read_range_types",
+    "read_statistics",
+    "read_collations",
+    "read_schema_properties",
     "with_inherited",
     "digest",
     "list_schemas",
@@ -47,6 +54,16 @@ __all__ = [
 _CONSTRAINT_TYPES = {"p": "primary key", "u": "unique", "c": "check", "x": "exclusion", "f": "foreign key"}
 _FK_ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
 _FUNCTION_KINDS = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window"}
+_VOLATILITY = {"v": "volatile", "s": "stable", "i": "immutable"}
+
+
+def _figure(value) -> int | float:
+    """A cost or row estimate: an int when whole (``100``, not ``100.0``)."""
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+_PARALLEL = {"u": "unsafe", "r": "restricted", "s": "safe"}
 
 # Objects created by an extension (deptype 'e') are skipped everywhere.
 _NOT_EXTENSION_MEMBER = """
@@ -147,6 +164,29 @@ def index_column(expression: str, descending: bool, nulls_first: bool) -> str:
 
 
 _RELATION_KINDS = {"r": "table", "p": "partitioned table", "f": "foreign table"}
+_FK_MATCH = {"f": "full", "p": "partial"}  # the default, simple, is left out
+_STORAGE = {"p": "plain", "e": "external", "m": "main", "x": "extended"}
+_COMPRESSION = {"p": "pglz", "l": "lz4"}
+
+# The collation of a column or attribute ({column}: the pg_attribute alias, joined to its type as t), when it
+# is not the default of its type: "C", or schema.name for a collation outside pg_catalog; else NULL.
+_COLLATION = """
+    (SELECT CASE WHEN co.collnamespace = 'pg_catalog'::regnamespace THEN quote_ident(co.collname)
+                 ELSE quote_ident(con.nspname) || '.' || quote_ident(co.collname) END
+     FROM pg_collation co JOIN pg_namespace con ON con.oid = co.collnamespace
+     WHERE co.oid = {column}.attcollation AND {column}.attcollation <> t.typcollation)
+"""
+
+
+def _deferrable(deferrable: bool, deferred: bool) -> dict:
+    """``deferrable`` and ``initially_deferred`` of a constraint, when set (both are off by default)."""
+    out = {}
+    if deferrable:
+        out["deferrable"] = True
+    if deferred:
+        out["initially_deferred"] = True
+    return out
+
 
 # Privileges of a relation, function or type for every role but its owner: rows (grantee, privilege).
 _GRANTS = """
@@ -178,7 +218,22 @@ def digest(text: str | None) -> str:
 def _read_indexes(conn, oids: list[int]) -> dict[int, dict[str, dict]]:
     """``{table oid: {index: info}}``; an index attached to an index of the parent table has ``inherited``."""
     out: dict[int, dict[str, dict]] = {}
-    for oid, index, unique, primary, method, predicate, nkeys, keys, inherited in _rows(
+    for (
+        oid,
+        index,
+        unique,
+        primary,
+        method,
+        predicate,
+        nkeys,
+        keys,
+        inherited,
+        nulls,
+        opclasses,
+        comment,
+        options,
+        clustered,
+    ) in _rows(
         conn,
         """
             SELECT x.indrelid, i.relname, x.indisunique, x.indisprimary, am.amname,
@@ -186,7 +241,16 @@ def _read_indexes(conn, oids: list[int]) -> dict[int, dict[str, dict]]:
                    ARRAY(SELECT ARRAY[pg_get_indexdef(x.indexrelid, k, true),
                                       (x.indoption[k - 1] & 1)::text, (x.indoption[k - 1] & 2)::text]
                          FROM generate_series(1, x.indnatts) AS k ORDER BY k),
-                   EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = x.indexrelid)
+                   EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = x.indexrelid),
+                   COALESCE((to_jsonb(x) ->> 'indnullsnotdistinct')::boolean, false),
+                   ARRAY(SELECT pg_get_indexdef(x.indexrelid, k, true) || ' ' ||
+                                CASE WHEN oc.opcnamespace = 'pg_catalog'::regnamespace THEN quote_ident(oc.opcname)
+                                     ELSE quote_ident(ocn.nspname) || '.' || quote_ident(oc.opcname) END
+                         FROM generate_series(1, x.indnkeyatts) AS k
+                         JOIN pg_opclass oc ON oc.oid = x.indclass[k - 1]
+                         JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace
+                         WHERE NOT oc.opcdefault ORDER BY k),
+                   obj_description(x.indexrelid, 'pg_class'), COALESCE(i.reloptions, '{}'), x.indisclustered
             FROM pg_index x
             JOIN pg_class i ON i.oid = x.indexrelid
             JOIN pg_am am ON am.oid = i.relam
@@ -203,6 +267,16 @@ def _read_indexes(conn, oids: list[int]) -> dict[int, dict[str, dict]]:
             info["include"] = included
         if predicate:
             info["where"] = predicate
+        if nulls:
+            info["nulls_not_distinct"] = True
+        if opclasses:
+            info["operator_classes"] = list(opclasses)
+        if options:
+            info["options"] = sorted(options)
+        if clustered:
+            info["clustered"] = True
+        if comment is not None:
+            info["comment"] = comment
         if inherited:
             info["inherited"] = True
         out.setdefault(oid, {})[index] = info
@@ -230,7 +304,24 @@ def read_relations(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
     schemas = list(schemas)
     out: dict[str, dict[str, dict]] = {s: {} for s in schemas}
     by_oid: dict[int, dict] = {}
-    for oid, schema, table, relkind, parent, partkey, bounds, comment, grants in _rows(
+    for (
+        oid,
+        schema,
+        table,
+        relkind,
+        parent,
+        partkey,
+        bounds,
+        comment,
+        grants,
+        persistence,
+        options,
+        row_security,
+        forced,
+        parents,
+        replica,
+        access_method,
+    ) in _rows(
         conn,
         f"""
             SELECT c.oid, n.nspname, c.relname, c.relkind,
@@ -241,7 +332,15 @@ def read_relations(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
                    CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
                    CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
                    obj_description(c.oid, 'pg_class'),
-                   {_GRANTS.format(acl="c.relacl", kind="'r'", owner="c.relowner")}
+                   {_GRANTS.format(acl="c.relacl", kind="'r'", owner="c.relowner")},
+                   c.relpersistence, COALESCE(c.reloptions, '{{}}'), c.relrowsecurity, c.relforcerowsecurity,
+                   ARRAY(SELECT pn.nspname || '.' || pc.relname FROM pg_inherits h
+                         JOIN pg_class pc ON pc.oid = h.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+                         WHERE h.inhrelid = c.oid AND NOT c.relispartition ORDER BY h.inhseqno),
+                   CASE c.relreplident WHEN 'n' THEN 'nothing' WHEN 'f' THEN 'full'
+                       WHEN 'i' THEN (SELECT 'index ' || ri.relname FROM pg_index rx JOIN pg_class ri ON ri.oid = rx.indexrelid
+                                      WHERE rx.indrelid = c.oid AND rx.indisreplident) END,
+                   (SELECT am.amname FROM pg_am am WHERE am.oid = c.relam AND am.amname <> 'heap')
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'p', 'f') AND {_not_member("pg_class", "c.oid")}
               AND (n.nspname = ANY(%s)
@@ -260,19 +359,51 @@ def read_relations(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
         if comment is not None:
             entry["comment"] = comment
         entry["grants"] = _grants(grants)
+        if persistence == "u":
+            entry["unlogged"] = True
+        if options:
+            entry["options"] = sorted(options)
+        if row_security:
+            entry["row_security"] = "forced" if forced else True
+        if parents:
+            entry["inherits"] = list(parents)
+        if replica:
+            entry["replica_identity"] = replica
+        if access_method:
+            entry["access_method"] = access_method
         out.setdefault(schema, {})[table] = entry
         by_oid[oid] = entry
     oids = list(by_oid)
     if not oids:
         return out
 
-    for oid, column, type_, notnull, default, identity, generated, comment in _rows(
+    for (
+        oid,
+        column,
+        type_,
+        notnull,
+        default,
+        identity,
+        generated,
+        comment,
+        collation,
+        grants,
+        storage,
+        compression,
+        statistics,
+    ) in _rows(
         conn,
-        """
+        f"""
             SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod),
                    a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated,
-                   col_description(a.attrelid, a.attnum)
+                   col_description(a.attrelid, a.attnum), {_COLLATION.format(column="a")},
+                   CASE WHEN a.attacl IS NOT NULL THEN
+                       {_GRANTS.format(acl="a.attacl", kind="'c'", owner="c.relowner")} END,
+                   CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage END,
+                   NULLIF(a.attcompression::text, ''), NULLIF(a.attstattarget::int, -1)
             FROM pg_attribute a
+            JOIN pg_class c ON c.oid = a.attrelid
+            JOIN pg_type t ON t.oid = a.atttypid
             LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
             WHERE a.attrelid = ANY(%s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
             ORDER BY a.attrelid, a.attnum""",
@@ -284,8 +415,20 @@ def read_relations(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
         if generated:
             info["generated"] = default
             info["default"] = None
+            if generated == "v":
+                info["virtual"] = True
+        if collation:
+            info["collation"] = collation
+        if storage:
+            info["storage"] = _STORAGE.get(storage, storage)
+        if compression:
+            info["compression"] = _COMPRESSION.get(compression, compression)
+        if statistics is not None:
+            info["statistics"] = statistics
         if comment is not None:
             info["comment"] = comment
+        if grants:
+            info["grants"] = _grants(grants)
         by_oid[oid]["columns"][column] = info
 
     for oid, indexes in _read_indexes(conn, oids).items():
@@ -309,6 +452,11 @@ def read_relations(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
         on_update,
         validated,
         inherited,
+        deferrable,
+        deferred,
+        match,
+        nulls,
+        comment,
     ) in _rows(
         conn,
         """
@@ -322,7 +470,11 @@ def read_relations(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
                          JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
                          ORDER BY k.ord),
                    con.confdeltype, con.confupdtype, con.convalidated,
-                   con.conparentid <> 0 OR NOT con.conislocal
+                   con.conparentid <> 0 OR NOT con.conislocal,
+                   con.condeferrable, con.condeferred, con.confmatchtype,
+                   COALESCE((SELECT (to_jsonb(x) ->> 'indnullsnotdistinct')::boolean FROM pg_index x
+                             WHERE x.indexrelid = con.conindid AND con.contype IN ('p', 'u')), false),
+                   obj_description(con.oid, 'pg_constraint')
             FROM pg_constraint con
             LEFT JOIN pg_constraint pcon ON pcon.oid = con.conparentid
             LEFT JOIN pg_class rt ON rt.oid = con.confrelid
@@ -343,11 +495,20 @@ def read_relations(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
                 "on_delete": _FK_ACTIONS.get(on_delete, on_delete),
                 "on_update": _FK_ACTIONS.get(on_update, on_update),
                 "validated": validated,
+                **_deferrable(deferrable, deferred),
             }
+            if match in _FK_MATCH:
+                target["foreign_keys"][name]["match"] = _FK_MATCH[match]
+            if comment is not None:
+                target["foreign_keys"][name]["comment"] = comment
         else:
-            info = {"type": _CONSTRAINT_TYPES[contype], "columns": list(columns)}
+            info = {"type": _CONSTRAINT_TYPES[contype], "columns": list(columns), **_deferrable(deferrable, deferred)}
             if contype in ("c", "x"):
                 info["definition"] = definition
+            if nulls:
+                info["nulls_not_distinct"] = True
+            if comment is not None:
+                info["comment"] = comment
             target.setdefault("constraints", {})[name] = info
     return out
 
@@ -391,44 +552,47 @@ def read_tables(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
 def read_views(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
     """``{schema: {view: {"materialized": bool, "columns": {name: {"type": ...}}}}}``.
 
-    A materialized view also has ``definition_digest`` (:func:`digest` of its
-    query as Postgres prints it) and ``indexes``; every view has ``grants`` and
-    ``comment`` when set.
+    Every view has ``definition_digest`` (:func:`digest` of its query as
+    Postgres prints it), ``grants``, ``options`` when set (``check_option=local``,
+    ``security_barrier=true``) and ``comment`` when set; a materialized view
+    also has ``indexes``.
     """
     schemas = list(schemas)
     out: dict[str, dict[str, dict]] = {s: {} for s in schemas}
     by_oid: dict[int, dict] = {}
-    for oid, schema, view, kind, definition, comment, grants in _rows(
+    for oid, schema, view, kind, definition, comment, grants, options in _rows(
         conn,
         f"""
-            SELECT c.oid, n.nspname, c.relname, c.relkind,
-                   CASE WHEN c.relkind = 'm' THEN pg_get_viewdef(c.oid, true) END,
+            SELECT c.oid, n.nspname, c.relname, c.relkind, pg_get_viewdef(c.oid, true),
                    obj_description(c.oid, 'pg_class'),
-                   {_GRANTS.format(acl="c.relacl", kind="'r'", owner="c.relowner")}
+                   {_GRANTS.format(acl="c.relacl", kind="'r'", owner="c.relowner")},
+                   COALESCE(c.reloptions, '{{}}')
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = ANY(%s) AND c.relkind IN ('v', 'm') AND {_not_member("pg_class", "c.oid")}
             ORDER BY n.nspname, c.relname""",
         (schemas,),
     ):
-        entry: dict = {"materialized": kind == "m", "columns": {}}
+        entry: dict = {"materialized": kind == "m", "columns": {}, "definition_digest": digest(definition)}
         if kind == "m":
-            entry["definition_digest"] = digest(definition)
             entry["indexes"] = {}
+        if options:
+            entry["options"] = sorted(options)
         if comment is not None:
             entry["comment"] = comment
         entry["grants"] = _grants(grants)
         out[schema][view] = by_oid[oid] = entry
     if not by_oid:
         return out
-    for oid, column, type_ in _rows(
+    for oid, column, type_, comment in _rows(
         conn,
         """
-            SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+            SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), col_description(a.attrelid, a.attnum)
+            FROM pg_attribute a
             WHERE a.attrelid = ANY(%s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
             ORDER BY a.attrelid, a.attnum""",
         (list(by_oid),),
     ):
-        by_oid[oid]["columns"][column] = {"type": type_}
+        by_oid[oid]["columns"][column] = {"type": type_} if comment is None else {"type": type_, "comment": comment}
     for oid, indexes in _read_indexes(conn, [o for o, e in by_oid.items() if e["materialized"]]).items():
         by_oid[oid]["indexes"] = indexes
     return out
@@ -437,6 +601,7 @@ def read_views(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
 _TRIGGER_EVENTS = ((4, "insert"), (16, "update"), (8, "delete"), (32, "truncate"))
 _TRIGGER_ENABLED = {"O": True, "D": False, "R": "replica", "A": "always"}
 _TRIGGER_WHEN = re.compile(r" WHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) ", re.S)
+_TRIGGER_REFERENCING = re.compile(r" REFERENCING ((?:(?:OLD|NEW) TABLE AS \S+ ?)+) FOR EACH ", re.S)
 
 
 def _trigger_arguments(raw) -> list[str]:
@@ -457,13 +622,29 @@ def read_triggers(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
     """
     schemas = list(schemas)
     out: dict[str, dict[str, dict]] = {s: {} for s in schemas}
-    for schema, table, name, tgtype, enabled, fn_schema, fn_name, args, columns, definition in _rows(
+    for (
+        schema,
+        table,
+        name,
+        tgtype,
+        enabled,
+        fn_schema,
+        fn_name,
+        args,
+        columns,
+        definition,
+        comment,
+        is_constraint,
+        deferrable,
+        deferred,
+    ) in _rows(
         conn,
         """
             SELECT n.nspname, c.relname, t.tgname, t.tgtype, t.tgenabled, pn.nspname, p.proname, t.tgargs,
                    ARRAY(SELECT a.attname FROM unnest(t.tgattr) AS k(num)
                          JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.num),
-                   pg_get_triggerdef(t.oid, true)
+                   pg_get_triggerdef(t.oid, true), obj_description(t.oid, 'pg_trigger'),
+                   t.tgconstraint <> 0, t.tgdeferrable, t.tginitdeferred
             FROM pg_trigger t
             JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace
@@ -488,7 +669,258 @@ def read_triggers(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
         when = _TRIGGER_WHEN.search(definition or "")
         if when:
             info["when"] = when.group(1)
+        referencing = _TRIGGER_REFERENCING.search(definition or "")
+        if referencing:
+            info["referencing"] = " ".join(referencing.group(1).split())
+        if is_constraint:
+            info["constraint"] = True
+            info.update(_deferrable(deferrable, deferred))
+        if comment is not None:
+            info["comment"] = comment
         out[schema][f"{name} on {table}"] = info
+    return out
+
+
+_RULE_EVENTS = {"1": "select", "2": "update", "3": "insert", "4": "delete"}
+
+
+def read_rules(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
+    """``{schema: {"name on table": rule}}``: the rewrite rules on tables and views, but the ``_RETURN`` rule
+    that makes a view. A rule is ``{"table", "name", "event"`` (``insert``, ``update``, ``delete``,
+    ``select``), ``"instead"``, ``"enabled"`` and ``"definition"`` (``CREATE RULE ...`` as Postgres prints
+    it, on one line)}; also ``comment`` when set.
+    """
+    schemas = list(schemas)
+    out: dict[str, dict[str, dict]] = {s: {} for s in schemas}
+    for schema, table, name, event, instead, enabled, definition, comment in _rows(
+        conn,
+        """
+            SELECT n.nspname, c.relname, r.rulename, r.ev_type, r.is_instead, r.ev_enabled,
+                   pg_get_ruledef(r.oid, true), obj_description(r.oid, 'pg_rewrite')
+            FROM pg_rewrite r
+            JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = ANY(%s) AND r.rulename <> '_RETURN'
+            ORDER BY n.nspname, c.relname, r.rulename""",
+        (schemas,),
+    ):
+        info = {
+            "table": table,
+            "name": name,
+            "event": _RULE_EVENTS.get(str(event), str(event)),
+            "instead": instead,
+            "enabled": _TRIGGER_ENABLED.get(enabled, enabled),
+            "definition": " ".join(str(definition or "").split()),
+        }
+        if comment is not None:
+            info["comment"] = comment
+        out[schema][f"{name} on {table}"] = info
+    return out
+
+
+_POLICY_COMMANDS = {"r": "select", "a": "insert", "w": "update", "d": "delete", "*": "all"}
+
+
+def read_policies(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
+    """``{schema: {"name on table": policy}}``: the row-level security policies. A policy is
+    ``{"table", "name", "command"`` (``all``, ``select``, ``insert``, ``update``, ``delete``),
+    ``"permissive"`` (true, or false for a restrictive one), ``"roles"`` (sorted, ``PUBLIC`` for everyone),
+    ``"using"`` and ``"with_check"`` (the expressions, None when absent)}; also ``comment`` when set.
+    Whether a table enforces them is its ``row_security`` (:func:`read_relations`).
+    """
+    schemas = list(schemas)
+    out: dict[str, dict[str, dict]] = {s: {} for s in schemas}
+    for schema, table, name, command, permissive, roles, using, check, comment in _rows(
+        conn,
+        """
+            SELECT n.nspname, c.relname, p.polname, p.polcmd, p.polpermissive,
+                   ARRAY(SELECT CASE WHEN r.oid = 0 THEN 'PUBLIC' ELSE (SELECT rolname FROM pg_roles WHERE oid = r.oid) END
+                         FROM unnest(p.polroles) AS r(oid) ORDER BY 1),
+                   pg_get_expr(p.polqual, p.polrelid, true), pg_get_expr(p.polwithcheck, p.polrelid, true),
+                   obj_description(p.oid, 'pg_policy')
+            FROM pg_policy p
+            JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = ANY(%s)
+            ORDER BY n.nspname, c.relname, p.polname""",
+        (schemas,),
+    ):
+        info = {
+            "table": table,
+            "name": name,
+            "command": _POLICY_COMMANDS.get(str(command), str(command)),
+            "permissive": permissive,
+            "roles": list(roles),
+            "using": using,
+            "with_check": check,
+        }
+        if comment is not None:
+            info["comment"] = comment
+        out[schema][f"{name} on {table}"] = info
+    return out
+
+
+def read_composite_types(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
+    """``{schema: {type: {"attributes": {name: type}}}}``: the composite types made with ``CREATE TYPE ... AS``
+    (not the row types of tables and views); also ``grants`` and ``comment`` when set. An attribute with a
+    collation other than its type's default reads ``text COLLATE "C"``."""
+    schemas = list(schemas)
+    out: dict[str, dict[str, dict]] = {s: {} for s in schemas}
+    by_oid: dict[int, dict] = {}
+    for oid, schema, name, comment, grants in _rows(
+        conn,
+        f"""
+            SELECT c.oid, n.nspname, ty.typname, obj_description(ty.oid, 'pg_type'),
+                   {_GRANTS.format(acl="ty.typacl", kind="'T'", owner="ty.typowner")}
+            FROM pg_type ty
+            JOIN pg_class c ON c.oid = ty.typrelid AND c.relkind = 'c'
+            JOIN pg_namespace n ON n.oid = ty.typnamespace
+            WHERE n.nspname = ANY(%s) AND ty.typtype = 'c' AND {_not_member("pg_type", "ty.oid")}
+            ORDER BY n.nspname, ty.typname""",
+        (schemas,),
+    ):
+        info: dict = {"attributes": {}, "grants": _grants(grants)}
+        if comment is not None:
+            info["comment"] = comment
+        out[schema][name] = by_oid[oid] = info
+    if by_oid:
+        for oid, attribute, type_, collation in _rows(
+            conn,
+            f"""
+                SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), {_COLLATION.format(column="a")}
+                FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+                WHERE a.attrelid = ANY(%s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+                ORDER BY a.attrelid, a.attnum""",
+            (list(by_oid),),
+        ):
+            by_oid[oid]["attributes"][attribute] = f"{type_} COLLATE {collation}" if collation else type_
+    return out
+
+
+def read_range_types(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
+    """``{schema: {type: {"range": {"subtype": ..., "collation"?: ...}}}}``: the range types made with
+    ``CREATE TYPE ... AS RANGE``; also ``grants`` and ``comment`` when set."""
+    schemas = list(schemas)
+    out: dict[str, dict[str, dict]] = {s: {} for s in schemas}
+    for schema, name, subtype, collation, comment, grants in _rows(
+        conn,
+        f"""
+            SELECT n.nspname, ty.typname, format_type(r.rngsubtype, NULL),
+                   (SELECT CASE WHEN co.collnamespace = 'pg_catalog'::regnamespace THEN quote_ident(co.collname)
+                                ELSE quote_ident(con.nspname) || '.' || quote_ident(co.collname) END
+                    FROM pg_collation co JOIN pg_namespace con ON con.oid = co.collnamespace
+                    WHERE co.oid = r.rngcollation AND r.rngcollation <> st.typcollation),
+                   obj_description(ty.oid, 'pg_type'),
+                   {_GRANTS.format(acl="ty.typacl", kind="'T'", owner="ty.typowner")}
+            FROM pg_type ty
+            JOIN pg_range r ON r.rngtypid = ty.oid
+            JOIN pg_type st ON st.oid = r.rngsubtype
+            JOIN pg_namespace n ON n.oid = ty.typnamespace
+            WHERE n.nspname = ANY(%s) AND {_not_member("pg_type", "ty.oid")}
+            ORDER BY n.nspname, ty.typname""",
+        (schemas,),
+    ):
+        info: dict = {"range": {"subtype": subtype}, "grants": _grants(grants)}
+        if collation:
+            info["range"]["collation"] = collation
+        if comment is not None:
+            info["comment"] = comment
+        out[schema][name] = info
+    return out
+
+
+def read_statistics(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
+    """``{schema: {name: {"table": ..., "definition": "CREATE STATISTICS ..."}}}``: the extended statistics
+    objects (``CREATE STATISTICS``); also ``comment`` when set."""
+    schemas = list(schemas)
+    out: dict[str, dict[str, dict]] = {s: {} for s in schemas}
+    for schema, name, table, definition, comment in _rows(
+        conn,
+        """
+            SELECT n.nspname, s.stxname, c.relname, pg_get_statisticsobjdef(s.oid),
+                   obj_description(s.oid, 'pg_statistic_ext')
+            FROM pg_statistic_ext s
+            JOIN pg_namespace n ON n.oid = s.stxnamespace JOIN pg_class c ON c.oid = s.stxrelid
+            WHERE n.nspname = ANY(%s)
+            ORDER BY n.nspname, s.stxname""",
+        (schemas,),
+    ):
+        info = {"table": table, "definition": " ".join(str(definition or "").split())}
+        if comment is not None:
+            info["comment"] = comment
+        out[schema][name] = info
+    return out
+
+
+_COLLATION_PROVIDERS = {"c": "libc", "i": "icu", "b": "builtin", "d": "default"}
+
+
+def read_collations(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict]]:
+    """``{schema: {collation: {"provider", "locale", "ctype", "deterministic"}}}``: the collations made with
+    ``CREATE COLLATION``; ``ctype`` only where it differs from ``locale``; also ``comment`` when set."""
+    schemas = list(schemas)
+    out: dict[str, dict[str, dict]] = {s: {} for s in schemas}
+    for schema, name, provider, locale, ctype, deterministic, comment in _rows(
+        conn,
+        f"""
+            SELECT n.nspname, co.collname, co.collprovider,
+                   COALESCE(to_jsonb(co) ->> 'colllocale', to_jsonb(co) ->> 'colliculocale', co.collcollate),
+                   co.collctype, co.collisdeterministic, obj_description(co.oid, 'pg_collation')
+            FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace
+            WHERE n.nspname = ANY(%s) AND {_not_member("pg_collation", "co.oid")}
+            ORDER BY n.nspname, co.collname""",
+        (schemas,),
+    ):
+        info: dict = {
+            "provider": _COLLATION_PROVIDERS.get(str(provider), str(provider)),
+            "locale": locale,
+            "deterministic": deterministic,
+        }
+        if ctype is not None and ctype != locale:
+            info["ctype"] = ctype
+        if comment is not None:
+            info["comment"] = comment
+        out[schema][name] = info
+    return out
+
+
+_DEFAULT_ACL_KINDS = {"r": "tables", "S": "sequences", "f": "functions", "T": "types", "n": "schemas"}
+
+
+def read_schema_properties(conn, schemas: Iterable[str]) -> dict[str, dict]:
+    """``{schema: {"grants": {role: [privilege, ...]}, "comment": ..., "default_privileges": ...}}`` of each
+    existing schema (the owner's own privileges left out; ``comment`` only when set).
+    ``default_privileges`` (``ALTER DEFAULT PRIVILEGES IN SCHEMA``) is ``{"tables": {role: [privilege, ...]},
+    ...}`` for the kinds that have some, whoever set them, the setting role's own privileges left out."""
+    out: dict[str, dict] = {}
+    for schema, comment, grants in _rows(
+        conn,
+        f"""
+            SELECT n.nspname, obj_description(n.oid, 'pg_namespace'),
+                   {_GRANTS.format(acl="n.nspacl", kind="'n'", owner="n.nspowner")}
+            FROM pg_namespace n WHERE n.nspname = ANY(%s)""",
+        (list(schemas),),
+    ):
+        info: dict = {"grants": _grants(grants)}
+        if comment is not None:
+            info["comment"] = comment
+        out[schema] = info
+    for schema, kind, role, privilege in _rows(
+        conn,
+        """
+            SELECT n.nspname, d.defaclobjtype, COALESCE(r.rolname, 'PUBLIC'),
+                   x.privilege_type || CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END
+            FROM pg_default_acl d
+            JOIN pg_namespace n ON n.oid = d.defaclnamespace
+            CROSS JOIN LATERAL aclexplode(d.defaclacl) x
+            LEFT JOIN pg_roles r ON r.oid = x.grantee
+            WHERE n.nspname = ANY(%s) AND x.grantee <> d.defaclrole
+            ORDER BY 1, 2, r.rolname NULLS FIRST, 4""",
+        (list(schemas),),
+    ):
+        if schema in out:
+            kinds = out[schema].setdefault("default_privileges", {})
+            privileges = kinds.setdefault(_DEFAULT_ACL_KINDS.get(kind, kind), {}).setdefault(role, [])
+            if privilege not in privileges:
+                privileges.append(privilege)
     return out
 
 
@@ -541,17 +973,23 @@ def read_types(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict[str, di
 
     A domain is ``{"type"`` (its base type), ``"not_null"``, ``"default"``,
     ``"checks": {name: "CHECK (VALUE > 0)"}}``; an enum ``{"labels": [...]}``
-    in their order. Both have ``comment`` when set.
+    in their order. Both have ``grants`` and ``comment`` when set.
     """
     schemas = list(schemas)
     out: dict[str, dict[str, dict[str, dict]]] = {s: {"domains": {}, "enums": {}} for s in schemas}
-    for schema, name, kind, base, notnull, default, labels, comment in _rows(
+    for schema, name, kind, base, notnull, default, labels, comment, collation, grants in _rows(
         conn,
         f"""
             SELECT n.nspname, t.typname, t.typtype, format_type(t.typbasetype, t.typtypmod), t.typnotnull,
                    t.typdefault,
                    ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),
-                   obj_description(t.oid, 'pg_type')
+                   obj_description(t.oid, 'pg_type'),
+                   (SELECT CASE WHEN co.collnamespace = 'pg_catalog'::regnamespace THEN quote_ident(co.collname)
+                                ELSE quote_ident(con.nspname) || '.' || quote_ident(co.collname) END
+                    FROM pg_collation co JOIN pg_namespace con ON con.oid = co.collnamespace
+                    JOIN pg_type bt ON bt.oid = t.typbasetype
+                    WHERE co.oid = t.typcollation AND t.typcollation <> bt.typcollation),
+                   {_GRANTS.format(acl="t.typacl", kind="'T'", owner="t.typowner")}
             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
             WHERE n.nspname = ANY(%s) AND t.typtype IN ('d', 'e') AND {_not_member("pg_type", "t.oid")}
             ORDER BY n.nspname, t.typname""",
@@ -562,8 +1000,11 @@ def read_types(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict[str, di
             if kind == "d"
             else {"labels": list(labels)}
         )
+        if collation:
+            info["collation"] = collation
         if comment is not None:
             info["comment"] = comment
+        info["grants"] = _grants(grants)
         out[schema]["domains" if kind == "d" else "enums"][name] = info
     for schema, name, check, definition in _rows(
         conn,
@@ -583,7 +1024,28 @@ def read_types(conn, schemas: Iterable[str]) -> dict[str, dict[str, dict[str, di
 
 def _read_functions(conn, schemas: list[str]) -> dict[str, dict[str, list[dict]]]:
     out: dict[str, dict[str, list[dict]]] = {s: {} for s in schemas}
-    for schema, name, kind, arguments, identity, argtypes, returns, language, body, comment, grants in _rows(
+    for (
+        schema,
+        name,
+        kind,
+        arguments,
+        identity,
+        argtypes,
+        returns,
+        language,
+        body,
+        comment,
+        grants,
+        volatile,
+        definer,
+        strict,
+        leakproof,
+        parallel,
+        config,
+        cost,
+        rows,
+        constructor,
+    ) in _rows(
         conn,
         f"""
             SELECT n.nspname, p.proname, p.prokind,
@@ -593,7 +1055,7 @@ def _read_functions(conn, schemas: list[str]) -> dict[str, dict[str, list[dict]]
                    CASE WHEN p.prokind = 'a' THEN
                        (SELECT concat_ws(' ', 'sfunc', tf.proname, 'stype', format_type(a.aggtranstype, NULL),
                                          'finalfunc', ff.proname, 'combinefunc', cf.proname,
-                                         'initcond', a.agginitval)
+                                         'initcond', CASE WHEN a.agginitval = '' THEN '''''' ELSE a.agginitval END)
                         FROM pg_aggregate a
                         JOIN pg_proc tf ON tf.oid = a.aggtransfn
                         LEFT JOIN pg_proc ff ON ff.oid = a.aggfinalfn
@@ -601,7 +1063,11 @@ def _read_functions(conn, schemas: list[str]) -> dict[str, dict[str, list[dict]]
                         WHERE a.aggfnoid = p.oid)
                    ELSE COALESCE(pg_get_function_sqlbody(p.oid), p.prosrc) END,
                    obj_description(p.oid, 'pg_proc'),
-                   {_GRANTS.format(acl="p.proacl", kind="'f'", owner="p.proowner")}
+                   {_GRANTS.format(acl="p.proacl", kind="'f'", owner="p.proowner")},
+                   p.provolatile, p.prosecdef, p.proisstrict, p.proleakproof, p.proparallel,
+                   COALESCE(p.proconfig, '{{}}'), p.procost, p.prorows,
+                   EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                             AND d.refclassid = 'pg_type'::regclass AND d.deptype = 'i')
             FROM pg_proc p
             JOIN pg_namespace n ON n.oid = p.pronamespace
             JOIN pg_language l ON l.oid = p.prolang
@@ -618,9 +1084,19 @@ def _read_functions(conn, schemas: list[str]) -> dict[str, dict[str, list[dict]]
             "language": language,
             "body_digest": digest(body),
             "grants": _grants(grants),
+            "volatility": _VOLATILITY.get(volatile, volatile),
+            "security": "definer" if definer else "invoker",
+            "strict": strict,
+            "leakproof": leakproof,
+            "parallel": _PARALLEL.get(parallel, parallel),
+            "config": list(config),
+            "cost": _figure(cost),
+            "rows": _figure(rows),
         }
         if comment is not None:
             info["comment"] = comment
+        if constructor:
+            info["constructor"] = True
         out[schema].setdefault(name, []).append(info)
     return out
 
@@ -641,7 +1117,13 @@ def read_functions(conn, schema: str = "public") -> dict[str, list[dict]]:
     * ``body_digest``: :func:`digest` of the body (for an aggregate: its state
       and final functions, state type and initial value);
     * ``grants``: ``{role: [privilege, ...]}`` (the owner left out), and
-      ``comment`` when set.
+      ``comment`` when set;
+    * ``volatility`` (``volatile``, ``stable``, ``immutable``), ``security``
+      (``invoker`` or ``definer``), ``strict``, ``leakproof``, ``parallel``
+      (``unsafe``, ``restricted``, ``safe``) and ``config`` (``SET`` clauses:
+      ``["search_path=app, pg_catalog"]``);
+    * ``constructor``: true for a function Postgres made with a range type
+      (its constructors), which the expected-schema file leaves out.
 
     Functions installed by an extension are not included.
     """
@@ -652,10 +1134,15 @@ def read_schema(conn, schemas: Iterable[str]) -> dict:
     """The whole catalog picture of ``schemas`` in one pass.
 
     ``{"extensions": {name: {...}}, "schemas": {schema: {"exists": bool,
-    "tables": {...}, "views": {...}, "functions": {...}, "triggers": {...},
-    "sequences": {...}, "domains": {...}, "enums": {...}}}}`` (see
-    :func:`read_tables`, :func:`read_views`, :func:`read_functions`,
-    :func:`read_triggers`, :func:`read_sequences`, :func:`read_types`).
+    "grants": {...}, "tables": {...}, "views": {...}, "functions": {...},
+    "triggers": {...}, "sequences": {...}, "domains": {...}, "enums": {...},
+    "types": {...}, "collations": {...}, "rules": {...}, "policies": {...},
+    "statistics": {...}}}}`` (``types`` holds composite and range types)
+    (see :func:`read_tables`, :func:`read_views`, :func:`read_functions`,
+    :func:`read_triggers`, :func:`read_sequences`, :func:`read_types`,
+    :func:`read_composite_types`, :func:`read_range_types`,
+    :func:`read_statistics`, :func:`read_collations`, :func:`read_rules`,
+    :func:`read_policies`, :func:`read_schema_properties`).
     """
     schemas = list(dict.fromkeys(schemas))
     existing = set(_rows_flat(conn, "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", (schemas,)))
@@ -665,11 +1152,19 @@ def read_schema(conn, schemas: Iterable[str]) -> dict:
     triggers = read_triggers(conn, schemas)
     sequences = read_sequences(conn, schemas)
     types = read_types(conn, schemas)
+    rules = read_rules(conn, schemas)
+    policies = read_policies(conn, schemas)
+    composites = read_composite_types(conn, schemas)
+    ranges = read_range_types(conn, schemas)
+    statistics = read_statistics(conn, schemas)
+    collations = read_collations(conn, schemas)
+    properties = read_schema_properties(conn, schemas)
     return {
         "extensions": read_extensions(conn),
         "schemas": {
             s: {
                 "exists": s in existing,
+                **properties.get(s, {}),
                 "tables": tables[s],
                 "views": views[s],
                 "functions": functions[s],
@@ -677,6 +1172,11 @@ def read_schema(conn, schemas: Iterable[str]) -> dict:
                 "sequences": sequences[s],
                 "domains": types[s]["domains"],
                 "enums": types[s]["enums"],
+                "types": {**composites[s], **ranges[s]},
+                "statistics": statistics[s],
+                "collations": collations[s],
+                "rules": rules[s],
+                "policies": policies[s],
             }
             for s in schemas
         },

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crosscheck.postgres.schemafile import (
+    PARTITION_COLUMN_KEYS,
+    PARTITION_PROPERTIES,
     SCHEMA_SECTIONS,
     as_list,
     empty_schema,
@@ -25,6 +27,7 @@ from crosscheck.postgres.schemafile import (
     normalize_type,
     parse_column,
     parse_expected,
+    partition_bounds_digest,
     to_expected,
     types_match,
 )
@@ -58,6 +61,10 @@ def fmt(value) -> str:
     return str(value)
 
 
+# Properties whose absence means Postgres' default rather than nothing: shown as "default".
+_UNSET_IS_DEFAULT = {"collation", "storage", "compression", "statistics", "replica_identity", "access_method"}
+
+
 def compare(props: dict, expected: dict, actual: dict, normalizers: dict) -> list[str]:
     """``property expected X, found Y`` for each property set in ``expected`` that ``actual`` differs in."""
     out = []
@@ -68,11 +75,27 @@ def compare(props: dict, expected: dict, actual: dict, normalizers: dict) -> lis
         want, got = expected[key], actual.get(key)
         same = types_match(want, got) if norm is normalize_type else norm(want) == norm(got)
         if not same:
-            out.append(f"{props[key]} expected {fmt(want)}, found {fmt(got)}")
+            if got is None and isinstance(want, (bool, list)):
+                got = False if isinstance(want, bool) else []  # a flag or list the catalog leaves out when unset
+            shown = [("default" if v is None and key in _UNSET_IS_DEFAULT else fmt(v)) for v in (want, got)]
+            out.append(f"{props[key]} expected {shown[0]}, found {shown[1]}")
     return out
 
 
 Normalizers = dict[str, Callable[[Any], Any]]
+
+
+def _words_list(value) -> list[str]:
+    return [_SPACES.sub(" ", str(v).strip()) for v in as_list(value)]
+
+
+def _sorted_words(value) -> list[str]:
+    return sorted(_words_list(value))
+
+
+def _collation(value) -> str | None:
+    return str(value).replace('"', "") if value else None
+
 
 COLUMN_PROPS = {
     "type": "type",
@@ -80,6 +103,11 @@ COLUMN_PROPS = {
     "default": "default",
     "identity": "identity",
     "generated": "generated",
+    "virtual": "virtual",
+    "collation": "collation",
+    "storage": "storage",
+    "compression": "compression",
+    "statistics": "statistics target",
     "comment": "comment",
 }
 COLUMN_NORM: Normalizers = {
@@ -88,6 +116,11 @@ COLUMN_NORM: Normalizers = {
     "generated": normalize_default,
     "nullable": bool,
     "identity": lambda v: norm_words(v) if v else None,
+    "virtual": bool,
+    "collation": _collation,
+    "storage": lambda v: norm_words(v) if v else None,
+    "compression": lambda v: norm_words(v) if v else None,
+    "statistics": lambda v: None if v is None else int(v),
 }
 INDEX_PROPS = {
     "columns": "columns",
@@ -96,6 +129,11 @@ INDEX_PROPS = {
     "primary": "primary",
     "include": "include columns",
     "where": "predicate",
+    "nulls_not_distinct": "nulls not distinct",
+    "operator_classes": "operator classes",
+    "options": "options",
+    "clustered": "clustered",
+    "comment": "comment",
 }
 INDEX_NORM: Normalizers = {
     "columns": lambda v: [normalize_index_column(c) for c in as_list(v)],
@@ -104,12 +142,27 @@ INDEX_NORM: Normalizers = {
     "unique": bool,
     "primary": bool,
     "where": normalize_default,
+    "nulls_not_distinct": bool,
+    "operator_classes": _words_list,
+    "options": _sorted_words,
+    "clustered": bool,
 }
-CONSTRAINT_PROPS = {"type": "type", "columns": "columns", "definition": "definition"}
+CONSTRAINT_PROPS = {
+    "type": "type",
+    "columns": "columns",
+    "definition": "definition",
+    "deferrable": "deferrable",
+    "initially_deferred": "initially deferred",
+    "nulls_not_distinct": "nulls not distinct",
+    "comment": "comment",
+}
 CONSTRAINT_NORM: Normalizers = {
     "type": norm_words,
     "columns": lambda v: [str(c) for c in as_list(v)],
     "definition": lambda v: _SPACES.sub(" ", str(v).strip()),
+    "deferrable": bool,
+    "initially_deferred": bool,
+    "nulls_not_distinct": bool,
 }
 
 
@@ -118,6 +171,8 @@ def _comment(value) -> str | None:
 
 
 COLUMN_NORM["comment"] = _comment
+INDEX_NORM["comment"] = _comment
+CONSTRAINT_NORM["comment"] = _comment
 
 FK_PROPS = {
     "columns": "columns",
@@ -126,6 +181,10 @@ FK_PROPS = {
     "on_delete": "on delete",
     "on_update": "on update",
     "validated": "validated",
+    "match": "match",
+    "deferrable": "deferrable",
+    "initially_deferred": "initially deferred",
+    "comment": "comment",
 }
 FK_NORM: Normalizers = {
     "columns": lambda v: [str(c) for c in as_list(v)],
@@ -134,6 +193,10 @@ FK_NORM: Normalizers = {
     "on_delete": lambda v: norm_words(v or "no action"),
     "on_update": lambda v: norm_words(v or "no action"),
     "validated": bool,
+    "match": lambda v: norm_words(v or "simple"),
+    "deferrable": bool,
+    "initially_deferred": bool,
+    "comment": _comment,
 }
 
 
@@ -176,14 +239,16 @@ def _privilege(text) -> str:
     return _SPACES.sub(" ", str(text).strip().upper())
 
 
-def _diff_grants(kind: str, path: str, expected: dict, actual: dict, out: list[Difference], schema: str) -> None:
+def _diff_grants(
+    kind: str, path: str, expected: dict, actual: dict, out: list[Difference], schema: str, prefix: str = ""
+) -> None:
     """``grant SELECT to app_reader missing`` / ``... unexpected`` for each privilege that differs."""
     want = {(str(role), _privilege(p)) for role, privs in (expected or {}).items() for p in as_list(privs)}
     got = {(str(role), _privilege(p)) for role, privs in (actual or {}).items() for p in as_list(privs)}
     for role, privilege in sorted(want - got):
-        out.append(Difference("different", kind, path, f"grant {privilege} to {role} missing", schema))
+        out.append(Difference("different", kind, path, f"{prefix}grant {privilege} to {role} missing", schema))
     for role, privilege in sorted(got - want):
-        out.append(Difference("different", kind, path, f"grant {privilege} to {role} unexpected", schema))
+        out.append(Difference("different", kind, path, f"{prefix}grant {privilege} to {role} unexpected", schema))
 
 
 def _describe_column(info: dict) -> str:
@@ -217,6 +282,15 @@ FUNCTION_PROPS = {
     "returns": "returns",
     "kind": "kind",
     "language": "language",
+    "arguments_with_defaults": "arguments with defaults",
+    "volatility": "volatility",
+    "security": "security",
+    "strict": "strict",
+    "leakproof": "leakproof",
+    "parallel": "parallel",
+    "config": "config",
+    "cost": "cost",
+    "rows": "rows",
     "body_digest": "body digest",
     "comment": "comment",
 }
@@ -224,6 +298,15 @@ FUNCTION_NORM: Normalizers = {
     "returns": normalize_type,
     "kind": norm_words,
     "language": norm_words,
+    "arguments_with_defaults": normalize_type,
+    "volatility": lambda v: norm_words(v or "volatile"),
+    "security": lambda v: norm_words(v or "invoker").removeprefix("security "),
+    "strict": bool,
+    "leakproof": bool,
+    "parallel": lambda v: norm_words(v or "unsafe").removeprefix("parallel "),
+    "config": _sorted_words,
+    "cost": lambda v: None if v is None else float(v),
+    "rows": lambda v: None if v is None else float(v),
     "body_digest": lambda v: str(v or "").strip().lower(),
     "comment": _comment,
 }
@@ -254,6 +337,8 @@ def _diff_functions(prefix: str, expected: dict, actual: dict, patterns: list[st
                 continue
             unmatched.remove(match)
             where = f"{path}{signature(match)}"
+            # estimates a catalog snapshot without them (an older one) cannot contradict
+            match = {**{k: want[k] for k in ("cost", "rows") if k in want and k not in match}, **match}
             for message in compare(FUNCTION_PROPS, want, match, FUNCTION_NORM):
                 out.append(Difference("different", "function", where, message))
             if "grants" in want:
@@ -265,11 +350,12 @@ def _diff_functions(prefix: str, expected: dict, actual: dict, patterns: list[st
                     Difference("different", "function", path, f"signature expected {signature(want)}, found {found}")
                 )
         elif unmatched and len(wanted) and not ignored(path, patterns):
-            for sig in unmatched:
+            for sig in (s for s in unmatched if not s.get("constructor")):
                 out.append(Difference("unexpected", "function", f"{path}{signature(sig)}", "extra overload"))
     for name, sigs in actual.items():
         path = f"{prefix}.{name}"
-        if name not in expected and not ignored(path, patterns):
+        sigs = [s for s in sigs if not s.get("constructor")]  # a range type's own: the type is reported
+        if sigs and name not in expected and not ignored(path, patterns):
             out.append(Difference("unexpected", "function", path, " and ".join(signature(s) for s in sigs)))
 
 
@@ -321,6 +407,71 @@ def diff(expected: dict, actual: dict, report_unexpected: bool = True) -> list[D
             _diff_domains(schema, want["domains"], live.get("domains", {}), patterns, out)
         if "enums" in checked:
             _diff_enums(schema, want["enums"], live.get("enums", {}), patterns, out)
+        if "types" in checked:
+            _diff_types(schema, want["types"], live.get("types", {}), patterns, out)
+        if "collations" in checked:
+            _diff_named(
+                "collation",
+                schema,
+                want["collations"],
+                live.get("collations", {}),
+                COLLATION_PROPS,
+                COLLATION_NORM,
+                patterns,
+                out,
+            )
+        if "statistics" in checked:
+            _diff_named(
+                "statistics",
+                schema,
+                want["statistics"],
+                live.get("statistics", {}),
+                {"table": "table", "definition": "definition", "comment": "comment"},
+                {"table": str, "definition": lambda v: _SPACES.sub(" ", str(v or "").strip()), "comment": _comment},
+                patterns,
+                out,
+            )
+        if "rules" in checked:
+            _diff_on_table(
+                "rule",
+                schema,
+                want["rules"],
+                live.get("rules", {}),
+                patterns,
+                out,
+                RULE_PROPS,
+                RULE_NORM,
+                _describe_rule,
+            )
+        if "policies" in checked:
+            _diff_on_table(
+                "policy",
+                schema,
+                want["policies"],
+                live.get("policies", {}),
+                patterns,
+                out,
+                POLICY_PROPS,
+                POLICY_NORM,
+                _describe_policy,
+            )
+        if "grants" in want:
+            _diff_grants("schema", schema, want["grants"], live.get("grants", {}), out, schema)
+        if "default_privileges" in want:
+            have = live.get("default_privileges", {})
+            for kind in sorted(set(want["default_privileges"]) | set(have)):
+                _diff_grants(
+                    "schema",
+                    schema,
+                    want["default_privileges"].get(kind, {}),
+                    have.get(kind, {}),
+                    out,
+                    schema,
+                    f"default privileges on {kind}: ",
+                )
+        if "comment" in want and _comment(want["comment"]) != _comment(live.get("comment")):
+            detail = f"comment expected {fmt(want['comment'])}, found {fmt(live.get('comment'))}"
+            out.append(Difference("different", "schema", schema, detail, schema))
     if not report_unexpected:
         out = [d for d in out if d.problem != "unexpected"]
     for d in out:
@@ -343,7 +494,7 @@ def _diff_views(schema: str, expected: dict, actual: dict, patterns: list[str], 
                 f"{schema}.{view}",
                 cols,
                 got["columns"],
-                {"type": "type"},
+                {"type": "type", "comment": "comment"},
                 COLUMN_NORM,
                 patterns,
                 out,
@@ -363,10 +514,16 @@ def _diff_views(schema: str, expected: dict, actual: dict, patterns: list[str], 
             )
 
 
-VIEW_PROPS = {"materialized": "materialized", "definition_digest": "definition digest", "comment": "comment"}
+VIEW_PROPS = {
+    "materialized": "materialized",
+    "definition_digest": "definition digest",
+    "options": "options",
+    "comment": "comment",
+}
 VIEW_NORM: Normalizers = {
     "materialized": bool,
     "definition_digest": lambda v: str(v or "").strip().lower(),
+    "options": _sorted_words,
     "comment": _comment,
 }
 
@@ -438,6 +595,10 @@ TRIGGER_PROPS = {
     "function": "function",
     "enabled": "enabled",
     "when": "condition",
+    "referencing": "referencing",
+    "constraint": "constraint trigger",
+    "deferrable": "deferrable",
+    "initially_deferred": "initially deferred",
     "comment": "comment",
 }
 TRIGGER_NORM: Normalizers = {
@@ -447,6 +608,10 @@ TRIGGER_NORM: Normalizers = {
     "function": _trigger_function,
     "enabled": _enabled,
     "when": lambda v: norm_words(v) if v else None,
+    "referencing": lambda v: norm_words(v) if v else None,
+    "constraint": bool,
+    "deferrable": bool,
+    "initially_deferred": bool,
     "comment": _comment,
 }
 
@@ -462,6 +627,21 @@ def _describe_trigger(info: dict) -> str:
 
 def _diff_triggers(schema: str, expected: dict, actual: dict, patterns: list[str], out: list[Difference]) -> None:
     """Triggers keyed ``name on table``; reported as ``trigger name on schema.table``."""
+    _diff_on_table("trigger", schema, expected, actual, patterns, out, TRIGGER_PROPS, TRIGGER_NORM, _describe_trigger)
+
+
+def _diff_on_table(
+    kind: str,
+    schema: str,
+    expected: dict,
+    actual: dict,
+    patterns: list[str],
+    out: list[Difference],
+    props: dict,
+    norm: Normalizers,
+    describe: Callable[[dict], str],
+) -> None:
+    """Triggers, rules or policies, keyed ``name on table``; reported as ``KIND name on schema.table``."""
 
     def label(key: str) -> str:
         name, _, table = key.partition(" on ")
@@ -475,23 +655,163 @@ def _diff_triggers(schema: str, expected: dict, actual: dict, patterns: list[str
     for key, want in wanted.items():
         got = actual.get(key)
         if got is None:
-            out.append(Difference("missing", "trigger", label(key), _describe_trigger(want), schema))
+            out.append(Difference("missing", kind, label(key), describe(want), schema))
             continue
-        if "function" in want and "." not in str(want["function"]).split("(")[0]:
+        if kind == "trigger" and "function" in want and "." not in str(want["function"]).split("(")[0]:
             got = {**got, "function": str(got["function"]).split(".", 1)[-1]}
-        for message in compare(TRIGGER_PROPS, want, got, TRIGGER_NORM):
-            out.append(Difference("different", "trigger", label(key), message, schema))
+        for message in compare(props, want, got, norm):
+            out.append(Difference("different", kind, label(key), message, schema))
     for key, got in actual.items():
         table = got.get("table", key.partition(" on ")[2])
         if key not in wanted and not ignored(f"{schema}.{table}.{got.get('name', key)}", patterns):
-            out.append(Difference("unexpected", "trigger", label(key), _describe_trigger(got), schema))
+            out.append(Difference("unexpected", kind, label(key), describe(got), schema))
 
 
-DOMAIN_PROPS = {"type": "type", "not_null": "not null", "default": "default", "comment": "comment"}
+RULE_PROPS = {
+    "event": "event",
+    "instead": "instead",
+    "enabled": "enabled",
+    "definition": "definition",
+    "comment": "comment",
+}
+RULE_NORM: Normalizers = {
+    "event": norm_words,
+    "instead": bool,
+    "enabled": _enabled,
+    "definition": lambda v: _SPACES.sub(" ", str(v or "").strip()),
+    "comment": _comment,
+}
+
+
+def _describe_rule(info: dict) -> str:
+    return " ".join(p for p in ("on", str(info.get("event") or ""), "do instead" if info.get("instead") else "") if p)
+
+
+POLICY_PROPS = {
+    "command": "command",
+    "permissive": "permissive",
+    "roles": "roles",
+    "using": "using",
+    "with_check": "with check",
+    "comment": "comment",
+}
+POLICY_NORM: Normalizers = {
+    "command": lambda v: norm_words(v or "all"),
+    "permissive": lambda v: True if v is None else bool(v),
+    "roles": lambda v: sorted("PUBLIC" if str(r).lower() == "public" else str(r) for r in as_list(v)) or ["PUBLIC"],
+    "using": lambda v: _SPACES.sub(" ", str(v).strip()) if v else None,
+    "with_check": lambda v: _SPACES.sub(" ", str(v).strip()) if v else None,
+    "comment": _comment,
+}
+
+
+def _describe_policy(info: dict) -> str:
+    kind = "permissive" if info.get("permissive", True) else "restrictive"
+    return f"{kind}, for {info.get('command', 'all')}, to {fmt(as_list(info.get('roles') or ['PUBLIC']))}"
+
+
+COLLATION_PROPS = {
+    "provider": "provider",
+    "locale": "locale",
+    "ctype": "ctype",
+    "deterministic": "deterministic",
+    "comment": "comment",
+}
+COLLATION_NORM: Normalizers = {
+    "provider": norm_words,
+    "locale": lambda v: str(v) if v is not None else None,
+    "ctype": lambda v: str(v) if v is not None else None,
+    "deterministic": bool,
+    "comment": _comment,
+}
+
+
+def _describe_type(info: dict) -> str:
+    return fmt([f"{k} {v}" for k, v in (info.get("attributes") or {}).items()])
+
+
+def _describe_range(info: dict) -> str:
+    return f"range of {(info.get('range') or {}).get('subtype')}"
+
+
+def _diff_types(schema: str, expected: dict, actual: dict, patterns: list[str], out: list[Difference]) -> None:
+    """Composite types: each attribute by name and type, in order; range types: their subtype and collation."""
+    _diff_named(
+        "type",
+        schema,
+        expected,
+        actual,
+        {"comment": "comment"},
+        {"comment": _comment},
+        patterns,
+        out,
+        lambda info: _describe_range(info) if "range" in info else _describe_type(info),
+    )
+    for name, want in expected.items():
+        got = actual.get(name)
+        if got is None or "range" not in want:
+            continue
+        if "range" not in got:
+            detail = f"expected a {_describe_range(want)}, found a composite type {_describe_type(got)}"
+            out.append(Difference("different", "type", f"{schema}.{name}", detail, schema))
+            continue
+        for key, label in (("subtype", "range subtype"), ("collation", "range collation")):
+            wanted, found = want["range"].get(key), got["range"].get(key)
+            same = types_match(wanted, found) if key == "subtype" else _collation(wanted) == _collation(found)
+            if not same:
+                detail = f"{label} expected {wanted or 'default'}, found {found or 'default'}"
+                out.append(Difference("different", "type", f"{schema}.{name}", detail, schema))
+    for name, want in expected.items():
+        got = actual.get(name)
+        if got is None or "attributes" not in want:
+            continue
+        path = f"{schema}.{name}"
+        if "attributes" not in got:
+            detail = f"expected a composite type, found a {_describe_range(got)}"
+            out.append(Difference("different", "type", path, detail, schema))
+            continue
+        have = got.get("attributes", {})
+        for attribute, type_ in want["attributes"].items():
+            if attribute not in have:
+                out.append(Difference("different", "type", path, f"attribute {attribute} missing: {type_}", schema))
+            elif not types_match(type_, have[attribute]):
+                out.append(
+                    Difference(
+                        "different",
+                        "type",
+                        path,
+                        f"attribute {attribute} type expected {type_}, found {have[attribute]}",
+                        schema,
+                    )
+                )
+        for attribute, type_ in have.items():
+            if attribute not in want["attributes"]:
+                out.append(Difference("different", "type", path, f"attribute {attribute} unexpected: {type_}", schema))
+        common = [a for a in want["attributes"] if a in have]
+        if common != [a for a in have if a in want["attributes"]]:
+            out.append(
+                Difference(
+                    "different",
+                    "type",
+                    path,
+                    f"attributes expected in the order {fmt(list(want['attributes']))}, found {fmt(list(have))}",
+                    schema,
+                )
+            )
+
+
+DOMAIN_PROPS = {
+    "type": "type",
+    "not_null": "not null",
+    "default": "default",
+    "collation": "collation",
+    "comment": "comment",
+}
 DOMAIN_NORM: Normalizers = {
     "type": normalize_type,
     "not_null": bool,
     "default": normalize_default,
+    "collation": _collation,
     "comment": _comment,
 }
 
@@ -550,8 +870,29 @@ def _diff_enums(schema: str, expected: dict, actual: dict, patterns: list[str], 
             out.append(Difference("different", "enum", f"{schema}.{name}", message, schema))
 
 
-TABLE_PROPS = {"partition_key": "partition key", "comment": "comment"}
-TABLE_NORM: Normalizers = {"partition_key": lambda v: norm_words(v) if v else None, "comment": _comment}
+def _row_security(value):
+    return "forced" if norm_words(value) == "forced" else bool(value)
+
+
+TABLE_PROPS = {
+    "comment": "comment",
+    "unlogged": "unlogged",
+    "options": "options",
+    "row_security": "row security",
+    "inherits": "inherits",
+    "replica_identity": "replica identity",
+    "access_method": "access method",
+}
+TABLE_NORM: Normalizers = {
+    "partition_key": lambda v: norm_words(v) if v else None,
+    "comment": _comment,
+    "unlogged": bool,
+    "options": _sorted_words,
+    "row_security": _row_security,
+    "inherits": lambda v: [str(p) for p in as_list(v)],
+    "replica_identity": lambda v: norm_words(v) if v and norm_words(v) != "default" else None,
+    "access_method": lambda v: norm_words(v) if v and norm_words(v) != "heap" else None,
+}
 
 
 def _diff_objects(path: str, want: dict, got: dict, patterns: list[str], out: list[Difference], note: str = "") -> None:
@@ -632,12 +973,53 @@ def _diff_partitions(path: str, want: dict, got: dict, patterns: list[str], out:
                     schema,
                 )
             )
-        _diff_objects(name, part, has, patterns, out, f"on partition {name} of {path}")
+        note = f"on partition {name} of {path}"
+        for message in compare({k: TABLE_PROPS[k] for k in PARTITION_PROPERTIES}, part, has, TABLE_NORM):
+            out.append(Difference("different", "partition", name, f"of {path}: {message}", schema))
+        if "columns" in part:
+            _diff_partition_columns(name, path, part["columns"], has, got, out, note)
+        _diff_objects(name, part, has, patterns, out, note)
         _diff_partitioning(name, part, has, patterns, out)
+    if "partition_bounds_digest" in want:
+        now = partition_bounds_digest(live)
+        if str(want["partition_bounds_digest"]).strip().lower() != now:
+            detail = f"partition bounds digest expected {want['partition_bounds_digest']}, found {now}"
+            out.append(
+                Difference("different", "table", path, detail + " (a partition renamed or bounded otherwise)", schema)
+            )
     if "partition_count" not in want:
         for name, has in found.items():
             if name not in wanted and not ignored(name, patterns):
                 out.append(Difference("unexpected", "partition", name, f"of {path}, {has.get('bounds')}", schema))
+    elif want.get("_partitions_complete"):  # a partition left out had no objects of its own
+        nothing = {
+            "indexes": {},
+            "constraints": {},
+            "foreign_keys": {},
+            "_sections": {"indexes", "constraints", "foreign_keys"},
+        }
+        for name, has in found.items():
+            if name not in wanted and not ignored(name, patterns):
+                _diff_objects(name, nothing, has, patterns, out, f"on partition {name} of {path}")
+
+
+def _diff_partition_columns(
+    name: str, path: str, expected: dict, has: dict, parent: dict, out: list[Difference], note: str
+) -> None:
+    """The defaults and NOT NULL a partition holds apart from its partitioned table: those the file lists,
+    and any other column of the partition that differs from the table's."""
+    schema = path.split(".")[0]
+    props = {k: COLUMN_PROPS[k] for k in PARTITION_COLUMN_KEYS}
+    for column, info in has.get("columns", {}).items():
+        want = expected.get(column)
+        if want is None:
+            table = parent.get("columns", {}).get(column, {})
+            want = {k: table.get(k) for k in PARTITION_COLUMN_KEYS}
+            messages = [f"{m} (as on {path})" for m in compare(props, want, info, COLUMN_NORM)]
+        else:
+            messages = compare(props, want, info, COLUMN_NORM)
+        for message in messages:
+            out.append(Difference("different", "column", f"{name}.{column}", f"{message}; {note}", schema))
 
 
 def _diff_partitioning(path: str, want: dict, got: dict, patterns: list[str], out: list[Difference]) -> None:
@@ -666,7 +1048,7 @@ def _diff_tables(schema: str, expected: dict, actual: dict, patterns: list[str],
                 _describe_column,
             )
         _diff_objects(path, want, got, patterns, out)
-        for message in compare({"comment": "comment"}, want, got, TABLE_NORM):
+        for message in compare(TABLE_PROPS, want, got, TABLE_NORM):
             out.append(Difference("different", "table", path, message, schema))
         if "grants" in want:
             _diff_grants("table", path, want["grants"], got.get("grants", {}), out, schema)

@@ -114,11 +114,13 @@ class SchemaKeywords(Component[PostgresContext]):
 
         ``schemas`` defaults to every user schema except ``cc_*`` scratch
         schemas. The file holds tables (columns, indexes, constraints, foreign
-        keys, partition key and partitions), views and materialized views,
-        functions, triggers, sequences, domains and enum types. Off by default,
+        keys, partition key and partitions, inheritance, row-level security),
+        views and materialized views, functions, triggers, sequences, domains,
+        enum and composite types, collations, rules and policies. Off by default,
         on with their argument: ``function_bodies=True`` adds a digest of each
-        function's body, ``privileges=True`` the grants per role of tables,
-        views, sequences and functions, ``comments=True`` the comments.
+        function's body, ``privileges=True`` the grants per role of schemas,
+        tables, columns, views, sequences, functions and types,
+        ``comments=True`` the comments.
 
         Review the file and commit it; it is a starting point, not a truth.
         Returns the path. Same as ``crosscheck schema-dump -o PATH`` (with
@@ -292,7 +294,9 @@ class SchemaKeywords(Component[PostgresContext]):
     @keyword
     def get_function_signatures(self, function: str, schema: str = "public") -> list[dict]:
         """Every overload of ``function``: dicts with ``arguments``, ``argument_types``, ``returns``, ``kind``,
-        ``language``, ``body_digest`` (a fingerprint of the body) and ``grants`` (``{role: [privilege]}``).
+        ``language``, ``body_digest`` (a fingerprint of the body), ``grants`` (``{role: [privilege]}``),
+        ``volatility``, ``security`` (``invoker`` or ``definer``), ``strict``, ``leakproof``, ``parallel``
+        and ``config`` (its ``SET`` clauses).
 
         | ${sigs} =    `Get Function Signatures`    get_etf_universe
         | Should Be Equal    ${sigs}[0][returns]    jsonb
