@@ -59,7 +59,8 @@ lint: $(STAMP)
 ## docs: keyword documentation with libdoc, for every library crosscheck registers (crosscheck._LIBRARIES)
 docs: $(STAMP)
 	@for lib in $$($(BIN)/python -c 'import crosscheck; print(" ".join(crosscheck._LIBRARIES))'); do \
-	  $(BIN)/python -m robot.libdoc --format HTML crosscheck.$$lib docs/keywords/$$lib.html || exit 1; done
+	  $(BIN)/python -m robot.libdoc --format HTML crosscheck.$$lib docs/keywords/$$lib.html || exit 1; \
+	  sed -i 's#"$(CURDIR)/#"#g' docs/keywords/$$lib.html; done  # source paths relative to the repository
 
 clean:
 	rm -rf $(RESULTS)/* .pytest_cache
