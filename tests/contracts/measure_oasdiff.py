@@ -4,8 +4,8 @@ Usage::
 
     python tests/contracts/measure_oasdiff.py [MIRROR] [--verbose]
 
-``MIRROR`` is a git directory of the public oasdiff repository (default
-``/work/.mirror/oasdiff+oasdiff/repo``); it is read with ``git show`` at run time and
+``MIRROR`` is a git directory of the public oasdiff repository (a clone of
+https://github.com/oasdiff/oasdiff, bare or not; default: ``$OASDIFF_REPO``); it is read with ``git show`` at run time and
 nothing of it is kept: its ``data/`` folder is extracted into a temporary folder that
 is removed at the end.
 
@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -68,7 +69,7 @@ import yaml
 
 from crosscheck.contracts.compat import ERR, bundle, compatibility_changes
 
-DEFAULT_MIRROR = "/work/.mirror/oasdiff+oasdiff/repo"
+DEFAULT_MIRROR = os.environ.get("OASDIFF_REPO")
 
 _TEST = re.compile(r"^func (Test\w+)\(t \*testing\.T\) \{\n(.*?)^\}", re.S | re.M)
 _ID_CONST = re.compile(r'\b(\w+Id)\s*=\s*"([a-z0-9-]+)"')
@@ -512,6 +513,8 @@ def main() -> int:
     parser.add_argument("mirror", nargs="?", default=DEFAULT_MIRROR, help="git directory of the oasdiff repository")
     parser.add_argument("--verbose", action="store_true", help="also list every pair caught or passed")
     args = parser.parse_args()
+    if not args.mirror:
+        parser.error("give the oasdiff repository: git clone https://github.com/oasdiff/oasdiff, then pass its path")
     pairs, skipped, known = collect(args.mirror)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
