@@ -444,6 +444,50 @@ def test_the_system_under_test_can_be_a_command_line(tmp_path):
     assert _gone(info["pids"]), "the system under test outlived its run"
 
 
+SHOW_API_ENTRY = textwrap.dedent("""
+    import json
+    from robot.api import SkipExecution
+    from crosscheck.stack import api as stack
+    entry = stack.ensure()["services"]["api"]
+    try:
+        stack.embedded_url("api")
+    except Exception as exc:
+        entry["raised"] = str(exc)
+    print(json.dumps(entry))
+""")
+
+
+def test_a_system_under_test_that_fails_its_first_start_is_started_again(tmp_path):
+    # one transient failure at start-up (a database not ready yet, a connection dropped) must not
+    # fail every test of the run: the start is tried once more, and what failed is kept
+    mark = tmp_path / "started-once"
+    script = f"if [ -e {mark} ]; then exec {PY} -m http.server $PORT --bind 127.0.0.1 --directory {tmp_path}; fi; touch {mark}; echo first start fails; exit 3"
+    proc = _run(SHOW_API, _env(tmp_path, CROSSCHECK_SUT=f"sh -c '{script}'"))
+    assert proc.returncode == 0, proc.stderr
+    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert info["status"] == 200, info
+    assert _gone(info["pids"]), "the system under test outlived its run"
+    proc = _run(SHOW_API_ENTRY, _env(tmp_path, CROSSCHECK_SUT=f"sh -c '{script}'"))
+    entry = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert entry["status"] == "running" and "failed_starts" not in entry, entry  # the mark exists: first try works
+    mark.unlink()
+    proc = _run(SHOW_API_ENTRY, _env(tmp_path, CROSSCHECK_SUT=f"sh -c '{script}'"))
+    entry = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert entry["status"] == "running", entry
+    (failed,) = entry["failed_starts"]
+    assert "exited with code 3 while starting" in failed and "first start fails" in failed, failed
+
+
+def test_a_system_under_test_that_never_starts_fails_naming_both_attempts(tmp_path):
+    proc = _run(SHOW_API_ENTRY, _env(tmp_path, CROSSCHECK_SUT="sh -c 'echo cannot start; exit 4'"))
+    assert proc.returncode == 0, proc.stderr
+    entry = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert entry["status"] == "failed", entry
+    assert "exited with code 4 while starting" in entry["error"] and "cannot start" in entry["error"], entry
+    assert entry["error"].endswith("(start tried 2 times)"), entry
+    assert "embedded api is not running (failed: " in entry["raised"], entry
+
+
 def test_the_system_under_test_can_be_a_python_entry_point(tmp_path):
     (tmp_path / "my_sut.py").write_text(
         textwrap.dedent(f"""

@@ -38,6 +38,8 @@ from crosscheck.stack.servers import PostgresServer, RedisServer, ServerStartErr
 
 POLL = 0.1
 MAX_CRASH_RESTARTS = 20
+SUT_START_ATTEMPTS = 2  # a system under test that fails to start is tried once more
+SUT_RETRY_PAUSE = 1.0
 PROXY = "toxiproxy"
 PROXIED = ("redis", "postgres")  # the servers with a proxy in front, named like them
 
@@ -181,14 +183,22 @@ class Supervisor:
         if found is None:
             entry.update(status="unavailable", error=f"{sut.ENV}=none: no system under test is started")
             return
-        try:
-            self.sut = found.start(self.proxied_url("redis"), self.proxied_url("postgres"), self.logs)
-        except Exception as exc:  # the rest of the stack stays usable
-            error = f"{type(exc).__name__}: {exc}"
-            if len(error) > 1500:  # keep the reason (its start) and the end of the log it quotes
-                error = f"{error[:600]} [...] {error[-900:]}"
-            entry.update(status="failed", error=error)
-            return
+        errors: list[str] = []
+        while self.sut is None:
+            try:
+                self.sut = found.start(self.proxied_url("redis"), self.proxied_url("postgres"), self.logs)
+            except Exception as exc:  # the rest of the stack stays usable
+                error = f"{type(exc).__name__}: {exc}"
+                if len(error) > 1500:  # keep the reason (its start) and the end of the log it quotes
+                    error = f"{error[:600]} [...] {error[-900:]}"
+                errors.append(error)
+                if len(errors) < SUT_START_ATTEMPTS:  # once more: one transient failure would fail the whole run
+                    time.sleep(SUT_RETRY_PAUSE)
+                    continue
+                entry.update(status="failed", error=f"{error} (start tried {len(errors)} times)")
+                return
+        if errors:
+            entry["failed_starts"] = errors  # started after these: `crosscheck status --json` shows them
         entry.update(
             status="running",
             url=self.sut.api_url,
