@@ -198,7 +198,7 @@ class Supervisor:
                 entry.update(status="failed", error=f"{error} (start tried {len(errors)} times)")
                 return
         if errors:
-            entry["failed_starts"] = errors  # started after these: `crosscheck status --json` shows them
+            entry["failed_starts"] = errors  # started after these, kept in the stack's state
         entry.update(
             status="running",
             url=self.sut.api_url,
