@@ -384,77 +384,9 @@ def diff(expected: dict, actual: dict, report_unexpected: bool = True) -> list[D
             out.append(Difference("missing", "schema", schema, "", schema))
             continue
         checked = {section for section in SCHEMA_SECTIONS if section in want["_sections"] or want.get(section)}
-        if "tables" in checked:
-            _diff_tables(schema, want["tables"], live["tables"], patterns, out)
-        if "views" in checked:
-            _diff_views(schema, want["views"], live["views"], patterns, out)
-        if "functions" in checked:
-            _diff_functions(schema, want["functions"], live["functions"], patterns, out)
-        if "triggers" in checked:
-            _diff_triggers(schema, want["triggers"], live.get("triggers", {}), patterns, out)
-        if "sequences" in checked:
-            _diff_named(
-                "sequence",
-                schema,
-                want["sequences"],
-                live.get("sequences", {}),
-                SEQUENCE_PROPS,
-                SEQUENCE_NORM,
-                patterns,
-                out,
-            )
-        if "domains" in checked:
-            _diff_domains(schema, want["domains"], live.get("domains", {}), patterns, out)
-        if "enums" in checked:
-            _diff_enums(schema, want["enums"], live.get("enums", {}), patterns, out)
-        if "types" in checked:
-            _diff_types(schema, want["types"], live.get("types", {}), patterns, out)
-        if "collations" in checked:
-            _diff_named(
-                "collation",
-                schema,
-                want["collations"],
-                live.get("collations", {}),
-                COLLATION_PROPS,
-                COLLATION_NORM,
-                patterns,
-                out,
-            )
-        if "statistics" in checked:
-            _diff_named(
-                "statistics",
-                schema,
-                want["statistics"],
-                live.get("statistics", {}),
-                {"table": "table", "definition": "definition", "comment": "comment"},
-                {"table": str, "definition": lambda v: _SPACES.sub(" ", str(v or "").strip()), "comment": _comment},
-                patterns,
-                out,
-            )
-        if "rules" in checked:
-            _diff_on_table(
-                "rule",
-                schema,
-                want["rules"],
-                live.get("rules", {}),
-                patterns,
-                out,
-                RULE_PROPS,
-                RULE_NORM,
-                _describe_rule,
-            )
-        if "policies" in checked:
-            _diff_on_table(
-                "policy",
-                schema,
-                want["policies"],
-                live.get("policies", {}),
-                patterns,
-                out,
-                POLICY_PROPS,
-                POLICY_NORM,
-                _describe_policy,
-            )
+        for section, diff_section in _SECTION_DIFFS.items():
+            if section in checked:
+                diff_section(schema, want[section], live.get(section, {}), patterns, out)
         if "grants" in want:
             _diff_grants("schema", schema, want["grants"], live.get("grants", {}), out, schema)
         if "default_privileges" in want:
@@ -1079,3 +1011,25 @@ def changes(before: dict, after: dict) -> list[str]:
         else:
             out.append(f"{marks[d.problem]} {d.kind} {d.name}" + (f": {d.detail}" if d.problem == "different" else ""))
     return out
+
+
+STATISTICS_PROPS = {"table": "table", "definition": "definition", "comment": "comment"}
+STATISTICS_NORM = {"table": str, "definition": lambda v: _SPACES.sub(" ", str(v or "").strip()), "comment": _comment}
+
+# how each section of a schema is compared, in the order differences are reported
+_SECTION_DIFFS: dict[str, Callable[[str, dict, dict, list[str], list[Difference]], None]] = {
+    "tables": _diff_tables,
+    "views": _diff_views,
+    "functions": _diff_functions,
+    "triggers": _diff_triggers,
+    "sequences": lambda s, w, a, p, o: _diff_named("sequence", s, w, a, SEQUENCE_PROPS, SEQUENCE_NORM, p, o),
+    "domains": _diff_domains,
+    "enums": _diff_enums,
+    "types": _diff_types,
+    "collations": lambda s, w, a, p, o: _diff_named("collation", s, w, a, COLLATION_PROPS, COLLATION_NORM, p, o),
+    "statistics": lambda s, w, a, p, o: _diff_named("statistics", s, w, a, STATISTICS_PROPS, STATISTICS_NORM, p, o),
+    "rules": lambda s, w, a, p, o: _diff_on_table("rule", s, w, a, p, o, RULE_PROPS, RULE_NORM, _describe_rule),
+    "policies": lambda s, w, a, p, o: _diff_on_table(
+        "policy", s, w, a, p, o, POLICY_PROPS, POLICY_NORM, _describe_policy
+    ),
+}

@@ -564,23 +564,19 @@ def _imply_schema(body: dict, written_with: set[str]) -> None:
                 sig.setdefault("cost", 1 if str(sig["language"]).lower() in ("c", "internal") else 100)
             if "returns" in sig:
                 sig.setdefault("rows", 1000 if _returns_set(sig["returns"]) else 0)
-    for trigger in body["triggers"].values():
-        _imply(trigger, "trigger", comment)
-    for sequence in body["sequences"].values():
-        _imply(sequence, "sequence", both)
-    for domain in body["domains"].values():
-        _imply(domain, "domain", both)
-    for enum in body["enums"].values():
-        _imply(enum, "", both)
-    for composite in body["types"].values():
-        _imply(composite, "", both)
-    for collation in body["collations"].values():
-        _imply(collation, "", comment)
-    for statistics in body["statistics"].values():
-        _imply(statistics, "", comment)
-    for section in ("rules", "policies"):
+    for section, kind, keys in (
+        ("triggers", "trigger", comment),
+        ("sequences", "sequence", both),
+        ("domains", "domain", both),
+        ("enums", "", both),
+        ("types", "", both),
+        ("collations", "", comment),
+        ("statistics", "", comment),
+        ("rules", "", comment),
+        ("policies", "", comment),
+    ):
         for item in body[section].values():
-            _imply(item, "", comment)
+            _imply(item, kind, keys)
 
 
 def _on_table(value, kind: str, where: str, source: str) -> dict[str, dict]:
