@@ -25,9 +25,12 @@ _names = itertools.count(1)
 
 
 class EchoServer:
-    """Sends back every byte it receives; on the client's EOF it closes its own side."""
+    """Sends back every byte it receives; on the client's EOF it closes its own side.
 
-    def __init__(self) -> None:
+    With a ``greeting``, it first sends that the moment it accepts (as MySQL, SMTP or SSH servers do)."""
+
+    def __init__(self, greeting: bytes = b"") -> None:
+        self.greeting = greeting
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -55,6 +58,8 @@ class EchoServer:
         got = bytearray()
         try:
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.greeting:
+                conn.sendall(self.greeting)
             while True:
                 data = conn.recv(1 << 16)
                 if not data:
@@ -102,6 +107,16 @@ def api(fault_proxy) -> Iterator[Toxiproxy]:
 @pytest.fixture(scope="session")
 def echo() -> Iterator[EchoServer]:
     server = EchoServer()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def greeting_server() -> Iterator[EchoServer]:
+    """An echo server that speaks first: ``220 ready\\r\\n`` on every connection."""
+    server = EchoServer(greeting=b"220 ready\r\n")
     try:
         yield server
     finally:

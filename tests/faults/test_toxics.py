@@ -462,47 +462,13 @@ def test_redis_through_the_proxy_feels_latency_and_an_outage(api, redis_through)
 # --- data that arrives before the proxied connection is wired ---------------------------------
 
 
-class _GreetingServer:
-    """Sends its greeting the moment it accepts (as MySQL, SMTP or SSH servers do), then echoes."""
-
-    GREETING = b"220 ready\r\n"
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(128)
-        self.address = f"127.0.0.1:{self.sock.getsockname()[1]}"
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        with conn:
-            try:
-                conn.sendall(self.GREETING)
-                while data := conn.recv(1 << 16):
-                    conn.sendall(data)
-            except OSError:
-                pass
-
-
-def test_a_server_that_speaks_first_is_heard_on_every_connection(through, tcp):
-    server = _GreetingServer()
-    try:
-        _, address = through(upstream=server.address)
-        for i in range(200):
-            with tcp.connect(address) as sock:
-                assert tcp.recv_exactly(sock, len(server.GREETING)) == server.GREETING, f"connection {i}"
-                sock.sendall(b"ping")
-                assert tcp.recv_exactly(sock, 4) == b"ping", f"connection {i}"
-    finally:
-        server.sock.close()
+def test_a_server_that_speaks_first_is_heard_on_every_connection(through, tcp, greeting_server):
+    _, address = through(upstream=greeting_server.address)
+    for i in range(200):
+        with tcp.connect(address) as sock:
+            assert tcp.recv_exactly(sock, len(greeting_server.greeting)) == greeting_server.greeting, f"connection {i}"
+            sock.sendall(b"ping")
+            assert tcp.recv_exactly(sock, 4) == b"ping", f"connection {i}"
 
 
 def test_a_client_that_speaks_at_once_loses_nothing(through, tcp, echo):
