@@ -17,10 +17,18 @@ import pytest
 from crosscheck_demo import launch
 
 
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (not a zombie); a process that ends while it is looked at does not."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except (psutil.Error, OSError):
+        return False
+
+
 def gone(pids: list[int], timeout: float = 10) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        alive = [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+        alive = [p for p in pids if _running(p)]
         if not alive:
             return True
         time.sleep(0.1)

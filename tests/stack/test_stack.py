@@ -44,10 +44,18 @@ def _run(code: str, env: dict, timeout: float = 60) -> subprocess.CompletedProce
     return subprocess.run([PY, "-c", code], env=env, capture_output=True, text=True, timeout=timeout)
 
 
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (not a zombie); a process that ends while it is looked at does not."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except (psutil.Error, OSError):
+        return False
+
+
 def _gone(pids, timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in pids if p):
+        if not any(_running(p) for p in pids if p):
             return True
         time.sleep(0.1)
     return False
